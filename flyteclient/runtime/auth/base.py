@@ -1,0 +1,97 @@
+"""The authenticator interface the client's interceptors use."""
+
+from __future__ import annotations
+
+import abc
+import logging
+import threading
+from typing import Optional, Tuple
+
+from flyteclient.runtime.auth.credentials import Credentials
+
+__all__ = ["Authenticator", "DEFAULT_HEADER_KEY"]
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_HEADER_KEY = "authorization"
+
+
+class Authenticator(abc.ABC):
+    """Holds a token and knows how to get a new one (flytekit's interface).
+
+    - :meth:`fetch_grpc_call_auth_metadata` returns ``(header key, "Bearer <token>")``
+      for the current token, or None when there is none yet. A token known to expire
+      soon is first refreshed, when that can be done without user interaction.
+    - :meth:`refresh_credentials` gets a new token (which may prompt the user).
+
+    Thread-safe: refreshes are serialised by a lock, and a caller that waited while
+    another thread refreshed does not refresh again.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._creds: Optional[Credentials] = None
+        self._generation = 0  # bumped each time new credentials are set
+        self._started = False
+
+    # -- public interface ------------------------------------------------------------
+
+    def fetch_grpc_call_auth_metadata(self) -> Optional[Tuple[str, str]]:
+        """The ``(metadata key, "Bearer <token>")`` pair to send, or None without a token."""
+        creds = self._current()
+        if creds is not None and creds.needs_refresh():
+            with self._lock:
+                if self._creds is creds:  # nobody refreshed while we waited for the lock
+                    try:
+                        self._refresh_silently()
+                    except Exception as e:  # the server will reject an expired token; refresh then
+                        logger.warning("Refreshing the expiring access token failed: %s", e)
+            creds = self._creds
+        if creds is None:
+            return None
+        return self._header_key(), f"Bearer {creds.access_token}"
+
+    def refresh_credentials(self) -> None:
+        """Obtain new credentials. Raises :class:`AuthenticationError` on failure
+        (the credentials held before, and any cached copy, are kept)."""
+        generation = self._generation
+        with self._lock:
+            if self._generation != generation:
+                return  # another thread refreshed while this one waited
+            self._refresh()
+
+    def get_credentials(self) -> Optional[Credentials]:
+        """The credentials held now (None before the first refresh)."""
+        return self._current()
+
+    # -- for subclasses ---------------------------------------------------------------
+
+    def _current(self) -> Optional[Credentials]:
+        if not self._started:
+            with self._lock:
+                if not self._started:
+                    self._creds = self._initial_credentials()
+                    self._started = True
+        return self._creds
+
+    def _set_credentials(self, creds: Credentials) -> None:
+        self._creds = creds
+        self._started = True
+        self._generation += 1
+
+    def _initial_credentials(self) -> Optional[Credentials]:
+        """Credentials to start with (e.g. from a cache); called once, lazily."""
+        return None
+
+    def _refresh_silently(self) -> None:
+        """Refresh an expiring token without user interaction; called with the lock held.
+        By default the same as :meth:`_refresh`."""
+        self._refresh()
+
+    @abc.abstractmethod
+    def _refresh(self) -> None:
+        """Obtain new credentials and :meth:`_set_credentials` them; called with the lock held."""
+
+    @abc.abstractmethod
+    def _header_key(self) -> str:
+        """The gRPC metadata key the token is sent under."""

@@ -1,0 +1,84 @@
+"""Discovering OAuth2 endpoints and client settings from flyteadmin's AuthMetadataService."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Optional, Tuple
+
+import grpc
+
+from flyteclient.runtime.auth.base import DEFAULT_HEADER_KEY
+from flyteclient.runtime.auth.errors import AuthenticationError, AuthNotEnabledError
+
+__all__ = ["ClientConfig", "RemoteClientConfigStore"]
+
+_DISCOVERY_TIMEOUT_S = 30.0
+
+
+@dataclass(frozen=True)
+class ClientConfig:
+    """What the server announces about its OAuth2 setup."""
+
+    token_endpoint: str
+    authorization_endpoint: str
+    redirect_uri: str
+    client_id: str
+    device_authorization_endpoint: Optional[str] = None
+    scopes: Tuple[str, ...] = ()
+    header_key: str = DEFAULT_HEADER_KEY
+    audience: Optional[str] = None
+
+
+class RemoteClientConfigStore:
+    """Asks the server's AuthMetadataService once (lazily, thread-safe) and remembers the answer.
+
+    ``channel`` must be the bare channel, without the auth interceptor: these calls
+    are how the client learns to authenticate.
+    """
+
+    def __init__(self, channel: grpc.Channel, endpoint: str = "", timeout: float = _DISCOVERY_TIMEOUT_S) -> None:
+        self._channel = channel
+        self._endpoint = endpoint
+        self._timeout = timeout
+        self._lock = threading.Lock()
+        self._config: Optional[ClientConfig] = None
+
+    def get_client_config(self) -> ClientConfig:
+        """The server's auth settings. Raises :class:`AuthNotEnabledError` when the server
+        has no AuthMetadataService and :class:`AuthenticationError` on other failures."""
+        with self._lock:
+            if self._config is None:
+                self._config = self._fetch()
+            return self._config
+
+    def _fetch(self) -> ClientConfig:
+        from flyteidl.service import auth_pb2, auth_pb2_grpc
+
+        stub = auth_pb2_grpc.AuthMetadataServiceStub(self._channel)
+        where = f" at {self._endpoint}" if self._endpoint else ""
+        try:
+            client = stub.GetPublicClientConfig(auth_pb2.PublicClientAuthConfigRequest(), timeout=self._timeout)
+            oauth = stub.GetOAuth2Metadata(auth_pb2.OAuth2MetadataRequest(), timeout=self._timeout)
+        except grpc.RpcError as e:
+            code = e.code() if hasattr(e, "code") else None
+            if code == grpc.StatusCode.UNIMPLEMENTED:
+                raise AuthNotEnabledError(
+                    f"The Flyte server{where} does not serve AuthMetadataService, so it does not have "
+                    "authentication enabled; OAuth2 login is not possible"
+                ) from None
+            details = e.details() if hasattr(e, "details") else str(e)
+            name = code.name if code is not None else "error"
+            raise AuthenticationError(
+                f"Could not discover the auth settings of the Flyte server{where}: {name}: {details}"
+            ) from None
+        return ClientConfig(
+            token_endpoint=oauth.token_endpoint,
+            authorization_endpoint=oauth.authorization_endpoint,
+            redirect_uri=client.redirect_uri,
+            client_id=client.client_id,
+            device_authorization_endpoint=oauth.device_authorization_endpoint or None,
+            scopes=tuple(client.scopes),
+            header_key=client.authorization_metadata_key or DEFAULT_HEADER_KEY,
+            audience=client.audience or None,
+        )

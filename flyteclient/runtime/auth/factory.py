@@ -1,0 +1,105 @@
+"""Choosing and building the authenticator for a PlatformConfig."""
+
+from __future__ import annotations
+
+import logging
+from typing import Optional
+
+import grpc
+
+from flyteclient.runtime.auth.base import DEFAULT_HEADER_KEY, Authenticator
+from flyteclient.runtime.auth.command import CommandAuthenticator
+from flyteclient.runtime.auth.discovery import RemoteClientConfigStore
+from flyteclient.runtime.auth.errors import AuthNotEnabledError
+from flyteclient.runtime.config import PlatformConfig
+
+__all__ = ["PROXY_HEADER_KEY", "create_authenticator", "create_proxy_authenticator"]
+
+logger = logging.getLogger(__name__)
+
+PROXY_HEADER_KEY = "proxy-authorization"
+
+
+def auth_required(cfg: PlatformConfig) -> bool:
+    """Whether the client should authenticate to ``cfg.endpoint`` at all.
+
+    Always for TLS endpoints. For an ``insecure`` (plaintext, typically local) endpoint,
+    only when the config asks for it: a ``command``, a client secret, or an auth mode
+    that was set explicitly (any mode, Pkce included). The implicit default (Pkce) does
+    not make the client log in to a plaintext server.
+    """
+    if not cfg.insecure:
+        return True
+    return bool(cfg.command or cfg.client_credentials_secret or cfg.auth_mode_is_explicit)
+
+
+def create_authenticator(cfg: PlatformConfig, channel: Optional[grpc.Channel]) -> Optional[Authenticator]:
+    """The authenticator for ``cfg``, or None when no authentication applies (see
+    :func:`auth_required`).
+
+    ``channel`` is the bare channel (no auth interceptor) used to discover the server's
+    OAuth2 endpoints and metadata key through AuthMetadataService; discovery, keyring
+    access and logins all happen lazily, on first use, not here. The mode is
+    ``cfg.effective_auth_mode``: an invalid ``auth_mode`` raises ``ValueError`` listing the
+    valid modes. OAuth2 modes need ``requests`` (``pip install 'flyteclient[auth]'``).
+    """
+    mode = cfg.effective_auth_mode  # validates auth_mode first, whatever else is set
+    if not auth_required(cfg):
+        return None
+    store = RemoteClientConfigStore(channel, cfg.endpoint) if channel is not None else None
+
+    if mode == "ExternalCommand":
+        if not cfg.command:
+            raise ValueError("auth_mode ExternalCommand needs a command (admin.command / FLYTE_CREDENTIALS_COMMAND)")
+        return CommandAuthenticator(cfg.command, header_key=_discovered_header_key(store))
+
+    if store is None:
+        raise ValueError(f"auth_mode {mode} needs the channel to discover the server's OAuth2 settings")
+
+    from flyteclient.runtime.auth.http import OAuthHttp
+
+    http = OAuthHttp(cfg, proxy_authenticator=create_proxy_authenticator(cfg))
+    if mode == "ClientSecret":
+        from flyteclient.runtime.auth.client_secret import ClientSecretAuthenticator
+
+        return ClientSecretAuthenticator(
+            cfg.client_id or "",
+            cfg.client_credentials_secret or "",
+            store,
+            http,
+            scopes=cfg.scopes,
+            audience=cfg.audience,
+        )
+
+    from flyteclient.runtime.auth.keyring_store import KeyringTokenCache
+
+    cache = KeyringTokenCache(cfg.endpoint)
+    if mode == "DeviceFlow":
+        from flyteclient.runtime.auth.device_flow import DeviceFlowAuthenticator
+
+        return DeviceFlowAuthenticator(store, http, cache, scopes=cfg.scopes, audience=cfg.audience)
+
+    from flyteclient.runtime.auth.pkce import PkceAuthenticator
+
+    return PkceAuthenticator(store, http, cache, scopes=cfg.scopes, audience=cfg.audience)
+
+
+def create_proxy_authenticator(cfg: PlatformConfig) -> Optional[Authenticator]:
+    """The authenticator for ``cfg.proxy_command`` (token sent as ``proxy-authorization``
+    to a proxy in front of Flyte), or None when there is no proxy command."""
+    if not cfg.proxy_command:
+        return None
+    return CommandAuthenticator(cfg.proxy_command, header_key=PROXY_HEADER_KEY)
+
+
+def _discovered_header_key(store: Optional[RemoteClientConfigStore]):  # type: ignore[no-untyped-def]
+    def resolve() -> str:
+        if store is None:
+            return DEFAULT_HEADER_KEY
+        try:
+            return store.get_client_config().header_key
+        except AuthNotEnabledError:
+            logger.debug("No AuthMetadataService; sending the command's token as %r", DEFAULT_HEADER_KEY)
+            return DEFAULT_HEADER_KEY
+
+    return resolve
