@@ -1,0 +1,163 @@
+"""LocalAdmin: a flyteadmin-compatible gRPC server on loopback, for tests and demos."""
+
+from __future__ import annotations
+
+import logging
+from concurrent import futures
+from typing import Any, Optional, Sequence, Union
+
+import grpc
+from flyteidl.admin import (
+    common_pb2, description_entity_pb2, execution_pb2, launch_plan_pb2, matchable_resource_pb2,
+    node_execution_pb2, project_pb2, signal_pb2, task_execution_pb2, task_pb2, workflow_pb2,
+)
+from flyteidl.core import identifier_pb2, literals_pb2
+from flyteidl.service import (
+    admin_pb2_grpc, auth_pb2_grpc, dataproxy_pb2_grpc, identity_pb2_grpc, signal_pb2_grpc,
+)
+
+from .admin_servicer import AdminServicer
+from .auth import AuthInterceptor, AuthMetadataServicer, AuthState, IdentityServicer, LocalAuth
+from .blobstore_http import BlobStore
+from .dataproxy import DataProxyServicer
+from .http_server import HttpServer
+from .signals import SignalServicer
+from .store import Store
+
+_LOG = logging.getLogger("flyteclient.testing")
+
+#: table name -> message class (None = raw bytes)
+KINDS = {
+    "project": project_pb2.Project,
+    "task": task_pb2.Task, "task_spec": task_pb2.TaskSpec,
+    "workflow": workflow_pb2.Workflow, "workflow_spec": workflow_pb2.WorkflowSpec,
+    "launch_plan": launch_plan_pb2.LaunchPlan, "launch_plan_spec": launch_plan_pb2.LaunchPlanSpec,
+    "named_entity": common_pb2.NamedEntity,
+    "description_entity": description_entity_pb2.DescriptionEntity,
+    "execution": execution_pb2.Execution, "execution_outputs": literals_pb2.LiteralMap,
+    "node_execution": node_execution_pb2.NodeExecution, "node_data": literals_pb2.LiteralMap,
+    "node_parent": identifier_pb2.NodeExecutionIdentifier,
+    "node_parent_task": identifier_pb2.TaskExecutionIdentifier,
+    "dynamic_workflow": node_execution_pb2.DynamicWorkflowNodeMetadata,
+    "task_execution": task_execution_pb2.TaskExecution, "task_data": literals_pb2.LiteralMap,
+    "attributes": matchable_resource_pb2.MatchingAttributes,
+    "signal": signal_pb2.Signal,
+    "blob": None,
+}
+
+DEFAULT_DOMAINS = ("development", "staging", "production")
+
+
+class LocalAdmin:
+    """A flyteadmin look-alike serving all five flyteidl services on 127.0.0.1.
+
+    Use as a context manager (or call :meth:`start` / :meth:`stop`)::
+
+        with LocalAdmin() as admin:
+            channel = grpc.insecure_channel(admin.endpoint)
+
+    :param port: gRPC port; 0 picks a free one.
+    :param domains: the configured domains (GetDomains, validation).
+    :param auth: ``None``/``False`` for no auth, ``True`` for :class:`LocalAuth`
+        defaults, or a :class:`LocalAuth`.  With auth on, ``admin.auth`` is the
+        :class:`AuthState` (``token_requests``, ``revoke_all()``, ``expire_all()``,
+        ``issue_token()``).
+    :param db_path: SQLite file to persist state across restarts (default: memory).
+    :param auto_complete: new executions are SUCCEEDED immediately.
+    :param http_port: port of the loopback HTTP server (blob store, OAuth2); 0 = free.
+
+    Attributes after start: ``endpoint`` ("127.0.0.1:PORT"), ``port``,
+    ``http_url`` (blob store / OAuth2 base URL), ``store``, ``blobs``, ``auth``.
+    """
+
+    def __init__(
+        self,
+        port: int = 0,
+        domains: Sequence[str] = DEFAULT_DOMAINS,
+        auth: Union[None, bool, LocalAuth] = None,
+        db_path: Optional[str] = None,
+        auto_complete: bool = False,
+        http_port: int = 0,
+        max_workers: int = 16,
+    ) -> None:
+        self.requested_port = port
+        self.domains = tuple(domains)
+        if auth is True:
+            auth = LocalAuth()
+        self.auth: Optional[AuthState] = AuthState(auth) if isinstance(auth, LocalAuth) else None
+        self.db_path = db_path
+        self.auto_complete = auto_complete
+        self.http_port = http_port
+        self.max_workers = max_workers
+        self.port = 0
+        self.store: Optional[Store] = None
+        self.blobs: Optional[BlobStore] = None
+        self.admin_servicer: Optional[AdminServicer] = None
+        self._server: Optional[grpc.Server] = None
+        self._http: Optional[HttpServer] = None
+
+    @property
+    def endpoint(self) -> str:
+        """``"127.0.0.1:PORT"`` of the running gRPC server."""
+        if not self.port:
+            raise RuntimeError("LocalAdmin is not started")
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def http_url(self) -> str:
+        """Base URL of the loopback HTTP server (signed URLs and OAuth2 endpoints)."""
+        if self._http is None:
+            raise RuntimeError("LocalAdmin is not started")
+        return self._http.base_url
+
+    def start(self) -> "LocalAdmin":
+        """Start the gRPC and HTTP servers in background threads."""
+        if self._server is not None:
+            return self
+        self.store = Store(KINDS, self.db_path)
+        self._http = HttpServer(port=self.http_port)
+        self.blobs = BlobStore(self.store, self._http)
+        if self.auth is not None:
+            self.auth.install(self._http)
+        interceptors = [AuthInterceptor(self.auth)] if self.auth is not None else []
+        server = grpc.server(futures.ThreadPoolExecutor(max_workers=self.max_workers, thread_name_prefix="local-admin"),
+                             interceptors=interceptors)
+        self.admin_servicer = AdminServicer(self.store, self.domains, self.auto_complete)
+        admin_pb2_grpc.add_AdminServiceServicer_to_server(self.admin_servicer, server)
+        dataproxy_pb2_grpc.add_DataProxyServiceServicer_to_server(
+            DataProxyServicer(self.store, self.domains, self.blobs), server)
+        signal_pb2_grpc.add_SignalServiceServicer_to_server(SignalServicer(self.store, self.domains), server)
+        identity_pb2_grpc.add_IdentityServiceServicer_to_server(IdentityServicer(self.auth), server)
+        auth_pb2_grpc.add_AuthMetadataServiceServicer_to_server(AuthMetadataServicer(self.auth), server)
+        self.port = server.add_insecure_port(f"127.0.0.1:{self.requested_port}")
+        if not self.port:
+            raise RuntimeError(f"could not bind 127.0.0.1:{self.requested_port}")
+        server.start()
+        self._http.start()
+        self._server = server
+        _LOG.info("local admin serving on %s (http %s)", self.endpoint, self._http.base_url)
+        return self
+
+    def stop(self, grace: Optional[float] = 0.5) -> None:
+        """Stop both servers and close the SQLite file."""
+        if self._server is not None:
+            self._server.stop(grace).wait(5)
+            self._server = None
+        if self._http is not None:
+            self._http.stop()
+            self._http = None
+        if self.store is not None:
+            self.store.close()
+        self.port = 0
+
+    def wait(self, timeout: Optional[float] = None) -> bool:
+        """Block until the gRPC server terminates (or ``timeout``)."""
+        if self._server is None:
+            return True
+        return self._server.wait_for_termination(timeout)
+
+    def __enter__(self) -> "LocalAdmin":
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()

@@ -1,0 +1,67 @@
+"""flyteidl.service.SignalService: gate-node signals."""
+
+from __future__ import annotations
+
+from typing import Any, Dict
+
+import grpc
+from flyteidl.admin import signal_pb2
+from flyteidl.service import signal_pb2 as signal_service_pb2
+from flyteidl.service import signal_pb2_grpc
+
+from .common import Base, exec_key, require, validate_exec_id
+from .errors import id_text, invalid, not_found, service
+from .store import Store
+
+
+def signal_row(s: signal_pb2.Signal) -> Dict[str, Any]:
+    e = s.id.execution_id
+    return {"signal_id": s.id.signal_id, "project": e.project, "domain": e.domain, "name": e.name,
+            "created_at": None, "updated_at": None,
+            "execution.project": e.project, "execution.domain": e.domain, "execution.name": e.name, "execution.org": e.org}
+
+
+@service(signal_service_pb2.DESCRIPTOR.services_by_name["SignalService"])
+class SignalServicer(Base, signal_pb2_grpc.SignalServiceServicer):
+    """GetOrCreateSignal / ListSignals / SetSignal over the shared store."""
+
+    def __init__(self, store: Store, domains: tuple) -> None:
+        self.store = store
+        self.domains = domains
+
+    def _key(self, sid: Any, present: bool) -> tuple:
+        if not present:
+            raise invalid("missing id")
+        require(sid.signal_id, "signal_id")
+        validate_exec_id(sid.execution_id, sid.HasField("execution_id"))
+        return exec_key(sid.execution_id) + (sid.signal_id,)
+
+    def GetOrCreateSignal(self, request: signal_pb2.SignalGetOrCreateRequest, context: grpc.ServicerContext) -> signal_pb2.Signal:
+        key = self._key(request.id, request.HasField("id"))
+        s = self.store.get("signal", key)
+        if s is None:
+            if not request.HasField("type"):
+                raise invalid("missing type")
+            s = signal_pb2.Signal(id=request.id, type=request.type)
+            self.store.put("signal", key, s)
+        return s
+
+    def ListSignals(self, request: signal_pb2.SignalListRequest, context: grpc.ServicerContext) -> signal_pb2.SignalList:
+        validate_exec_id(request.workflow_execution_id, request.HasField("workflow_execution_id"))
+        prefix = exec_key(request.workflow_execution_id)
+        items = [s for k, s in self.store.items("signal") if k[:4] == prefix]
+        page, nxt = self.list_page(items, signal_row, "signal", request.filters,
+                                   request.sort_by if request.HasField("sort_by") else None,
+                                   request.limit, request.token, "ListSignals")
+        return signal_pb2.SignalList(signals=page, token=nxt)
+
+    def SetSignal(self, request: signal_pb2.SignalSetRequest, context: grpc.ServicerContext) -> signal_pb2.SignalSetResponse:
+        key = self._key(request.id, request.HasField("id"))
+        if not request.HasField("value"):
+            raise invalid("missing value")
+        s = self.store.get("signal", key)
+        if s is None:
+            raise not_found(f"signal {id_text(request.id)} not found")
+        s.value.CopyFrom(request.value)
+        self.store.put("signal", key, s)
+        return signal_pb2.SignalSetResponse()

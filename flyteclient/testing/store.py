@@ -1,0 +1,116 @@
+"""The server's state: insertion-ordered tables of protobuf messages.
+
+Every table ("kind") maps a tuple key to a protobuf message (or raw ``bytes``
+for blobs).  The in-memory dicts are the working set; when a SQLite path is
+given every write is also persisted as serialized bytes and everything is
+loaded back at start, so state survives a restart.  One re-entrant lock
+(:attr:`Store.lock`) serialises all access.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from typing import Dict, Iterator, List, Optional, Tuple, Type, Union
+
+from google.protobuf.message import Message
+
+Key = Tuple[Union[str, int], ...]
+Value = Union[Message, bytes]
+
+
+class Store:
+    """Tables of protobuf messages with optional SQLite persistence.
+
+    :param db_path: SQLite file to persist to (created if missing); ``None``
+        keeps state in memory only.
+    :param kinds: maps each table name to its message class (``None`` for raw
+        bytes); needed to decode persisted rows.
+    """
+
+    def __init__(self, kinds: Dict[str, Optional[Type[Message]]], db_path: Optional[str] = None) -> None:
+        self.lock = threading.RLock()
+        self._kinds = dict(kinds)
+        self._tables: Dict[str, Dict[Key, Value]] = {k: {} for k in kinds}
+        self._db: Optional[sqlite3.Connection] = None
+        if db_path:
+            self._db = sqlite3.connect(db_path, check_same_thread=False, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS entities ("
+                " seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, key TEXT NOT NULL,"
+                " value BLOB NOT NULL, UNIQUE(kind, key))"
+            )
+            self._load()
+
+    def _load(self) -> None:
+        assert self._db is not None
+        for kind, key, value in self._db.execute("SELECT kind, key, value FROM entities ORDER BY seq"):
+            if kind not in self._kinds:
+                continue
+            cls = self._kinds[kind]
+            if cls is None:
+                obj: Value = bytes(value)
+            else:
+                obj = cls()
+                obj.ParseFromString(value)
+            self._tables[kind][tuple(json.loads(key))] = obj
+
+    def close(self) -> None:
+        with self.lock:
+            if self._db is not None:
+                self._db.close()
+                self._db = None
+
+    # -- access -------------------------------------------------------------
+    def get(self, kind: str, key: Key) -> Optional[Value]:
+        """Return a copy of the stored value, or ``None``."""
+        with self.lock:
+            v = self._tables[kind].get(tuple(key))
+            return _copy(v)
+
+    def has(self, kind: str, key: Key) -> bool:
+        with self.lock:
+            return tuple(key) in self._tables[kind]
+
+    def put(self, kind: str, key: Key, value: Value) -> None:
+        """Insert or overwrite (an overwrite keeps the row's original position)."""
+        with self.lock:
+            key = tuple(key)
+            self._tables[kind][key] = _copy(value)
+            if self._db is not None:
+                data = value if isinstance(value, bytes) else value.SerializeToString(deterministic=True)
+                self._db.execute(
+                    "INSERT INTO entities(kind, key, value) VALUES (?, ?, ?)"
+                    " ON CONFLICT(kind, key) DO UPDATE SET value = excluded.value",
+                    (kind, json.dumps(list(key)), sqlite3.Binary(data)),
+                )
+
+    def delete(self, kind: str, key: Key) -> bool:
+        with self.lock:
+            key = tuple(key)
+            existed = self._tables[kind].pop(key, None) is not None
+            if existed and self._db is not None:
+                self._db.execute("DELETE FROM entities WHERE kind = ? AND key = ?", (kind, json.dumps(list(key))))
+            return existed
+
+    def items(self, kind: str) -> List[Tuple[Key, Value]]:
+        """Snapshot of (key, copy of value) in insertion order."""
+        with self.lock:
+            return [(k, _copy(v)) for k, v in self._tables[kind].items()]
+
+    def values(self, kind: str) -> List[Value]:
+        with self.lock:
+            return [_copy(v) for v in self._tables[kind].values()]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._tables)
+
+
+def _copy(v: Optional[Value]) -> Optional[Value]:
+    if v is None or isinstance(v, bytes):
+        return v
+    c = type(v)()
+    c.CopyFrom(v)
+    return c
