@@ -1,0 +1,49 @@
+"""flyteclient: the Flyte control-plane client, generated from flyteidl's service descriptors.
+
+    from flyteclient import SynchronousFlyteClient
+
+    with SynchronousFlyteClient("localhost:8089", insecure=True) as client:
+        print(client.get_control_plane_version())
+
+Layout: ``flyteclient.generated`` is written by ``python -m codegen`` (never edit it);
+``flyteclient.runtime`` is the hand-written runtime; ``flyteclient.testing`` is a local
+Admin server for demos and tests.
+"""
+
+from typing import Any
+
+__all__ = [
+    "SynchronousFlyteClient",
+    "RawSynchronousFlyteClient",
+    "PlatformConfig",
+    "RetryPolicy",
+    "scoped_deadline",
+    "iterate_node_executions",
+    "iterate_task_executions",
+]
+
+_LAZY = {
+    "SynchronousFlyteClient": "flyteclient.generated.friendly",
+    "RawSynchronousFlyteClient": "flyteclient.generated.raw",
+    "PlatformConfig": "flyteclient.runtime.config",
+    "RetryPolicy": "flyteclient.runtime.retry",
+    "scoped_deadline": "flyteclient.runtime.deadline",
+    "iterate_node_executions": "flyteclient.helpers",
+    "iterate_task_executions": "flyteclient.helpers",
+}
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy: ``import flyteclient`` stays cheap until a client class is used.
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'flyteclient' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list:
+    return sorted(list(globals()) + __all__)

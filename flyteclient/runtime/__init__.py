@@ -1,0 +1,2 @@
+"""Hand-written runtime of flyteclient: channels, interceptors, exceptions, pagers,
+configuration and authentication. Nothing here is written by codegen."""

@@ -1,0 +1,55 @@
+"""gRPC channel creation: TLS unless ``insecure=True``, with flytekit's channel options."""
+
+from __future__ import annotations
+
+from typing import Any, List, Mapping, Optional, Sequence, Tuple, Union
+
+import grpc
+
+# flytekit's options, in flytekit's order; the caller's options follow them.
+DEFAULT_OPTIONS: Tuple[Tuple[str, Any], ...] = (
+    ("grpc.max_metadata_size", 32768),
+    ("grpc.max_receive_message_length", 20971520),
+    ("grpc.keepalive_time_ms", 30000),
+    ("grpc.keepalive_timeout_ms", 10000),
+    ("grpc.keepalive_permit_without_calls", 1),
+    ("grpc.http2.max_pings_without_data", 0),
+)
+
+ChannelOptions = Union[None, Sequence[Tuple[str, Any]], Mapping[str, Any]]
+
+
+def channel_options(options: ChannelOptions = None) -> List[Tuple[str, Any]]:
+    """The defaults, then ``options`` (a list of pairs or a mapping)."""
+    extra = list(options.items()) if isinstance(options, Mapping) else list(options or ())
+    for pair in extra:
+        if not (isinstance(pair, tuple) and len(pair) == 2 and isinstance(pair[0], str)):
+            raise TypeError(f"options must be (name, value) pairs or a mapping, got {pair!r}")
+    return [*DEFAULT_OPTIONS, *extra]
+
+
+def create_channel(
+    endpoint: str,
+    insecure: bool = False,
+    *,
+    credentials: Optional[grpc.ChannelCredentials] = None,
+    root_certificates: Optional[bytes] = None,
+    private_key: Optional[bytes] = None,
+    certificate_chain: Optional[bytes] = None,
+    options: ChannelOptions = None,
+    compression: Optional[grpc.Compression] = None,
+) -> grpc.Channel:
+    """Open a channel to ``endpoint`` (``host:port``).
+
+    TLS is the default: ``credentials`` if given, else SSL credentials from
+    ``root_certificates`` / ``private_key`` / ``certificate_chain`` (system roots when
+    none). ``insecure=True`` opens a plain-text channel and ignores the TLS arguments.
+    """
+    if not isinstance(endpoint, str) or not endpoint:
+        raise TypeError(f"endpoint must be a non-empty 'host:port' string, got {endpoint!r}")
+    opts = channel_options(options)
+    if insecure:
+        return grpc.insecure_channel(endpoint, options=opts, compression=compression)
+    if credentials is None:
+        credentials = grpc.ssl_channel_credentials(root_certificates, private_key, certificate_chain)
+    return grpc.secure_channel(endpoint, credentials, options=opts, compression=compression)

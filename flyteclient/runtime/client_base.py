@@ -1,0 +1,192 @@
+"""What every generated client class stands on: channel, call pipeline, cache, lifecycle."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Dict, Optional, Sequence, Tuple
+
+import grpc
+
+from .auth_interceptor import AuthInterceptor, Authenticator
+from .cache import LRUCache
+from .channel import create_channel
+from .deadline import DeadlineInterceptor
+from .metadata import MetadataInterceptor
+from .methods import MethodSpec
+from .pipeline import Interceptor, Transport, compose
+from .retry import RetryInterceptor, RetryPolicy
+
+_CHANNEL_KWARGS = ("credentials", "root_certificates", "private_key", "certificate_chain", "options", "compression")
+
+
+def check_request(value: Any, cls: type, param: str) -> None:
+    """Raise TypeError unless ``value`` is a ``cls`` message (called before any I/O)."""
+    if not isinstance(value, cls):
+        raise TypeError(f"{param} must be {cls.DESCRIPTOR.full_name}, not {type(value).__name__}")
+
+
+def _strip_scheme(endpoint: str) -> str:
+    return endpoint[len("dns:///") :] if endpoint.startswith("dns:///") else endpoint
+
+
+def _uses_auth(cfg: Any) -> bool:
+    """A flyteclient or flytekit PlatformConfig (as opposed to a bare endpoint holder)."""
+    return hasattr(cfg, "auth_mode") and hasattr(cfg, "client_id")
+
+
+class ClientBase:
+    """Connection and call machinery shared by the raw and friendly clients.
+
+    Args:
+        cfg: ``"host:port"``, or a config with ``endpoint`` and ``insecure`` attributes
+            (flyteclient's or flytekit's ``PlatformConfig``; its auth, TLS and
+            ``rpc_retries`` settings are used too).
+        insecure: plain-text channel (default: TLS; from ``cfg.insecure`` for a config).
+        authenticator: an object with ``fetch_grpc_call_auth_metadata()`` and
+            ``refresh_credentials()``; default: built from the config when it has auth
+            settings, created on the first call.
+        proxy_authenticator: the same interface, sent as ``proxy-authorization``.
+        retry: a :class:`RetryPolicy` (default: 3 retries, or ``cfg.rpc_retries``).
+        timeout: default seconds per call (None: no deadline).
+        headers: extra ``(key, value)`` metadata for every call.
+        interceptors: extra interceptors (``intercept(method, request, timeout,
+            metadata, proceed)``), innermost, just before the transport.
+        cache_size: entries kept by the per-client cache of immutable entities.
+        **channel_kwargs: ``credentials``, ``root_certificates``, ``private_key``,
+            ``certificate_chain``, ``options`` (after flytekit's defaults),
+            ``compression``.
+    """
+
+    _error_codes: Dict[grpc.StatusCode, type]
+    _error_messages: Tuple[Tuple[grpc.StatusCode, str, type], ...]
+    _default_error: type
+
+    def __init__(
+        self,
+        cfg: Any,
+        insecure: Optional[bool] = None,
+        *,
+        authenticator: Optional[Authenticator] = None,
+        proxy_authenticator: Optional[Authenticator] = None,
+        retry: Optional[RetryPolicy] = None,
+        timeout: Optional[float] = None,
+        headers: Sequence[Tuple[str, str]] = (),
+        interceptors: Sequence[Interceptor] = (),
+        cache_size: int = 256,
+        **channel_kwargs: Any,
+    ) -> None:
+        unknown = sorted(set(channel_kwargs) - set(_CHANNEL_KWARGS))
+        if unknown:
+            raise TypeError(f"unexpected keyword argument(s) {', '.join(unknown)}; channel arguments are {', '.join(_CHANNEL_KWARGS)}")
+        if isinstance(cfg, str):
+            endpoint, config = cfg, None
+        elif hasattr(cfg, "endpoint"):
+            endpoint, config = cfg.endpoint, cfg
+        else:
+            raise TypeError(f"cfg must be an endpoint 'host:port' or a config with an endpoint attribute, not {type(cfg).__name__}")
+        if not isinstance(endpoint, str) or not endpoint:
+            raise ValueError(f"endpoint must be a non-empty 'host:port' string, got {endpoint!r}")
+        self._endpoint = _strip_scheme(endpoint)
+        if insecure is None:
+            insecure = bool(getattr(config, "insecure", False))
+        self._insecure = insecure
+        self._config = config
+        if config is not None and not insecure and _uses_auth(config):
+            if not any(channel_kwargs.get(k) for k in ("credentials", "root_certificates")):
+                from .tls import root_certificates_for
+
+                roots = root_certificates_for(config)
+                if roots:
+                    channel_kwargs["root_certificates"] = roots
+        if retry is None:
+            retries = getattr(config, "rpc_retries", None)
+            retry = RetryPolicy(max_retries=retries) if isinstance(retries, int) and retries >= 0 else RetryPolicy()
+        self._channel = create_channel(self._endpoint, insecure, **channel_kwargs)
+        self._retry = RetryInterceptor(retry, self._error_codes, self._error_messages, self._default_error)
+        layers: list = [DeadlineInterceptor(timeout), self._retry]
+        if authenticator is not None or (config is not None and _uses_auth(config)):
+            layers.append(AuthInterceptor(self._authenticator_factory(authenticator)))
+        if proxy_authenticator is not None or getattr(config, "proxy_command", None):
+            layers.append(AuthInterceptor(self._proxy_factory(proxy_authenticator), refresh_on_unauthenticated=False))
+        layers.append(MetadataInterceptor(headers))
+        layers.extend(interceptors)
+        self._interceptors = tuple(layers)
+        self._invoke = compose(self._interceptors, Transport(self._channel))
+        self._cache = LRUCache(cache_size)
+
+    # -- construction helpers ----------------------------------------------------
+    def _authenticator_factory(self, given: Optional[Authenticator]) -> Callable[[], Optional[Authenticator]]:
+        if given is not None:
+            return lambda: given
+        config, channel = self._config, self._channel
+
+        def create() -> Optional[Authenticator]:
+            from .auth import create_authenticator
+
+            return create_authenticator(config, channel)
+
+        return create
+
+    def _proxy_factory(self, given: Optional[Authenticator]) -> Callable[[], Optional[Authenticator]]:
+        if given is not None:
+            return lambda: given
+        config = self._config
+
+        def create() -> Optional[Authenticator]:
+            from .auth import create_proxy_authenticator
+
+            return create_proxy_authenticator(config)
+
+        return create
+
+    @classmethod
+    def with_root_certificate(cls, cfg: Any, root_cert_file: str, **kwargs: Any) -> Any:
+        """A TLS client that trusts the PEM certificates in ``root_cert_file``."""
+        with open(root_cert_file, "rb") as f:
+            return cls(cfg, root_certificates=f.read(), **kwargs)
+
+    @classmethod
+    def from_config(cls, config_file: Optional[str] = None, **kwargs: Any) -> Any:
+        """A client for ``PlatformConfig.auto(config_file)`` (environment, then config file)."""
+        from .config import PlatformConfig
+
+        return cls(PlatformConfig.auto(config_file), **kwargs)
+
+    # -- call helpers used by the generated methods --------------------------------
+    def _fetcher(self, method: MethodSpec) -> Callable[[Any], Any]:
+        invoke = self._invoke
+        return lambda request: invoke(method, request, None, None)
+
+    def _cached_call(self, method: MethodSpec, request: Any) -> Any:
+        key = (method.path, request.SerializeToString(deterministic=True))
+        value = self._cache.get_or_load(key, lambda: self._invoke(method, request, None, None))
+        copy = type(value)()
+        copy.CopyFrom(value)  # callers may mutate what they get; the cache stays intact
+        return copy
+
+    # -- public surface ------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        """The endpoint, ``host:port``."""
+        return self._endpoint
+
+    @property
+    def channel(self) -> grpc.Channel:
+        return self._channel
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        return self._retry.policy
+
+    def close(self) -> None:
+        """Close the channel and drop cached entities. Calls after this raise."""
+        self._cache.clear()
+        self._channel.close()
+
+    def __enter__(self) -> Any:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._endpoint!r}, insecure={self._insecure})"

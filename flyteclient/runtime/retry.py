@@ -1,0 +1,154 @@
+"""Retries with exponential backoff and full jitter, and mapping of the final error.
+
+The rule (per RPC, from the generated ``retry_class``):
+
+* ``UNAVAILABLE`` and ``RESOURCE_EXHAUSTED`` are retried for reads and idempotent writes;
+* ``INTERNAL`` is retried for reads only: flyteadmin reports database and other
+  transient server faults as INTERNAL, and repeating a read has no side effect;
+* non-idempotent RPCs (CreateExecution, RelaunchExecution, RecoverExecution, the
+  Create*Event RPCs) are retried only when the channel never connected ("failed to
+  connect"), i.e. the request provably never reached a server; one call never becomes
+  two executions or two events;
+* never retried: DEADLINE_EXCEEDED (the caller's deadline is spent: FlyteTimeout),
+  NOT_FOUND, ALREADY_EXISTS, INVALID_ARGUMENT, PERMISSION_DENIED, UNAUTHENTICATED (the
+  auth interceptor refreshes once), FAILED_PRECONDITION, UNIMPLEMENTED, CANCELLED, ...
+
+Delays: attempt ``n`` (from 0) sleeps ``uniform(0, min(max_backoff, initial_backoff *
+multiplier**n))``. Retrying stops after ``max_retries`` retries, or when the next sleep
+would pass the time ``budget`` (seconds since the first attempt) or the call's deadline.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, Iterator, Optional, Sequence, Tuple
+
+import grpc
+
+from .exceptions import FlyteException, map_rpc_error
+from .methods import MethodSpec
+from .pipeline import Invoker, Metadata
+
+log = logging.getLogger("flyteclient.retry")
+
+_TRANSIENT = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.RESOURCE_EXHAUSTED})
+_READ_TRANSIENT = _TRANSIENT | {grpc.StatusCode.INTERNAL}
+_NEVER_SENT = ("failed to connect to all addresses", "Connection refused", "DNS resolution failed")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How failed calls are retried. ``max_retries=0`` disables retries."""
+
+    max_retries: int = 3
+    initial_backoff: float = 0.1
+    max_backoff: float = 5.0
+    multiplier: float = 2.0
+    budget: float = 60.0
+    rng: Callable[[], float] = field(default=random.random, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.max_retries, int) or self.max_retries < 0:
+            raise ValueError(f"max_retries must be an int >= 0, got {self.max_retries!r}")
+        for name in ("initial_backoff", "max_backoff", "budget"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be positive, got {getattr(self, name)!r}")
+        if self.multiplier < 1:
+            raise ValueError(f"multiplier must be >= 1, got {self.multiplier!r}")
+
+    def delay(self, attempt: int) -> float:
+        return self.rng() * min(self.max_backoff, self.initial_backoff * self.multiplier**attempt)
+
+
+def is_retryable(method: MethodSpec, error: grpc.RpcError) -> bool:
+    code = error.code() if hasattr(error, "code") else None
+    if method.retry_class == "non_idempotent":
+        if code != grpc.StatusCode.UNAVAILABLE:
+            return False
+        text = f"{error.details() if hasattr(error, 'details') else ''} {getattr(error, 'debug_error_string', lambda: '')()}"
+        return any(marker in text for marker in _NEVER_SENT)
+    if method.retry_class == "read":
+        return code in _READ_TRANSIENT
+    return code in _TRANSIENT
+
+
+class RetryInterceptor:
+    """Retries transient failures per :class:`RetryPolicy` and raises the mapped
+    :class:`~flyteclient.exceptions.FlyteException` (``from`` the ``grpc.RpcError``)."""
+
+    def __init__(
+        self,
+        policy: RetryPolicy,
+        error_codes: Dict[grpc.StatusCode, type],
+        error_messages: Sequence[Tuple[grpc.StatusCode, str, type]],
+        default_error: type,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.policy = policy
+        self._codes = error_codes
+        self._messages = error_messages
+        self._default = default_error
+        self._sleep = sleep
+
+    def map_error(self, error: grpc.RpcError, method: MethodSpec) -> FlyteException:
+        return map_rpc_error(error, method.name, self._codes, self._messages, self._default)
+
+    def _next_delay(self, method: MethodSpec, error: grpc.RpcError, attempt: int, started: float, deadline: Optional[float]) -> Optional[float]:
+        """Seconds to wait before the next attempt, or None to give up."""
+        if attempt >= self.policy.max_retries or not is_retryable(method, error):
+            return None
+        delay = self.policy.delay(attempt)
+        resume = time.monotonic() + delay
+        if resume - started > self.policy.budget or (deadline is not None and resume >= deadline):
+            return None
+        return delay
+
+    def intercept(self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata, proceed: Invoker) -> Any:
+        if method.server_streaming:
+            return self._stream(method, request, timeout, metadata, proceed)
+        started = time.monotonic()
+        deadline = None if timeout is None else started + timeout
+        attempt = 0
+        while True:
+            try:
+                return proceed(method, request, timeout, metadata)
+            except grpc.RpcError as error:
+                delay = self._next_delay(method, error, attempt, started, deadline)
+                if delay is None:
+                    log.debug("%s attempt %d failed with %s; not retrying", method.name, attempt + 1, _code(error))
+                    raise self.map_error(error, method) from error
+                log.debug("%s attempt %d failed with %s; retrying in %.3fs", method.name, attempt + 1, _code(error), delay)
+                self._sleep(delay)
+                attempt += 1
+                if deadline is not None:
+                    timeout = deadline - time.monotonic()
+
+    def _stream(self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata, proceed: Invoker) -> Iterator[Any]:
+        started = time.monotonic()
+        deadline = None if timeout is None else started + timeout
+        attempt = 0
+        while True:
+            received = False
+            try:
+                for item in proceed(method, request, timeout, metadata):
+                    received = True
+                    yield item
+                return
+            except grpc.RpcError as error:
+                # Once a message was delivered a retry would repeat it: only retry before.
+                delay = None if received else self._next_delay(method, error, attempt, started, deadline)
+                if delay is None:
+                    raise self.map_error(error, method) from error
+                log.debug("%s attempt %d failed with %s; retrying in %.3fs", method.name, attempt + 1, _code(error), delay)
+                self._sleep(delay)
+                attempt += 1
+                if deadline is not None:
+                    timeout = deadline - time.monotonic()
+
+
+def _code(error: grpc.RpcError) -> str:
+    code = error.code() if hasattr(error, "code") else None
+    return code.name if code is not None else type(error).__name__
