@@ -113,7 +113,9 @@ class PkceAuthenticator(UserLoginAuthenticator):
             raise AuthenticationError(
                 f"Cannot listen on {redirect.hostname}:{redirect.port or 80} for the login callback: {e.strerror or e}"
             ) from None
-        thread = threading.Thread(target=callback.serve_forever, name="flyteclient-pkce-callback", daemon=True)
+        thread = threading.Thread(
+            target=callback.serve_forever, kwargs={"poll_interval": 0.1}, name="flyteclient-pkce-callback", daemon=True
+        )
         thread.start()
         try:
             logger.debug("Opening the browser to log in at %s", server.authorization_endpoint)
