@@ -20,12 +20,16 @@ ChannelOptions = Union[None, Sequence[Tuple[str, Any]], Mapping[str, Any]]
 
 
 def channel_options(options: ChannelOptions = None) -> List[Tuple[str, Any]]:
-    """The defaults, then ``options`` (a list of pairs or a mapping)."""
+    """The defaults, then ``options`` (a list of pairs or a mapping).
+
+    A default that the caller sets too is left out: gRPC keeps the first value of a
+    repeated channel argument, so otherwise the caller could not change it."""
     extra = list(options.items()) if isinstance(options, Mapping) else list(options or ())
     for pair in extra:
         if not (isinstance(pair, tuple) and len(pair) == 2 and isinstance(pair[0], str)):
             raise TypeError(f"options must be (name, value) pairs or a mapping, got {pair!r}")
-    return [*DEFAULT_OPTIONS, *extra]
+    overridden = {name for name, _ in extra}
+    return [*(o for o in DEFAULT_OPTIONS if o[0] not in overridden), *extra]
 
 
 def create_channel(

@@ -33,6 +33,25 @@ def _uses_auth(cfg: Any) -> bool:
     return hasattr(cfg, "auth_mode") and hasattr(cfg, "client_id")
 
 
+def _as_platform_config(cfg: Any) -> Any:
+    """flyteclient's PlatformConfig with the settings of ``cfg`` (e.g. flytekit's)."""
+    import dataclasses
+
+    from .config import PlatformConfig
+
+    if isinstance(cfg, PlatformConfig):
+        return cfg
+    values = {f.name: getattr(cfg, f.name) for f in dataclasses.fields(PlatformConfig) if hasattr(cfg, f.name)}
+    mode = getattr(values.get("auth_mode"), "value", values.get("auth_mode"))
+    if mode is None or str(mode).lower() == "standard":
+        values.pop("auth_mode", None)  # flytekit's default: leave ours implicit too
+    else:
+        values["auth_mode"] = str(mode)
+    if values.get("scopes") is not None:
+        values["scopes"] = tuple(values["scopes"])
+    return PlatformConfig(**values)
+
+
 class ClientBase:
     """Connection and call machinery shared by the raw and friendly clients.
 
@@ -89,6 +108,8 @@ class ClientBase:
         if insecure is None:
             insecure = bool(getattr(config, "insecure", False))
         self._insecure = insecure
+        if config is not None and _uses_auth(config):
+            config = _as_platform_config(config)
         self._config = config
         if config is not None and not insecure and _uses_auth(config):
             if not any(channel_kwargs.get(k) for k in ("credentials", "root_certificates")):

@@ -1,0 +1,160 @@
+"""The generator: deterministic output, --check, atomic writes, one-line errors."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from codegen import output
+from codegen.__main__ import generate, main
+from codegen.errors import CodegenError
+from codegen.schema import snake_case
+
+ROOT = Path(__file__).resolve().parent.parent
+GENERATED = ROOT / "flyteclient" / "generated"
+
+
+def run(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, "-m", "codegen", *args], cwd=cwd, capture_output=True, text=True)
+
+
+def snapshot(path):
+    return {p.relative_to(path).as_posix(): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def generated_once(tmp_path_factory):
+    out = tmp_path_factory.mktemp("gen") / "generated"
+    assert generate(out, check=False, services=None) == 0
+    return out
+
+
+def test_two_runs_are_byte_identical(tmp_path, generated_once):
+    out = tmp_path / "generated"
+    assert generate(out, check=False, services=None) == 0
+    assert snapshot(out) == snapshot(generated_once)
+
+
+def test_committed_tree_is_current():
+    result = run("--check")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr
+
+
+def test_every_file_has_the_header_and_no_absolute_paths(generated_once):
+    for rel, content in snapshot(generated_once).items():
+        text = content.decode()
+        assert "DO NOT EDIT" in text.splitlines()[0 if rel.endswith(".py") else 1], rel
+        assert "flyteidl 1." in text, rel
+        assert str(ROOT) not in text and "/tmp" not in text, rel
+
+
+def test_check_reports_edited_deleted_and_extra_files(tmp_path, generated_once, capsys):
+    out = tmp_path / "generated"
+    generate(out, check=False, services=None)
+    assert generate(out, check=True, services=None) == 0
+    with open(out / "raw.py", "a") as f:
+        f.write("# hand edit\n")
+    (out / "errors.py").unlink()
+    (out / "stray.py").write_text("x = 1\n")
+    before = snapshot(out)
+    capsys.readouterr()
+    assert generate(out, check=True, services=None) == 1
+    diff = capsys.readouterr().out
+    assert "-# hand edit" in diff
+    assert "+++ b/errors.py" in diff and "--- /dev/null" in diff
+    assert "--- a/stray.py" in diff and "+++ /dev/null" in diff
+    assert snapshot(out) == before  # --check writes nothing
+
+
+def test_a_failure_while_writing_leaves_the_tree_untouched(tmp_path, monkeypatch, generated_once):
+    out = tmp_path / "generated"
+    generate(out, check=False, services=None)
+    (out / "raw.py").write_text("old\n")
+    before = snapshot(out)
+    real_open = open
+    written = []
+
+    def failing_open(path, mode="r", *args, **kwargs):
+        if "w" in mode:
+            written.append(path)
+            if len(written) == 3:
+                raise OSError(28, "No space left on device")
+        return real_open(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", failing_open)
+    with pytest.raises(CodegenError, match="No space left"):
+        generate(out, check=False, services=None)
+    monkeypatch.undo()
+    assert snapshot(out) == before
+    assert [p.name for p in tmp_path.iterdir()] == ["generated"]  # no staging leftovers
+
+
+def test_a_render_failure_leaves_the_tree_untouched(tmp_path, monkeypatch):
+    out = tmp_path / "generated"
+    generate(out, check=False, services=None)
+    before = snapshot(out)
+
+    def broken(source, name):
+        raise CodegenError(f"rendered {name} is not valid Python")
+
+    monkeypatch.setattr("codegen.render.format_python", broken)
+    with pytest.raises(CodegenError):
+        generate(out, check=False, services=None)
+    assert snapshot(out) == before
+
+
+def test_unknown_service_is_one_line_exit_2(tmp_path):
+    result = run("--service", "NoSuchService", "--out", str(tmp_path / "g"))
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "unknown service NoSuchService" in result.stderr
+    assert not (tmp_path / "g").exists()
+
+
+def test_unwritable_output_is_one_line_exit_2(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    result = run("--out", str(blocker / "generated"))
+    assert result.returncode == 2
+    assert result.stderr.startswith("codegen: error:") and result.stderr.count("\n") == 1
+
+
+def test_flyteidl_without_the_service_is_a_clear_error():
+    from codegen.load import load_services
+
+    with pytest.raises(CodegenError, match="does not define service flyteidl.service.AdminService"):
+        load_services({"AdminService": "flyteidl.admin.task_pb2"})
+    with pytest.raises(CodegenError, match="has no module flyteidl.service.nope_pb2"):
+        load_services({"AdminService": "flyteidl.service.nope_pb2"})
+
+
+@pytest.mark.parametrize(
+    "name, expected",
+    [("ListNodeExecutionsForTask", "list_node_executions_for_task"), ("GetOAuth2Metadata", "get_o_auth2_metadata"),
+     ("UserInfo", "user_info"), ("CreateUploadLocation", "create_upload_location")],
+)
+def test_snake_case(name, expected):
+    assert snake_case(name) == expected
+
+
+def test_schema_facts():
+    from codegen.load import load_services
+    from codegen.schema import build_api
+    from codegen.surface import load_surface
+
+    surface = load_surface()
+    api = build_api(load_services(surface["services"]), surface)
+    by_name = {m.name: m for m in api.methods}
+    paginated = {m.name for m in api.methods if m.is_paginated}
+    assert {"ListTasks", "ListTaskIds", "ListExecutions", "ListProjects", "ListNamedEntities",
+            "ListSignals", "ListDescriptionEntities", "ListNodeExecutionsForTask"} <= paginated
+    assert "ListMatchableAttributes" not in paginated and "GetTask" not in paginated
+    assert by_name["GetTask"].route == "GET /api/v1/tasks/{id.project}/{id.domain}/{id.name}/{id.version}"
+    assert by_name["GetTask"].retry_class == "read"
+    assert by_name["UpdateLaunchPlan"].retry_class == "write"
+    assert by_name["CreateExecution"].retry_class == "non_idempotent"
+    assert by_name["ListTasks"].items_field == "tasks"
+    assert by_name["ListTaskIds"].raw_name == "list_task_ids_paginated"
+    assert by_name["GetOrCreateSignal"].raw_name == "get_or_create_signal"
