@@ -82,7 +82,8 @@ class HttpServer:
         return 404, {"Content-Type": "text/plain"}, b"not found"
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._server.serve_forever, name="local-admin-http", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="local-admin-http", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:

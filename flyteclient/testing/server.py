@@ -138,7 +138,7 @@ class LocalAdmin:
         _LOG.info("local admin serving on %s (http %s)", self.endpoint, self._http.base_url)
         return self
 
-    def stop(self, grace: Optional[float] = 0.5) -> None:
+    def stop(self, grace: Optional[float] = None) -> None:
         """Stop both servers and close the SQLite file."""
         if self._server is not None:
             self._server.stop(grace).wait(5)
