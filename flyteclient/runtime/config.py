@@ -213,6 +213,7 @@ class PlatformConfig:
         A client secret read from ``clientSecretLocation`` / ``clientSecretEnvVar``
         selects the ClientSecret auth mode, as in flytekit.
         """
+        path: Optional[Path]
         if config_file is not None:
             path = Path(config_file).expanduser()
             if not path.is_file():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Optional
+from typing import Callable, Optional
 
 import grpc
 
@@ -92,7 +92,7 @@ def create_proxy_authenticator(cfg: PlatformConfig) -> Optional[Authenticator]:
     return CommandAuthenticator(cfg.proxy_command, header_key=PROXY_HEADER_KEY)
 
 
-def _discovered_header_key(store: Optional[RemoteClientConfigStore]):  # type: ignore[no-untyped-def]
+def _discovered_header_key(store: Optional[RemoteClientConfigStore]) -> Callable[[], str]:
     def resolve() -> str:
         if store is None:
             return DEFAULT_HEADER_KEY

@@ -68,7 +68,7 @@ class OAuthHttp:
         self._local = threading.local()  # requests.Session is not thread-safe
 
     def _session(self) -> "requests.Session":
-        session = getattr(self._local, "session", None)
+        session: Optional["requests.Session"] = getattr(self._local, "session", None)
         if session is None:
             session = self._local.session = self._requests.Session()
         return session
