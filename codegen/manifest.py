@@ -32,7 +32,7 @@ def raw_signature(m: Method) -> str:
 def friendly_signature(m: Method) -> str:
     if m.flytekit_style:
         return _signature([p.signature for p in m.params])
-    return _signature(["request=None", "*", *[p.signature for p in m.params], "timeout=None", "metadata=None"])
+    return _signature([f"{m.raw_param}=None", "*", *[p.signature for p in m.params], "timeout=None", "metadata=None"])
 
 
 def pager_signature(m: Method) -> str:

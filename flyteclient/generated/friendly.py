@@ -2716,7 +2716,7 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
 
     def list_signals(  # type: ignore[override]
         self,
-        request: Optional[admin_signal_pb2.SignalListRequest] = None,
+        signal_list_request: Optional[admin_signal_pb2.SignalListRequest] = None,
         *,
         workflow_execution_id: Optional[
             Union[core_identifier_pb2.WorkflowExecutionIdentifier, ToFlyteIdl]
@@ -2734,7 +2734,7 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
         Pass either a whole ``request`` or its fields as keywords, not both.
 
         Args:
-            request: a whole ``flyteidl.admin.SignalListRequest`` (or an object with ``to_flyte_idl()``).
+            signal_list_request: a whole ``flyteidl.admin.SignalListRequest`` (or an object with ``to_flyte_idl()``).
             workflow_execution_id: a ``flyteidl.core.WorkflowExecutionIdentifier`` (or an object with ``to_flyte_idl()``); sets ``workflow_execution_id``.
             limit: the page size, a positive int; sets ``limit``.
             token: ``str``; sets ``token``.
@@ -2750,8 +2750,8 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
             flyteclient.exceptions.FlyteException: a subclass per gRPC status (see
                 ``flyteclient.generated.errors``), carrying the server's message.
         """
-        if request is None:
-            request = admin_signal_pb2.SignalListRequest(
+        if signal_list_request is None:
+            signal_list_request = admin_signal_pb2.SignalListRequest(
                 workflow_execution_id=_c.message(
                     workflow_execution_id,
                     core_identifier_pb2.WorkflowExecutionIdentifier,
@@ -2764,7 +2764,7 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
             )
         else:
             _c.no_request_and_fields(
-                request,
+                signal_list_request,
                 "list_signals",
                 workflow_execution_id=workflow_execution_id,
                 limit=limit,
@@ -2772,8 +2772,12 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
                 filters=filters,
                 sort_by=sort_by,
             )
-            request = _c.request(request, admin_signal_pb2.SignalListRequest, "request")
-        return self._invoke(methods.SignalService_ListSignals, request, timeout, metadata)
+            signal_list_request = _c.request(
+                signal_list_request, admin_signal_pb2.SignalListRequest, "signal_list_request"
+            )
+        return self._invoke(
+            methods.SignalService_ListSignals, signal_list_request, timeout, metadata
+        )
 
     def iter_signals(
         self,
@@ -2825,7 +2829,7 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
 
     def set_signal(  # type: ignore[override]
         self,
-        request: Optional[admin_signal_pb2.SignalSetRequest] = None,
+        signal_set_request: Optional[admin_signal_pb2.SignalSetRequest] = None,
         *,
         id: Optional[Union[core_identifier_pb2.SignalIdentifier, ToFlyteIdl]] = None,
         value: Optional[Union[core_literals_pb2.Literal, ToFlyteIdl]] = None,
@@ -2838,7 +2842,7 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
         Pass either a whole ``request`` or its fields as keywords, not both.
 
         Args:
-            request: a whole ``flyteidl.admin.SignalSetRequest`` (or an object with ``to_flyte_idl()``).
+            signal_set_request: a whole ``flyteidl.admin.SignalSetRequest`` (or an object with ``to_flyte_idl()``).
             id: a ``flyteidl.core.SignalIdentifier`` (or an object with ``to_flyte_idl()``); sets ``id``.
             value: a ``flyteidl.core.Literal`` (or an object with ``to_flyte_idl()``); sets ``value``.
             timeout: seconds for the whole call, retries included (default: the client's).
@@ -2851,15 +2855,17 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
             flyteclient.exceptions.FlyteException: a subclass per gRPC status (see
                 ``flyteclient.generated.errors``), carrying the server's message.
         """
-        if request is None:
-            request = admin_signal_pb2.SignalSetRequest(
+        if signal_set_request is None:
+            signal_set_request = admin_signal_pb2.SignalSetRequest(
                 id=_c.message(id, core_identifier_pb2.SignalIdentifier, "id"),
                 value=_c.message(value, core_literals_pb2.Literal, "value"),
             )
         else:
-            _c.no_request_and_fields(request, "set_signal", id=id, value=value)
-            request = _c.request(request, admin_signal_pb2.SignalSetRequest, "request")
-        return self._invoke(methods.SignalService_SetSignal, request, timeout, metadata)
+            _c.no_request_and_fields(signal_set_request, "set_signal", id=id, value=value)
+            signal_set_request = _c.request(
+                signal_set_request, admin_signal_pb2.SignalSetRequest, "signal_set_request"
+            )
+        return self._invoke(methods.SignalService_SetSignal, signal_set_request, timeout, metadata)
 
     def user_info(  # type: ignore[override]
         self,
