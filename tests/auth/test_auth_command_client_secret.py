@@ -270,3 +270,20 @@ def test_importing_the_runtime_does_not_import_requests_or_keyring():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_expired_command_tokens_are_not_refetched_on_every_call(tmp_path):
+    import base64
+    import json
+
+    payload = base64.urlsafe_b64encode(json.dumps({"exp": 1}).encode()).decode().rstrip("=")
+    counter = tmp_path / "runs"
+    script = f"open({str(counter)!r}, 'a').write('x'); print('h.{payload}.s')"
+    auth = create_authenticator(PlatformConfig(command=[sys.executable, "-c", script]), None)
+    auth.refresh_credentials()
+    for _ in range(5):
+        assert auth.fetch_grpc_call_auth_metadata() == ("authorization", f"Bearer h.{payload}.s")
+    assert counter.read_text() == "x"  # at most one proactive refresh per second
+    time.sleep(1.05)
+    auth.fetch_grpc_call_auth_metadata()
+    assert counter.read_text() == "xx"

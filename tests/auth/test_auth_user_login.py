@@ -11,7 +11,7 @@ import webbrowser
 import pytest
 
 from auth_test_servers import CLIENT_ID, HEADER_KEY, get_version
-from flyteclient.runtime.auth import AuthenticationError, TokenRequestError, create_authenticator
+from flyteclient.runtime.auth import AuthenticationError, Credentials, TokenRequestError, create_authenticator
 from flyteclient.runtime.auth.keyring_store import KeyringTokenCache
 from flyteclient.runtime.config import PlatformConfig
 
@@ -174,15 +174,11 @@ def test_pkce_with_failing_keyring(oauth, flyte, browser, failing_keyring, caplo
 def test_keyring_cache_never_raises(failing_keyring):
     cache = KeyringTokenCache("endpoint:1")
     assert cache.load() is None
-    from flyteclient.runtime.auth import Credentials
-
     cache.save(Credentials("a", "r"))
     cache.clear()
 
 
 def test_keyring_cache_round_trip(memory_keyring):
-    from flyteclient.runtime.auth import Credentials
-
     cache = KeyringTokenCache("endpoint:1")
     cache.save(Credentials("access", "refresh", id_token="id"))
     assert memory_keyring == {
@@ -204,8 +200,6 @@ def test_cached_jwt_expiry_is_known(memory_keyring):
 
     payload = base64.urlsafe_b64encode(json.dumps({"exp": 1000}).encode()).decode().rstrip("=")
     cache = KeyringTokenCache("endpoint:1")
-    from flyteclient.runtime.auth import Credentials
-
     cache.save(Credentials(f"h.{payload}.s"))
     creds = cache.load()
     assert creds.expires_at == 1000 and creds.needs_refresh()
@@ -271,3 +265,10 @@ def test_device_flow_code_expires(oauth, flyte, fast_polling):
     with pytest.raises(AuthenticationError, match="expired"):
         auth.refresh_credentials()
     assert time.monotonic() - started < 5
+
+
+def test_cached_token_for_a_server_without_auth_service(flyte_without_auth_service, memory_keyring):
+    flyte = flyte_without_auth_service
+    KeyringTokenCache(flyte.endpoint).save(Credentials("cached"))
+    auth = create_authenticator(PlatformConfig(endpoint=flyte.endpoint), flyte.channel)
+    assert auth.fetch_grpc_call_auth_metadata() == ("authorization", "Bearer cached")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import abc
 import logging
 import threading
+import time
 from typing import Optional, Tuple
 
 from flyteclient.runtime.auth.credentials import Credentials
@@ -14,6 +15,10 @@ __all__ = ["Authenticator", "DEFAULT_HEADER_KEY"]
 logger = logging.getLogger(__name__)
 
 DEFAULT_HEADER_KEY = "authorization"
+
+# At most one proactive refresh per this many seconds: a source that hands out tokens
+# already inside the refresh margin must not be asked again on every call.
+_MIN_PROACTIVE_INTERVAL_S = 1.0
 
 
 class Authenticator(abc.ABC):
@@ -33,13 +38,18 @@ class Authenticator(abc.ABC):
         self._creds: Optional[Credentials] = None
         self._generation = 0  # bumped each time new credentials are set
         self._started = False
+        self._set_at = float("-inf")  # time.monotonic() of the last _set_credentials
 
     # -- public interface ------------------------------------------------------------
 
     def fetch_grpc_call_auth_metadata(self) -> Optional[Tuple[str, str]]:
         """The ``(metadata key, "Bearer <token>")`` pair to send, or None without a token."""
         creds = self._current()
-        if creds is not None and creds.needs_refresh():
+        if (
+            creds is not None
+            and creds.needs_refresh()
+            and time.monotonic() - self._set_at >= _MIN_PROACTIVE_INTERVAL_S
+        ):
             with self._lock:
                 if self._creds is creds:  # nobody refreshed while we waited for the lock
                     try:
@@ -77,6 +87,7 @@ class Authenticator(abc.ABC):
     def _set_credentials(self, creds: Credentials) -> None:
         self._creds = creds
         self._started = True
+        self._set_at = time.monotonic()
         self._generation += 1
 
     def _initial_credentials(self) -> Optional[Credentials]:

@@ -43,7 +43,7 @@ class ClientSecretAuthenticator(Authenticator):
         return f"ClientSecretAuthenticator(client_id={self._client_id!r})"
 
     def _header_key(self) -> str:
-        return self._store.get_client_config().header_key
+        return self._store.header_key()
 
     def _refresh(self) -> None:
         server = self._store.get_client_config()

@@ -52,6 +52,14 @@ class RemoteClientConfigStore:
                 self._config = self._fetch()
             return self._config
 
+    def header_key(self) -> str:
+        """The metadata key the server expects the token under; ``authorization`` when
+        the server has no AuthMetadataService (a token sent there is simply ignored)."""
+        try:
+            return self.get_client_config().header_key
+        except AuthNotEnabledError:
+            return DEFAULT_HEADER_KEY
+
     def _fetch(self) -> ClientConfig:
         from flyteidl.service import auth_pb2, auth_pb2_grpc
 

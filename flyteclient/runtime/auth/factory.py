@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import logging
-from typing import Callable, Optional
+from typing import Optional
 
 import grpc
 
 from flyteclient.runtime.auth.base import DEFAULT_HEADER_KEY, Authenticator
 from flyteclient.runtime.auth.command import CommandAuthenticator
 from flyteclient.runtime.auth.discovery import RemoteClientConfigStore
-from flyteclient.runtime.auth.errors import AuthNotEnabledError
 from flyteclient.runtime.config import PlatformConfig
 
 __all__ = ["PROXY_HEADER_KEY", "create_authenticator", "create_proxy_authenticator"]
-
-logger = logging.getLogger(__name__)
 
 PROXY_HEADER_KEY = "proxy-authorization"
 
@@ -51,7 +47,7 @@ def create_authenticator(cfg: PlatformConfig, channel: Optional[grpc.Channel]) -
     if mode == "ExternalCommand":
         if not cfg.command:
             raise ValueError("auth_mode ExternalCommand needs a command (admin.command / FLYTE_CREDENTIALS_COMMAND)")
-        return CommandAuthenticator(cfg.command, header_key=_discovered_header_key(store))
+        return CommandAuthenticator(cfg.command, header_key=store.header_key if store else DEFAULT_HEADER_KEY)
 
     if store is None:
         raise ValueError(f"auth_mode {mode} needs the channel to discover the server's OAuth2 settings")
@@ -90,16 +86,3 @@ def create_proxy_authenticator(cfg: PlatformConfig) -> Optional[Authenticator]:
     if not cfg.proxy_command:
         return None
     return CommandAuthenticator(cfg.proxy_command, header_key=PROXY_HEADER_KEY)
-
-
-def _discovered_header_key(store: Optional[RemoteClientConfigStore]) -> Callable[[], str]:
-    def resolve() -> str:
-        if store is None:
-            return DEFAULT_HEADER_KEY
-        try:
-            return store.get_client_config().header_key
-        except AuthNotEnabledError:
-            logger.debug("No AuthMetadataService; sending the command's token as %r", DEFAULT_HEADER_KEY)
-            return DEFAULT_HEADER_KEY
-
-    return resolve

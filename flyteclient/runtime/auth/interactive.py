@@ -40,7 +40,7 @@ class UserLoginAuthenticator(Authenticator):
         self._audience = audience
 
     def _header_key(self) -> str:
-        return self._store.get_client_config().header_key
+        return self._store.header_key()
 
     def _initial_credentials(self) -> Optional[Credentials]:
         return self._cache.load() if self._cache else None
