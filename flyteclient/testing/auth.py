@@ -174,6 +174,14 @@ def _json(status: int, body: Any) -> Response:
     return status, {"Content-Type": "application/json"}, json.dumps(body).encode()
 
 
+def _enabled(state: Optional[AuthState], context: grpc.ServicerContext) -> AuthState:
+    """The auth state, or abort UNIMPLEMENTED as flyteadmin does when auth is off."""
+    if state is None:
+        context.abort(grpc.StatusCode.UNIMPLEMENTED, "auth is not enabled")
+        raise AssertionError("unreachable")
+    return state
+
+
 class AuthMetadataServicer(auth_pb2_grpc.AuthMetadataServiceServicer):
     """Announces the OAuth2 endpoints (auth on), or UNIMPLEMENTED (``state is None``)."""
 
@@ -181,17 +189,14 @@ class AuthMetadataServicer(auth_pb2_grpc.AuthMetadataServiceServicer):
         self.state = state
 
     def GetOAuth2Metadata(self, request: Any, context: grpc.ServicerContext) -> auth_pb2.OAuth2MetadataResponse:
-        if self.state is None:
-            context.abort(grpc.StatusCode.UNIMPLEMENTED, "auth is not enabled")
-        return self.state.metadata()
+        return _enabled(self.state, context).metadata()
 
     def GetPublicClientConfig(self, request: Any, context: grpc.ServicerContext) -> auth_pb2.PublicClientAuthConfigResponse:
-        if self.state is None:
-            context.abort(grpc.StatusCode.UNIMPLEMENTED, "auth is not enabled")
-        c = self.state.config
+        state = _enabled(self.state, context)
+        c = state.config
         return auth_pb2.PublicClientAuthConfigResponse(
             client_id=c.client_id, redirect_uri=c.redirect_uri, scopes=list(c.scopes),
-            authorization_metadata_key=c.authorization_metadata_key, service_http_endpoint=self.state.base_url,
+            authorization_metadata_key=c.authorization_metadata_key, service_http_endpoint=state.base_url,
             audience=c.audience)
 
 
@@ -202,13 +207,12 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
         self.state = state
 
     def UserInfo(self, request: Any, context: grpc.ServicerContext) -> identity_pb2.UserInfoResponse:
-        if self.state is None:
-            context.abort(grpc.StatusCode.UNIMPLEMENTED, "auth is not enabled")
-        key = self.state.config.authorization_metadata_key.lower()
+        state = _enabled(self.state, context)
+        key = state.config.authorization_metadata_key.lower()
         subject = ""
         for k, v in context.invocation_metadata() or ():
             if k == key and v.startswith("Bearer "):
-                subject = self.state.validate(v[7:]) or ""
+                subject = state.validate(v[7:]) or ""
         return identity_pb2.UserInfoResponse(subject=subject, name=subject, preferred_username=subject)
 
 

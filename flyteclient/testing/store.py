@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from typing import Dict, Iterator, List, Optional, Tuple, Type, Union
+from typing import Any, Dict, Iterator, List, Optional, Tuple, Type, Union
 
 from google.protobuf.message import Message
 
@@ -64,8 +64,8 @@ class Store:
                 self._db = None
 
     # -- access -------------------------------------------------------------
-    def get(self, kind: str, key: Key) -> Optional[Value]:
-        """Return a copy of the stored value, or ``None``."""
+    def get(self, kind: str, key: Key) -> Any:
+        """Return a copy of the stored value (a message of the table's class, or bytes), or ``None``."""
         with self.lock:
             v = self._tables[kind].get(tuple(key))
             return _copy(v)
@@ -95,12 +95,12 @@ class Store:
                 self._db.execute("DELETE FROM entities WHERE kind = ? AND key = ?", (kind, json.dumps(list(key))))
             return existed
 
-    def items(self, kind: str) -> List[Tuple[Key, Value]]:
+    def items(self, kind: str) -> List[Tuple[Key, Any]]:
         """Snapshot of (key, copy of value) in insertion order."""
         with self.lock:
             return [(k, _copy(v)) for k, v in self._tables[kind].items()]
 
-    def values(self, kind: str) -> List[Value]:
+    def values(self, kind: str) -> List[Any]:
         with self.lock:
             return [_copy(v) for v in self._tables[kind].values()]
 
@@ -108,7 +108,7 @@ class Store:
         return iter(self._tables)
 
 
-def _copy(v: Optional[Value]) -> Optional[Value]:
+def _copy(v: Any) -> Any:
     if v is None or isinstance(v, bytes):
         return v
     c = type(v)()
