@@ -94,3 +94,16 @@ def test_custom_domains():
     with LocalAdmin(domains=("dev", "prod")) as a, grpc.insecure_channel(a.endpoint) as ch:
         ds = admin_pb2_grpc.AdminServiceStub(ch).GetDomains(project_pb2.GetDomainRequest())
         assert [d.id for d in ds.domains] == ["dev", "prod"]
+
+
+def test_long_message_truncated(env):
+    from flyteidl.service import admin_pb2_grpc
+
+    # grpc clients reject status messages above 16 KiB of metadata by default
+    ch = grpc.insecure_channel(env.admin.endpoint, options=[("grpc.max_metadata_size", 128 * 1024),
+                                                             ("grpc.absolute_max_metadata_size", 128 * 1024)])
+    stub = admin_pb2_grpc.AdminServiceStub(ch)
+    e = env.err(stub.GetProject, project_pb2.ProjectGetRequest(id="a" * 40_000))
+    ch.close()
+    assert e.code() == C.NOT_FOUND
+    assert len(e.details().encode()) <= 32_000
