@@ -3,7 +3,7 @@
 other RPC, and a lazy pager for every paginated list RPC."""
 
 import datetime
-from typing import Any, Iterable, List, Mapping, Optional, Tuple, Union
+from typing import Any, Iterable, List, Mapping, Optional, Tuple, Union, cast
 
 from google.protobuf import duration_pb2, timestamp_pb2
 
@@ -56,7 +56,7 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
     @property
     def raw(self) -> RawSynchronousFlyteClient:
         """The raw view: methods take one request message and return the response."""
-        return super()
+        return cast(RawSynchronousFlyteClient, super())
 
     def create_task(  # type: ignore[override]
         self,
@@ -881,7 +881,7 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
         response = self._invoke(methods.AdminService_GetExecution, request, None, None)
         return response
 
-    def update_execution(  # type: ignore[override]
+    def update_execution(
         self,
         request: Optional[admin_execution_pb2.ExecutionUpdateRequest] = None,
         *,
@@ -1078,7 +1078,7 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
         response = self._invoke(methods.AdminService_GetNodeExecution, request, None, None)
         return response
 
-    def get_dynamic_node_workflow(  # type: ignore[override]
+    def get_dynamic_node_workflow(
         self,
         request: Optional[admin_node_execution_pb2.GetDynamicNodeWorkflowRequest] = None,
         *,
@@ -1355,7 +1355,7 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
         response = self._invoke(methods.AdminService_UpdateProject, request, None, None)
         return None
 
-    def get_project(  # type: ignore[override]
+    def get_project(
         self,
         request: Optional[admin_project_pb2.ProjectGetRequest] = None,
         *,
@@ -1470,7 +1470,7 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
         response = self._invoke(methods.AdminService_GetDomains, request, None, None)
         return list(response.domains)
 
-    def create_workflow_event(  # type: ignore[override]
+    def create_workflow_event(
         self,
         request: Optional[admin_event_pb2.WorkflowExecutionEventRequest] = None,
         *,
@@ -1510,7 +1510,7 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
             request = _c.request(request, admin_event_pb2.WorkflowExecutionEventRequest, "request")
         return self._invoke(methods.AdminService_CreateWorkflowEvent, request, timeout, metadata)
 
-    def create_node_event(  # type: ignore[override]
+    def create_node_event(
         self,
         request: Optional[admin_event_pb2.NodeExecutionEventRequest] = None,
         *,
@@ -1550,7 +1550,7 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
             request = _c.request(request, admin_event_pb2.NodeExecutionEventRequest, "request")
         return self._invoke(methods.AdminService_CreateNodeEvent, request, timeout, metadata)
 
-    def create_task_event(  # type: ignore[override]
+    def create_task_event(
         self,
         request: Optional[admin_event_pb2.TaskExecutionEventRequest] = None,
         *,
@@ -1790,7 +1790,7 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
         )
         return response
 
-    def delete_project_domain_attributes(  # type: ignore[override]
+    def delete_project_domain_attributes(
         self,
         request: Optional[
             admin_project_domain_attributes_pb2.ProjectDomainAttributesDeleteRequest
@@ -1849,7 +1849,7 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
             methods.AdminService_DeleteProjectDomainAttributes, request, timeout, metadata
         )
 
-    def update_project_attributes(  # type: ignore[override]
+    def update_project_attributes(
         self,
         request: Optional[admin_project_attributes_pb2.ProjectAttributesUpdateRequest] = None,
         *,
@@ -1892,7 +1892,7 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
             methods.AdminService_UpdateProjectAttributes, request, timeout, metadata
         )
 
-    def get_project_attributes(  # type: ignore[override]
+    def get_project_attributes(
         self,
         request: Optional[admin_project_attributes_pb2.ProjectAttributesGetRequest] = None,
         *,
@@ -1941,7 +1941,7 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
             )
         return self._invoke(methods.AdminService_GetProjectAttributes, request, timeout, metadata)
 
-    def delete_project_attributes(  # type: ignore[override]
+    def delete_project_attributes(
         self,
         request: Optional[admin_project_attributes_pb2.ProjectAttributesDeleteRequest] = None,
         *,
@@ -2064,7 +2064,7 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
         response = self._invoke(methods.AdminService_GetWorkflowAttributes, request, None, None)
         return response
 
-    def delete_workflow_attributes(  # type: ignore[override]
+    def delete_workflow_attributes(
         self,
         request: Optional[admin_workflow_attributes_pb2.WorkflowAttributesDeleteRequest] = None,
         *,
@@ -2147,7 +2147,7 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
         response = self._invoke(methods.AdminService_ListMatchableAttributes, request, None, None)
         return response
 
-    def list_named_entities(  # type: ignore[override]
+    def list_named_entities(
         self,
         request: Optional[admin_common_pb2.NamedEntityListRequest] = None,
         *,
@@ -2272,7 +2272,7 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
             limit,
         )
 
-    def get_named_entity(  # type: ignore[override]
+    def get_named_entity(
         self,
         request: Optional[admin_common_pb2.NamedEntityGetRequest] = None,
         *,
@@ -2359,7 +2359,7 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
         response = self._invoke(methods.AdminService_GetVersion, request, None, None)
         return response.control_plane_version.Version
 
-    def get_description_entity(  # type: ignore[override]
+    def get_description_entity(
         self,
         request: Optional[admin_common_pb2.ObjectGetRequest] = None,
         *,
@@ -2394,7 +2394,7 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
             request = _c.request(request, admin_common_pb2.ObjectGetRequest, "request")
         return self._invoke(methods.AdminService_GetDescriptionEntity, request, timeout, metadata)
 
-    def list_description_entities(  # type: ignore[override]
+    def list_description_entities(
         self,
         request: Optional[admin_description_entity_pb2.DescriptionEntityListRequest] = None,
         *,
@@ -2676,7 +2676,7 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
         response = self._invoke(methods.DataProxyService_GetData, request, None, None)
         return response
 
-    def get_or_create_signal(  # type: ignore[override]
+    def get_or_create_signal(
         self,
         request: Optional[admin_signal_pb2.SignalGetOrCreateRequest] = None,
         *,
@@ -2714,7 +2714,7 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
             request = _c.request(request, admin_signal_pb2.SignalGetOrCreateRequest, "request")
         return self._invoke(methods.SignalService_GetOrCreateSignal, request, timeout, metadata)
 
-    def list_signals(  # type: ignore[override]
+    def list_signals(
         self,
         signal_list_request: Optional[admin_signal_pb2.SignalListRequest] = None,
         *,
@@ -2827,7 +2827,7 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
             self._fetcher(methods.SignalService_ListSignals), start, "signals", page_size, limit
         )
 
-    def set_signal(  # type: ignore[override]
+    def set_signal(
         self,
         signal_set_request: Optional[admin_signal_pb2.SignalSetRequest] = None,
         *,
@@ -2867,7 +2867,7 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
             )
         return self._invoke(methods.SignalService_SetSignal, signal_set_request, timeout, metadata)
 
-    def user_info(  # type: ignore[override]
+    def user_info(
         self,
         request: Optional[service_identity_pb2.UserInfoRequest] = None,
         *,
@@ -2899,7 +2899,7 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
             request = _c.request(request, service_identity_pb2.UserInfoRequest, "request")
         return self._invoke(methods.IdentityService_UserInfo, request, timeout, metadata)
 
-    def get_o_auth2_metadata(  # type: ignore[override]
+    def get_o_auth2_metadata(
         self,
         request: Optional[service_auth_pb2.OAuth2MetadataRequest] = None,
         *,
@@ -2933,7 +2933,7 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
             methods.AuthMetadataService_GetOAuth2Metadata, request, timeout, metadata
         )
 
-    def get_public_client_config(  # type: ignore[override]
+    def get_public_client_config(
         self,
         request: Optional[service_auth_pb2.PublicClientAuthConfigRequest] = None,
         *,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Optional, Sequence, Tuple, Type
 
 import grpc
+from google.protobuf.message import Message
 
 from .auth_interceptor import AuthInterceptor, Authenticator
 from .cache import LRUCache
@@ -18,7 +19,7 @@ from .retry import RetryInterceptor, RetryPolicy
 _CHANNEL_KWARGS = ("credentials", "root_certificates", "private_key", "certificate_chain", "options", "compression")
 
 
-def check_request(value: Any, cls: type, param: str) -> None:
+def check_request(value: Any, cls: Type[Message], param: str) -> None:
     """Raise TypeError unless ``value`` is a ``cls`` message (called before any I/O)."""
     if not isinstance(value, cls):
         raise TypeError(f"{param} must be {cls.DESCRIPTOR.full_name}, not {type(value).__name__}")
@@ -143,7 +144,7 @@ class ClientBase:
         def create() -> Optional[Authenticator]:
             from .auth import create_authenticator
 
-            return create_authenticator(config, channel)
+            return create_authenticator(config, channel) if config is not None else None
 
         return create
 
@@ -155,7 +156,7 @@ class ClientBase:
         def create() -> Optional[Authenticator]:
             from .auth import create_proxy_authenticator
 
-            return create_proxy_authenticator(config)
+            return create_proxy_authenticator(config) if config is not None else None
 
         return create
 

@@ -8,9 +8,10 @@ always means "leave the field unset", as in flytekit.
 from __future__ import annotations
 
 import datetime
-from typing import Any, Iterable, Mapping, Optional, Protocol, Union
+from typing import Any, Iterable, Mapping, Optional, Protocol, Type, Union
 
 from google.protobuf import duration_pb2, timestamp_pb2
+from google.protobuf.message import Message
 
 _STR = (str,)
 
@@ -19,7 +20,7 @@ def _type_error(param: str, value: Any, accepted: str) -> TypeError:
     return TypeError(f"{param} must be {accepted}, not {type(value).__name__}")
 
 
-def message(value: Any, cls: type, param: str) -> Any:
+def message(value: Any, cls: Type[Message], param: str) -> Any:
     """A protobuf message of ``cls``, or an object whose ``to_flyte_idl()`` returns one."""
     if value is None or type(value) is cls:
         return value
@@ -33,7 +34,7 @@ def message(value: Any, cls: type, param: str) -> Any:
     raise _type_error(param, value, f"{cls.DESCRIPTOR.full_name} or an object with to_flyte_idl() returning one")
 
 
-def request(value: Any, cls: type, param: str) -> Any:
+def request(value: Any, cls: Type[Message], param: str) -> Any:
     """A whole request message; required."""
     if value is None:
         raise TypeError(f"{param} is required ({cls.DESCRIPTOR.full_name})")
@@ -54,7 +55,7 @@ def bytes_(value: Any, param: str) -> Optional[bytes]:
     raise _type_error(param, value, "bytes")
 
 
-def boolean(value: Any, param: str) -> Optional[bool]:
+def boolean(value: Any, param: str) -> Any:
     if value is None or isinstance(value, bool):
         return value
     raise _type_error(param, value, "bool")
@@ -72,7 +73,7 @@ def number(value: Any, param: str) -> Optional[float]:
     raise _type_error(param, value, "float")
 
 
-def enum(value: Any, param: str) -> Optional[int]:
+def enum(value: Any, param: str) -> Any:
     """An enum value: its number (flyteidl enum constants are ints)."""
     return integer(value, param)
 

@@ -123,7 +123,7 @@ def _decode_details(error: grpc.RpcError) -> tuple[Any, ...]:
     from flyteidl.admin import event_pb2, project_pb2, workflow_pb2  # noqa: F401
 
     status = status_pb2.Status.FromString(raw)
-    decoded = []
+    decoded: list = []
     db = symbol_database.Default()
     for detail in status.details:
         name = detail.type_url.rpartition("/")[2]

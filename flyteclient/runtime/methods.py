@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Type
+
+from google.protobuf.message import Message
 
 
 class MethodSpec:
@@ -29,8 +31,8 @@ class MethodSpec:
         self,
         service: str,
         name: str,
-        request_type: type,
-        response_type: type,
+        request_type: Type[Message],
+        response_type: Type[Message],
         retry_class: str,
         server_streaming: bool = False,
     ) -> None:

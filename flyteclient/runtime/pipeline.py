@@ -39,7 +39,7 @@ class Transport:
         self._channel = channel
         self._callables: Dict[str, Any] = {}
 
-    def __call__(self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata) -> Any:
+    def __call__(self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Any) -> Any:
         call = self._callables.get(method.path)
         if call is None:
             factory = self._channel.unary_stream if method.server_streaming else self._channel.unary_unary
