@@ -394,7 +394,8 @@ class Method:
     def params(self) -> tuple[Param, ...]:
         """Friendly parameters: the surface file's list, else one per request field."""
         if self.flytekit_style:
-            return tuple(self._declared_param(p) for p in self.surface["params"])
+            declared = (self._declared_param(p) for p in self.surface["params"])
+            return tuple(p for p in declared if p is not None)
         return tuple(
             Param(_safe_name(f.name), "None", (f.name,), f) for f in self.request.fields
         )
@@ -403,7 +404,10 @@ class Method:
     def pager_params(self) -> tuple[Param, ...]:
         return tuple(p for p in self.params if p.path not in (("limit",), ("token",)))
 
-    def _declared_param(self, spec: str) -> Param:
+    def _declared_param(self, spec: str) -> Optional[Param]:
+        """The surface file's parameter ``spec``; None for an optional parameter (one with
+        a default) bound to a field the installed flyteidl lacks, which older flyteidl
+        releases simply do not offer (a required one is an error)."""
         name, _, default = spec.partition("=")
         bind = self.surface.get("bind", {}).get(name, name)
         if bind == "$request":
@@ -413,6 +417,8 @@ class Method:
         for part in path:
             if message is None:
                 raise CodegenError(f"{self.name}: {bind!r} descends into a non-message field")
+            if default and not message.has_field(part):
+                return None
             target = message.field(part)
             message = target.message
         assert target is not None
