@@ -233,3 +233,39 @@ def test_expires_in_timedelta_becomes_a_duration(server, client):
 
     client.get_upload_signed_url("p", "d", content_md5=b"x", expires_in=datetime.timedelta(minutes=2))
     assert server.requests("CreateUploadLocation")[0].expires_in.seconds == 120
+
+
+def test_iterate_helpers_have_flytekits_signatures():
+    import inspect
+
+    from flytekit.clients import helpers as fk_helpers
+
+    from flyteclient import helpers
+
+    for name in ("iterate_node_executions", "iterate_task_executions"):
+        theirs = inspect.signature(getattr(fk_helpers, name)).parameters
+        ours = inspect.signature(getattr(helpers, name)).parameters
+        assert list(theirs) == list(ours), name
+        for p in theirs:
+            default = theirs[p].default
+            mine = ours[p].default
+            if hasattr(default, "to_flyte_idl"):
+                default = default.to_flyte_idl()
+            assert default == mine, (name, p)
+
+
+def test_iterate_task_executions(server, client):
+    from flyteidl.admin import task_execution_pb2
+
+    from flyteclient import iterate_task_executions
+
+    def answer(request, metadata):
+        offset = int(request.token or 0)
+        items = [task_execution_pb2.TaskExecution(id=identifier_pb2.TaskExecutionIdentifier(retry_attempt=i)) for i in range(offset, min(offset + request.limit, 150))]
+        return task_execution_pb2.TaskExecutionList(task_executions=items, token=str(offset + len(items)) if len(items) == request.limit else "")
+
+    server.set_default("ListTaskExecutions", answer)
+    node = identifier_pb2.NodeExecutionIdentifier(node_id="n0")
+    attempts = [t.id.retry_attempt for t in iterate_task_executions(client, node)]
+    assert attempts == list(range(150))
+    assert [r.limit for r in server.requests("ListTaskExecutions")] == [100, 100]
