@@ -1,0 +1,265 @@
+"""The benchmark driver (issue 8): runs every phase, prints the table, writes the JSON.
+
+    python -m benchmarks.run [--quick] [--out bench-results.json] [--only PHASE ...]
+
+Phases: ``import``, ``unary``, ``pagination``, ``regeneration``, ``memory``. Ratios are
+against the floor measured in the same run: the flyteidl ``_pb2_grpc`` imports for
+import time, the raw grpc stub for unary calls and pagination.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence
+
+from . import clients, measure
+from .server import spawn
+
+PHASES = ("import", "unary", "pagination", "regeneration", "memory")
+
+IMPORTS = {
+    "pb2_grpc floor": "import flyteidl.service.admin_pb2_grpc, flyteidl.service.dataproxy_pb2_grpc",
+    "flyteclient": "import flyteclient; flyteclient.SynchronousFlyteClient",
+    "flytekit": "import flytekit.clients.friendly",
+}
+
+TARGET_IMPORT = 1.15
+TARGET_UNARY = 1.05
+TARGET_PAGES = 1.10
+TARGET_REGEN_S = 3.0
+TARGET_MEMORY = 1.05  # peak RSS at 100k entities / at 10k: "flat"
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """How much work each phase does."""
+
+    import_runs: int = 15
+    unary_calls: int = 1000
+    unary_rounds: int = 7
+    unary_warmup: int = 300
+    tasks: int = 10_000
+    page_size: int = 100
+    page_rounds: int = 5
+    page_warmup: int = 1
+    regen_runs: int = 3
+    memory_small: int = 10_000
+    memory_large: int = 100_000
+    memory_runs: int = 3
+
+
+QUICK = Sizes(
+    import_runs=3, unary_calls=200, unary_rounds=3, unary_warmup=50, tasks=1000, page_rounds=2,
+    regen_runs=1, memory_small=2000, memory_large=20_000, memory_runs=1,
+)
+
+
+@dataclass
+class Row:
+    """One line of the table."""
+
+    phase: str
+    subject: str
+    metric: str
+    value: float
+    unit: str
+    ratio: Optional[float] = None
+    target: str = ""
+    status: str = ""
+
+
+def _status(ok: bool) -> str:
+    return "PASS" if ok else "MISS"
+
+
+# -- phases --------------------------------------------------------------------------
+def bench_import(sizes: Sizes, with_flytekit: bool, raw: Dict[str, Any]) -> List[Row]:
+    stmts = {k: v for k, v in IMPORTS.items() if with_flytekit or k != "flytekit"}
+    times = measure.import_times(stmts, sizes.import_runs)
+    raw["import"] = times
+    floor = statistics.median(times["pb2_grpc floor"])
+    rows = [Row("import", "pb2_grpc floor", "median", floor * 1e3, "ms", 1.0)]
+    for name in stmts:
+        if name == "pb2_grpc floor":
+            continue
+        value = statistics.median(times[name])
+        ratio = value / floor
+        if name == "flyteclient":
+            rows.append(Row("import", name, "median", value * 1e3, "ms", ratio, f"<= {TARGET_IMPORT}x", _status(ratio <= TARGET_IMPORT)))
+        else:
+            rows.append(Row("import", name, "median", value * 1e3, "ms", ratio))
+    return rows
+
+
+def _ratio_rows(phase: str, results: Dict[str, measure.Samples], target: float, unit: str, scale: float) -> List[Row]:
+    floor = results[clients.RAW]
+    rows: List[Row] = []
+    for metric, pick in (("wall", lambda s: s.wall_median), ("cpu", lambda s: s.cpu_median)):
+        base = pick(floor)
+        rows.append(Row(phase, clients.RAW, metric, base * scale, unit, 1.0))
+        for name, samples in results.items():
+            if name == clients.RAW:
+                continue
+            value = pick(samples)
+            ratio = value / base
+            if name == clients.FLYTECLIENT:
+                rows.append(Row(phase, name, metric, value * scale, unit, ratio, f"<= {target}x", _status(ratio <= target)))
+            else:
+                rows.append(Row(phase, name, metric, value * scale, unit, ratio))
+    return rows
+
+
+def bench_unary(endpoint: str, sizes: Sizes, with_flytekit: bool, raw: Dict[str, Any]) -> List[Row]:
+    subjects = clients.unary_subjects(endpoint, with_flytekit)
+    try:
+        results = measure.interleaved(subjects, sizes.unary_calls, sizes.unary_rounds, sizes.unary_warmup)
+    finally:
+        for s in subjects:
+            s.close()
+    raw["unary"] = {name: asdict(samples) for name, samples in results.items()}
+    return _ratio_rows("unary GetExecution", results, TARGET_UNARY, "us/call", 1e6)
+
+
+def bench_pagination(endpoint: str, sizes: Sizes, with_flytekit: bool, raw: Dict[str, Any]) -> List[Row]:
+    subjects = clients.page_subjects(endpoint, with_flytekit, sizes.page_size)
+    try:
+        results = measure.interleaved(subjects, 1, sizes.page_rounds, sizes.page_warmup, expect=sizes.tasks)
+    finally:
+        for s in subjects:
+            s.close()
+    raw["pagination"] = {name: asdict(samples) for name, samples in results.items()}
+    return _ratio_rows(f"pagination {sizes.tasks} tasks", results, TARGET_PAGES, "ms/pass", 1e3)
+
+
+def bench_regeneration(sizes: Sizes, raw: Dict[str, Any]) -> List[Row]:
+    py = sys.executable
+    with tempfile.TemporaryDirectory(prefix="flyteclient-bench-") as tmp:
+        out = str(Path(tmp) / "generated")
+        generate = measure.command_times([py, "-m", "codegen", "--out", out], sizes.regen_runs)
+    check = measure.command_times([py, "-m", "codegen", "--check"], sizes.regen_runs)
+    raw["regeneration"] = {"generate": generate, "check": check}
+    rows = []
+    for name, times in (("codegen --out <tmp>", generate), ("codegen --check", check)):
+        value = statistics.median(times)
+        rows.append(Row("regeneration", name, "wall", value, "s", None, f"< {TARGET_REGEN_S} s", _status(value < TARGET_REGEN_S)))
+    return rows
+
+
+def _memory_once(endpoint: str, count: int, page_size: int) -> Dict[str, int]:
+    out = subprocess.run(
+        [sys.executable, "-m", "benchmarks.memory", "--endpoint", endpoint, "--count", str(count), "--page-size", str(page_size)],
+        cwd=str(measure.ROOT), env=measure.python_env(), capture_output=True, text=True, check=True, timeout=300,
+    )
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    if result["count"] != count:
+        raise AssertionError(f"memory run iterated {result['count']} tasks, expected {count}")
+    return result
+
+
+def bench_memory(sizes: Sizes, raw: Dict[str, Any]) -> List[Row]:
+    runs: Dict[int, List[Dict[str, int]]] = {sizes.memory_small: [], sizes.memory_large: []}
+    with spawn(sizes.memory_large) as endpoint:
+        for _ in range(sizes.memory_runs):
+            for count in runs:
+                runs[count].append(_memory_once(endpoint, count, sizes.page_size))
+    raw["memory"] = {str(k): v for k, v in runs.items()}
+    peak = {k: statistics.median(r["rss_peak_kb"] for r in v) for k, v in runs.items()}
+    growth = {k: statistics.median(r["rss_peak_kb"] - r["rss_before_kb"] for r in v) for k, v in runs.items()}
+    small, large = sizes.memory_small, sizes.memory_large
+    ratio = peak[large] / peak[small]
+    return [
+        Row("memory (pager)", f"{small} tasks", "peak RSS", peak[small] / 1024, "MiB", 1.0),
+        Row("memory (pager)", f"{large} tasks", "peak RSS", peak[large] / 1024, "MiB", ratio, f"<= {TARGET_MEMORY}x", _status(ratio <= TARGET_MEMORY)),
+        Row("memory (pager)", f"{small} tasks", "growth while iterating", growth[small] / 1024, "MiB"),
+        Row("memory (pager)", f"{large} tasks", "growth while iterating", growth[large] / 1024, "MiB"),
+    ]
+
+
+# -- output --------------------------------------------------------------------------
+def format_table(rows: Sequence[Row]) -> str:
+    header = ("phase", "subject", "metric", "median", "unit", "ratio", "target", "result")
+    lines = [
+        (r.phase, r.subject, r.metric, f"{r.value:.4g}" if r.value < 1000 else f"{r.value:.0f}", r.unit,
+         "" if r.ratio is None else f"{r.ratio:.3f}x", r.target, r.status)
+        for r in rows
+    ]
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *lines)]
+    fmt = "  ".join(f"{{:{'>' if i in (3, 5) else '<'}{w}}}" for i, w in enumerate(widths))
+    out = [fmt.format(*header), fmt.format(*("-" * w for w in widths))]
+    out += [fmt.format(*line).rstrip() for line in lines]
+    return "\n".join(out)
+
+
+def _versions() -> Dict[str, str]:
+    from importlib import metadata
+
+    found = {}
+    for dist in ("flyteclient", "flyteidl", "grpcio", "protobuf", "flytekit"):
+        try:
+            found[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            found[dist] = "not installed"
+    return found
+
+
+def run(phases: Sequence[str], sizes: Sizes, quick: bool) -> Dict[str, Any]:
+    """Run ``phases`` and return the results document (rows, raw samples, machine)."""
+    with_flytekit = clients.flytekit_available()
+    raw: Dict[str, Any] = {}
+    rows: List[Row] = []
+    started = time.perf_counter()
+    if "import" in phases:
+        rows += bench_import(sizes, with_flytekit, raw)
+    if "unary" in phases or "pagination" in phases:
+        with spawn(sizes.tasks) as endpoint:
+            if "unary" in phases:
+                rows += bench_unary(endpoint, sizes, with_flytekit, raw)
+            if "pagination" in phases:
+                rows += bench_pagination(endpoint, sizes, with_flytekit, raw)
+    if "regeneration" in phases:
+        rows += bench_regeneration(sizes, raw)
+    if "memory" in phases:
+        rows += bench_memory(sizes, raw)
+    return {
+        "quick": quick,
+        "sizes": asdict(sizes),
+        "elapsed_s": round(time.perf_counter() - started, 2),
+        "machine": {
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+            "versions": _versions(),
+        },
+        "rows": [asdict(r) for r in rows],
+        "all_pass": all(r.status != "MISS" for r in rows),
+        "samples": raw,
+    }
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="scripts/bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes: a fast smoke run, figures not meaningful")
+    parser.add_argument("--out", type=Path, default=measure.ROOT / "bench-results.json", help="JSON results (default: %(default)s)")
+    parser.add_argument("--only", action="append", choices=PHASES, help="run only this phase (repeatable)")
+    args = parser.parse_args(argv)
+    sizes = QUICK if args.quick else Sizes()
+    doc = run(args.only or PHASES, sizes, args.quick)
+    rows = [Row(**r) for r in doc["rows"]]
+    print(format_table(rows))
+    print(f"\n{'quick run; ' if args.quick else ''}{doc['elapsed_s']} s; results written to {args.out}")
+    args.out.write_text(json.dumps(doc, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
