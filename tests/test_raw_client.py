@@ -124,3 +124,15 @@ def test_close_and_context_manager(server):
 def test_unknown_constructor_keyword_is_a_type_error():
     with pytest.raises(TypeError, match="bogus"):
         RawSynchronousFlyteClient("localhost:1", insecure=True, bogus=1)
+
+
+def test_from_config_reads_flyte_environment_variables(server, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("FLYTECTL_CONFIG", raising=False)
+    monkeypatch.setenv("FLYTE_PLATFORM_URL", f"dns:///{server.endpoint}")
+    monkeypatch.setenv("FLYTE_PLATFORM_INSECURE", "true")
+    with SynchronousFlyteClient.from_config() as client:
+        assert client.url == server.endpoint
+        client.get_domains()
+    assert len(server.requests("GetDomains")) == 1

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any, Callable, Generic, Iterator, Optional, TypeVar
 
+from .exceptions import FlyteException
+
 T = TypeVar("T")
 
 
-class PaginationError(RuntimeError):
+class PaginationError(FlyteException):
     """The server repeated a page token: iterating further would never end."""
 
 
