@@ -1,8 +1,6 @@
 """The friendly client end to end against the project's local Admin server: what a user
 sees from a flyteadmin-shaped server (codes, messages, details, pagination, auth)."""
 
-import threading
-
 import grpc
 import pytest
 from flyteidl.admin import common_pb2, event_pb2, execution_pb2, launch_plan_pb2, project_pb2, task_pb2
@@ -11,6 +9,7 @@ from flyteidl.core import identifier_pb2, interface_pb2, tasks_pb2, types_pb2
 from flyteclient import PlatformConfig, SynchronousFlyteClient
 from flyteclient import exceptions as fx
 from flyteclient.testing import LocalAdmin
+from tests.support.threads import run_concurrently
 
 P, D = "proj", "development"
 
@@ -107,20 +106,7 @@ def test_client_secret_login_and_single_refresh_against_local_admin():
             assert [d.id for d in client.get_domains()][0] == "development"
             assert admin.auth.token_requests == 1
             admin.auth.revoke_all()
-            errors = []
-
-            def call():
-                try:
-                    client.get_domains()
-                except Exception as e:  # pragma: no cover - reported below
-                    errors.append(e)
-
-            threads = [threading.Thread(target=call) for _ in range(16)]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
-            assert errors == []
+            assert run_concurrently(client.get_domains, 16) == []
             assert admin.auth.token_requests == 2  # one refresh for all 16 threads
 
 

@@ -24,29 +24,21 @@ from flyteclient.exceptions import (
     FlyteInvalidInputException,
     PaginationError,
 )
+from tests.support.pages import offset_pages
 from tests.support.servers import Fail
 
 TASK_ID = identifier_pb2.Identifier(resource_type=identifier_pb2.TASK, project="p", domain="d", name="t", version="v1")
 NAMED = common_pb2.NamedEntityIdentifier(project="p", domain="d", name="t")
 
 
-def offset_pages(total):
-    """A ListTasks answer that pages like flyteadmin: token = offset, set when the page is full."""
-
-    def answer(request, metadata):
-        offset = int(request.token or 0)
-        tasks = [
-            task_pb2.Task(id=identifier_pb2.Identifier(project="p", domain="d", name="t", version=str(i)))
-            for i in range(offset, min(offset + request.limit, total))
-        ]
-        token = str(offset + len(tasks)) if len(tasks) == request.limit else ""
-        return task_pb2.TaskList(tasks=tasks, token=token)
-
-    return answer
+def task_pages(total):
+    """ListTasks over ``total`` tasks whose versions are "0", "1", ..."""
+    make = lambda i: task_pb2.Task(id=identifier_pb2.Identifier(project="p", domain="d", name="t", version=str(i)))  # noqa: E731
+    return offset_pages(total, make, task_pb2.TaskList, "tasks")
 
 
 def test_paginated_method_returns_items_and_token(server, client):
-    server.set_default("ListTasks", offset_pages(5))
+    server.set_default("ListTasks", task_pages(5))
     tasks, token = client.list_tasks_paginated(NAMED, limit=2)
     assert [t.id.version for t in tasks] == ["0", "1"] and token == "2"
     assert all(t.id.resource_type == identifier_pb2.TASK for t in tasks)  # filled in, as flytekit does
@@ -55,7 +47,7 @@ def test_paginated_method_returns_items_and_token(server, client):
 
 
 def test_pager_walks_every_page_lazily(server, client):
-    server.set_default("ListTasks", offset_pages(250))
+    server.set_default("ListTasks", task_pages(250))
     pager = client.iter_tasks(NAMED, filters="eq(name,t)", page_size=100)
     assert server.requests("ListTasks") == []  # nothing fetched until iterated
     versions = [t.id.version for t in pager]
@@ -65,19 +57,19 @@ def test_pager_walks_every_page_lazily(server, client):
 
 
 def test_pager_full_last_page_then_empty_page(server, client):
-    server.set_default("ListTasks", offset_pages(200))
+    server.set_default("ListTasks", task_pages(200))
     assert len(list(client.iter_tasks(NAMED, page_size=100))) == 200
     assert [r.token for r in server.requests("ListTasks")] == ["", "100", "200"]
 
 
 def test_pager_limit_stops_early_and_shrinks_the_last_request(server, client):
-    server.set_default("ListTasks", offset_pages(1000))
+    server.set_default("ListTasks", task_pages(1000))
     assert len(list(client.iter_tasks(NAMED, page_size=100, limit=150))) == 150
     assert [r.limit for r in server.requests("ListTasks")] == [100, 50]
 
 
 def test_pager_pages_gives_whole_responses(server, client):
-    server.set_default("ListTasks", offset_pages(30))
+    server.set_default("ListTasks", task_pages(30))
     pages = list(client.iter_tasks(NAMED, page_size=10).pages())
     assert [len(p.tasks) for p in pages] == [10, 10, 10, 0]
 
@@ -99,12 +91,8 @@ def test_pager_raises_on_a_cycling_token(server, client):
 def test_generic_pager_for_an_rpc_flytekit_lacks(server, client):
     from flyteidl.admin import common_pb2 as c
 
-    def answer(request, metadata):
-        offset = int(request.token or 0)
-        entities = [c.NamedEntity(id=c.NamedEntityIdentifier(name=f"e{i}")) for i in range(offset, min(offset + request.limit, 7))]
-        return c.NamedEntityList(entities=entities, token=str(offset + len(entities)) if len(entities) == request.limit else "")
-
-    server.set_default("ListNamedEntities", answer)
+    make = lambda i: c.NamedEntity(id=c.NamedEntityIdentifier(name=f"e{i}"))  # noqa: E731
+    server.set_default("ListNamedEntities", offset_pages(7, make, c.NamedEntityList, "entities"))
     names = [e.id.name for e in client.iter_named_entities(resource_type=1, project="p", domain="d", page_size=3)]
     assert names == [f"e{i}" for i in range(7)]
 
@@ -114,12 +102,8 @@ def test_iterate_helpers_keep_flytekits_parameters(server, client):
 
     from flyteclient import iterate_node_executions
 
-    def answer(request, metadata):
-        offset = int(request.token or 0)
-        items = [node_execution_pb2.NodeExecution(id=identifier_pb2.NodeExecutionIdentifier(node_id=f"n{i}")) for i in range(offset, min(offset + request.limit, 5))]
-        return node_execution_pb2.NodeExecutionList(node_executions=items, token=str(offset + len(items)) if len(items) == request.limit else "")
-
-    server.set_default("ListNodeExecutions", answer)
+    make = lambda i: node_execution_pb2.NodeExecution(id=identifier_pb2.NodeExecutionIdentifier(node_id=f"n{i}"))  # noqa: E731
+    server.set_default("ListNodeExecutions", offset_pages(5, make, node_execution_pb2.NodeExecutionList, "node_executions"))
     wf = identifier_pb2.WorkflowExecutionIdentifier(project="p", domain="d", name="e")
     got = list(iterate_node_executions(client, workflow_execution_identifier=wf, limit=3))
     assert [n.id.node_id for n in got] == ["n0", "n1", "n2"]
@@ -259,12 +243,8 @@ def test_iterate_task_executions(server, client):
 
     from flyteclient import iterate_task_executions
 
-    def answer(request, metadata):
-        offset = int(request.token or 0)
-        items = [task_execution_pb2.TaskExecution(id=identifier_pb2.TaskExecutionIdentifier(retry_attempt=i)) for i in range(offset, min(offset + request.limit, 150))]
-        return task_execution_pb2.TaskExecutionList(task_executions=items, token=str(offset + len(items)) if len(items) == request.limit else "")
-
-    server.set_default("ListTaskExecutions", answer)
+    make = lambda i: task_execution_pb2.TaskExecution(id=identifier_pb2.TaskExecutionIdentifier(retry_attempt=i))  # noqa: E731
+    server.set_default("ListTaskExecutions", offset_pages(150, make, task_execution_pb2.TaskExecutionList, "task_executions"))
     node = identifier_pb2.NodeExecutionIdentifier(node_id="n0")
     attempts = [t.id.retry_attempt for t in iterate_task_executions(client, node)]
     assert attempts == list(range(150))

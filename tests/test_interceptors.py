@@ -15,6 +15,7 @@ from flyteclient import SynchronousFlyteClient, scoped_deadline
 from flyteclient import exceptions as fx
 from flyteclient.runtime.retry import RetryPolicy
 from tests.support.servers import Fail, RecordingServer
+from tests.support.threads import run_concurrently
 
 EX_ID = identifier_pb2.WorkflowExecutionIdentifier(project="p", domain="d", name="e")
 
@@ -181,21 +182,8 @@ def test_32_threads_with_an_expired_token_refresh_once():
         server.set_default("GetVersion", auth_server(valid))
         auth = StaleTokenAuthenticator(valid)
         with make_client(server, authenticator=auth) as client:
-            barrier = threading.Barrier(32)
-            results, errors = [], []
-
-            def work():
-                barrier.wait()
-                try:
-                    results.append(client.get_control_plane_version())
-                except Exception as e:  # pragma: no cover - reported below
-                    errors.append(e)
-
-            threads = [threading.Thread(target=work) for _ in range(32)]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
+            results = []
+            errors = run_concurrently(lambda: results.append(client.get_control_plane_version()), 32)
     assert errors == [] and results == ["ok"] * 32
     assert auth.refreshes == 1
 

@@ -96,57 +96,63 @@ class RetryInterceptor:
     def map_error(self, error: grpc.RpcError, method: MethodSpec) -> FlyteException:
         return map_rpc_error(error, method.name, self._codes, self._messages, self._default)
 
-    def _next_delay(self, method: MethodSpec, error: grpc.RpcError, attempt: int, started: float, deadline: Optional[float]) -> Optional[float]:
-        """Seconds to wait before the next attempt, or None to give up."""
-        if attempt >= self.policy.max_retries or not is_retryable(method, error):
-            return None
-        delay = self.policy.delay(attempt)
-        resume = time.monotonic() + delay
-        if resume - started > self.policy.budget or (deadline is not None and resume >= deadline):
-            return None
-        return delay
-
     def intercept(self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata, proceed: Invoker) -> Any:
         if method.server_streaming:
             return self._stream(method, request, timeout, metadata, proceed)
-        started = time.monotonic()
-        deadline = None if timeout is None else started + timeout
-        attempt = 0
+        attempts = _Attempts(self, method, timeout)
         while True:
             try:
-                return proceed(method, request, timeout, metadata)
+                return proceed(method, request, attempts.timeout, metadata)
             except grpc.RpcError as error:
-                delay = self._next_delay(method, error, attempt, started, deadline)
-                if delay is None:
-                    log.debug("%s attempt %d failed with %s; not retrying", method.name, attempt + 1, _code(error))
-                    raise self.map_error(error, method) from error
-                log.debug("%s attempt %d failed with %s; retrying in %.3fs", method.name, attempt + 1, _code(error), delay)
-                self._sleep(delay)
-                attempt += 1
-                if deadline is not None:
-                    timeout = deadline - time.monotonic()
+                attempts.wait_or_raise(error)
 
     def _stream(self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata, proceed: Invoker) -> Iterator[Any]:
-        started = time.monotonic()
-        deadline = None if timeout is None else started + timeout
-        attempt = 0
+        attempts = _Attempts(self, method, timeout)
         while True:
             received = False
             try:
-                for item in proceed(method, request, timeout, metadata):
+                for item in proceed(method, request, attempts.timeout, metadata):
                     received = True
                     yield item
                 return
             except grpc.RpcError as error:
                 # Once a message was delivered a retry would repeat it: only retry before.
-                delay = None if received else self._next_delay(method, error, attempt, started, deadline)
-                if delay is None:
-                    raise self.map_error(error, method) from error
-                log.debug("%s attempt %d failed with %s; retrying in %.3fs", method.name, attempt + 1, _code(error), delay)
-                self._sleep(delay)
-                attempt += 1
-                if deadline is not None:
-                    timeout = deadline - time.monotonic()
+                attempts.wait_or_raise(error, retry_allowed=not received)
+
+
+class _Attempts:
+    """The attempts of one call: counts them, sleeps between them, keeps the remaining
+    timeout, and raises the mapped error when no further attempt is allowed."""
+
+    def __init__(self, interceptor: RetryInterceptor, method: MethodSpec, timeout: Optional[float]) -> None:
+        self.interceptor = interceptor
+        self.method = method
+        self.timeout = timeout
+        self.started = time.monotonic()
+        self.deadline = None if timeout is None else self.started + timeout
+        self.attempt = 0
+
+    def _next_delay(self, error: grpc.RpcError) -> Optional[float]:
+        policy = self.interceptor.policy
+        if self.attempt >= policy.max_retries or not is_retryable(self.method, error):
+            return None
+        delay = policy.delay(self.attempt)
+        resume = time.monotonic() + delay
+        if resume - self.started > policy.budget or (self.deadline is not None and resume >= self.deadline):
+            return None
+        return delay
+
+    def wait_or_raise(self, error: grpc.RpcError, retry_allowed: bool = True) -> None:
+        name, number = self.method.name, self.attempt + 1
+        delay = self._next_delay(error) if retry_allowed else None
+        if delay is None:
+            log.debug("%s attempt %d failed with %s; not retrying", name, number, _code(error))
+            raise self.interceptor.map_error(error, self.method) from error
+        log.debug("%s attempt %d failed with %s; retrying in %.3fs", name, number, _code(error), delay)
+        self.interceptor._sleep(delay)
+        self.attempt += 1
+        if self.deadline is not None:
+            self.timeout = self.deadline - time.monotonic()
 
 
 def _code(error: grpc.RpcError) -> str:

@@ -176,12 +176,17 @@ class EntitiesMixin(Base):
         task = task_pb2.Task(
             id=i, short_description=request.spec.description.short_description,
             closure=task_pb2.TaskClosure(compiled_task=compiler_pb2.CompiledTask(template=template), created_at=now_ts()))
-        self.store.put("task_spec", id_key(i), spec)
-        self.store.put("task", id_key(i), task)
-        self._touch_named_entity(RT.TASK, i)
-        if request.spec.HasField("description"):
-            self._save_description(RT.TASK, i, request.spec.description)
+        self._save_registration("task", RT.TASK, i, spec, task, request.spec)
         return task_pb2.TaskCreateResponse()
+
+    def _save_registration(self, kind: str, rt: int, i: identifier_pb2.Identifier, spec: Any, entity: Any, full_spec: Any) -> None:
+        """Store a registered task/workflow: its comparable spec, the entity, its named
+        entity and (when given) its description entity."""
+        self.store.put(f"{kind}_spec", id_key(i), spec)
+        self.store.put(kind, id_key(i), entity)
+        self._touch_named_entity(rt, i)
+        if full_spec.HasField("description"):
+            self._save_description(rt, i, full_spec.description)
 
     def GetTask(self, request: Any, context: grpc.ServicerContext) -> task_pb2.Task:
         return self._get_entity("task", RT.TASK, request)
@@ -252,11 +257,7 @@ class EntitiesMixin(Base):
         wf = workflow_pb2.Workflow(
             id=i, short_description=request.spec.description.short_description,
             closure=workflow_pb2.WorkflowClosure(compiled_workflow=closure, created_at=now_ts()))
-        self.store.put("workflow_spec", id_key(i), spec)
-        self.store.put("workflow", id_key(i), wf)
-        self._touch_named_entity(RT.WORKFLOW, i)
-        if request.spec.HasField("description"):
-            self._save_description(RT.WORKFLOW, i, request.spec.description)
+        self._save_registration("workflow", RT.WORKFLOW, i, spec, wf, request.spec)
         return workflow_pb2.WorkflowCreateResponse()
 
     def GetWorkflow(self, request: Any, context: grpc.ServicerContext) -> workflow_pb2.Workflow:
