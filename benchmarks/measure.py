@@ -9,7 +9,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Sequence
+from typing import Dict, List, Sequence, Tuple
 
 from .clients import Subject
 
@@ -32,11 +32,18 @@ class Samples:
         return statistics.median(self.cpu)
 
 
+def paired_ratio(values: Sequence[float], floor: Sequence[float]) -> float:
+    """Median over rounds of ``values[i] / floor[i]``: both were measured in the same
+    round, so slow phases of the machine cancel out (steadier than a ratio of medians)."""
+    return statistics.median(v / f for v, f in zip(values, floor))
+
+
 def interleaved(subjects: Sequence[Subject], units: int, rounds: int, warmup: int, expect: int = 0) -> Dict[str, Samples]:
     """Time ``units`` calls of each subject's ``run`` per round, for ``rounds`` rounds.
 
     Subjects take turns within a round, in a rotated order each round, so drift (CPU
-    frequency, the server's state) is shared rather than charged to one of them. Each
+    frequency, the server's state) is shared rather than charged to one of them; short
+    rounds and many of them make :func:`paired_ratio` steady. Each
     subject first runs ``warmup`` unmeasured units. With ``expect``, every ``run()`` must
     return that count. Returns per-unit times (round total / units) per subject.
     """
@@ -74,24 +81,47 @@ IMPORT_SNIPPET = (
 )
 
 
-def import_once(stmt: str, python: str = sys.executable) -> float:
+def bytecode_env(pycache_prefix: str) -> Dict[str, str]:
+    """Child environment in which every module is byte-compiled once, into
+    ``pycache_prefix``, and loaded from there afterwards: what an installed package
+    sees. (This sandbox sets PYTHONDONTWRITEBYTECODE=1, which leaves the repo's own
+    modules, flyteclient included, to be compiled from source on every import.)"""
+    env = python_env()
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = pycache_prefix
+    return env
+
+
+def no_bytecode_env() -> Dict[str, str]:
+    """Child environment with PYTHONDONTWRITEBYTECODE=1 and no cache prefix: installed
+    packages load their .pyc files, a source checkout is compiled on every import."""
+    env = python_env()
+    env.pop("PYTHONPYCACHEPREFIX", None)
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    return env
+
+
+def import_once(stmt: str, env: Dict[str, str], python: str = sys.executable) -> float:
     """Seconds ``stmt`` takes in a fresh interpreter, timed inside it."""
     out = subprocess.run(
         [python, "-c", IMPORT_SNIPPET.format(stmt=stmt)],
-        cwd=str(ROOT), env=python_env(), capture_output=True, text=True, check=True, timeout=120,
+        cwd=str(ROOT), env=env, capture_output=True, text=True, check=True, timeout=120,
     )
     return float(out.stdout.strip().splitlines()[-1])
 
 
-def import_times(stmts: Dict[str, str], runs: int, python: str = sys.executable) -> Dict[str, List[float]]:
-    """``runs`` fresh-interpreter timings of each statement, interleaved (after one
-    unrecorded run each, which warms the OS file cache and any .pyc writing)."""
-    for stmt in stmts.values():
-        import_once(stmt, python)
+def import_times(
+    stmts: Dict[str, Tuple[str, Dict[str, str]]], runs: int, python: str = sys.executable
+) -> Dict[str, List[float]]:
+    """``runs`` fresh-interpreter timings of each ``(statement, environment)``,
+    interleaved, after one unrecorded run each (which writes the bytecode cache, if the
+    environment allows it, and warms the OS file cache)."""
+    for stmt, env in stmts.values():
+        import_once(stmt, env, python)
     times: Dict[str, List[float]] = {name: [] for name in stmts}
     for _ in range(runs):
-        for name, stmt in stmts.items():
-            times[name].append(import_once(stmt, python))
+        for name, (stmt, env) in stmts.items():
+            times[name].append(import_once(stmt, env, python))
     return times
 
 

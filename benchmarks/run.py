@@ -33,6 +33,8 @@ IMPORTS = {
     "flytekit": "import flytekit.clients.friendly",
 }
 
+NO_PYC = "flyteclient, no .pyc (info)"
+
 TARGET_IMPORT = 1.15
 TARGET_UNARY = 1.05
 TARGET_PAGES = 1.10
@@ -45,12 +47,12 @@ class Sizes:
     """How much work each phase does."""
 
     import_runs: int = 15
-    unary_calls: int = 1000
-    unary_rounds: int = 7
+    unary_calls: int = 100
+    unary_rounds: int = 80
     unary_warmup: int = 300
     tasks: int = 10_000
     page_size: int = 100
-    page_rounds: int = 5
+    page_rounds: int = 9
     page_warmup: int = 1
     regen_runs: int = 3
     memory_small: int = 10_000
@@ -59,7 +61,7 @@ class Sizes:
 
 
 QUICK = Sizes(
-    import_runs=3, unary_calls=200, unary_rounds=3, unary_warmup=50, tasks=1000, page_rounds=2,
+    import_runs=3, unary_calls=50, unary_rounds=6, unary_warmup=50, tasks=1000, page_rounds=2,
     regen_runs=1, memory_small=2000, memory_large=20_000, memory_runs=1,
 )
 
@@ -84,16 +86,20 @@ def _status(ok: bool) -> str:
 
 # -- phases --------------------------------------------------------------------------
 def bench_import(sizes: Sizes, with_flytekit: bool, raw: Dict[str, Any]) -> List[Row]:
-    stmts = {k: v for k, v in IMPORTS.items() if with_flytekit or k != "flytekit"}
-    times = measure.import_times(stmts, sizes.import_runs)
+    """Fresh-interpreter import times, all modules byte-compiled (as installed); plus,
+    for information, flyteclient compiled from source (PYTHONDONTWRITEBYTECODE=1)."""
+    with tempfile.TemporaryDirectory(prefix="flyteclient-bench-pyc-") as prefix:
+        env = measure.bytecode_env(prefix)
+        stmts = {name: (stmt, env) for name, stmt in IMPORTS.items() if with_flytekit or name != "flytekit"}
+        stmts[NO_PYC] = (IMPORTS["flyteclient"], measure.no_bytecode_env())
+        times = measure.import_times(stmts, sizes.import_runs)
     raw["import"] = times
-    floor = statistics.median(times["pb2_grpc floor"])
-    rows = [Row("import", "pb2_grpc floor", "median", floor * 1e3, "ms", 1.0)]
+    base = times["pb2_grpc floor"]
+    rows = [Row("import", "pb2_grpc floor", "median", statistics.median(base) * 1e3, "ms", 1.0)]
     for name in stmts:
         if name == "pb2_grpc floor":
             continue
-        value = statistics.median(times[name])
-        ratio = value / floor
+        value, ratio = statistics.median(times[name]), measure.paired_ratio(times[name], base)
         if name == "flyteclient":
             rows.append(Row("import", name, "median", value * 1e3, "ms", ratio, f"<= {TARGET_IMPORT}x", _status(ratio <= TARGET_IMPORT)))
         else:
@@ -102,16 +108,18 @@ def bench_import(sizes: Sizes, with_flytekit: bool, raw: Dict[str, Any]) -> List
 
 
 def _ratio_rows(phase: str, results: Dict[str, measure.Samples], target: float, unit: str, scale: float) -> List[Row]:
+    """Rows for one in-process phase: medians per unit, ratios paired by round."""
     floor = results[clients.RAW]
     rows: List[Row] = []
-    for metric, pick in (("wall", lambda s: s.wall_median), ("cpu", lambda s: s.cpu_median)):
-        base = pick(floor)
-        rows.append(Row(phase, clients.RAW, metric, base * scale, unit, 1.0))
+    for metric in ("wall", "cpu"):
+        base: List[float] = getattr(floor, metric)
+        rows.append(Row(phase, clients.RAW, metric, statistics.median(base) * scale, unit, 1.0))
         for name, samples in results.items():
             if name == clients.RAW:
                 continue
-            value = pick(samples)
-            ratio = value / base
+            values: List[float] = getattr(samples, metric)
+            value = statistics.median(values)
+            ratio = measure.paired_ratio(values, base)
             if name == clients.FLYTECLIENT:
                 rows.append(Row(phase, name, metric, value * scale, unit, ratio, f"<= {target}x", _status(ratio <= target)))
             else:

@@ -1,0 +1,76 @@
+"""Smoke test of the benchmark pieces (benchmarks/) with tiny sizes. Nothing is timed
+against a threshold: this only checks that each piece runs and counts correctly."""
+
+from __future__ import annotations
+
+
+import grpc
+import pytest
+from flyteidl.admin import common_pb2
+from flyteidl.service.admin_pb2_grpc import AdminServiceStub
+
+from benchmarks import clients, fixtures, measure, run
+from benchmarks.server import Answers, build_server
+
+
+@pytest.fixture(scope="module")
+def endpoint():
+    server, port = build_server(total_tasks=250, workers=2)
+    server.start()
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        server.stop(0)
+
+
+def test_answers_paginate_with_offset_tokens():
+    answers = Answers(250)
+    from flyteidl.admin import task_pb2
+
+    first = task_pb2.TaskList.FromString(answers.list_tasks(common_pb2.ResourceListRequest(limit=100), None))
+    assert len(first.tasks) == 100 and first.token == "100"
+    last = task_pb2.TaskList.FromString(answers.list_tasks(common_pb2.ResourceListRequest(limit=100, token="200"), None))
+    assert len(last.tasks) == 50 and last.token == ""
+    assert last.tasks[-1].id.name.endswith("task_249")
+
+
+def test_every_subject_runs(endpoint):
+    with_flytekit = clients.flytekit_available()
+    subjects = clients.unary_subjects(endpoint, with_flytekit) + clients.page_subjects(endpoint, with_flytekit, 100)
+    try:
+        unary, pages = subjects[: len(subjects) // 2], subjects[len(subjects) // 2 :]
+        results = measure.interleaved(unary, units=2, rounds=2, warmup=1)
+        assert set(results) == {s.name for s in unary}
+        assert all(len(r.wall) == 2 and len(r.cpu) == 2 for r in results.values())
+        results = measure.interleaved(pages, units=1, rounds=1, warmup=0, expect=250)
+        assert set(results) == {s.name for s in pages}
+    finally:
+        for s in subjects:
+            s.close()
+
+
+def test_raw_stub_sees_the_fixture_execution(endpoint):
+    from flyteidl.admin import execution_pb2
+
+    with grpc.insecure_channel(endpoint) as channel:
+        got = AdminServiceStub(channel).GetExecution(execution_pb2.WorkflowExecutionGetRequest(id=fixtures.execution_id()))
+    assert got == fixtures.execution()
+
+
+def test_memory_measure(endpoint):
+    from benchmarks.memory import measure as measure_memory
+
+    result = measure_memory(endpoint, count=150, page_size=50)
+    assert result["count"] == 150 and result["rss_peak_kb"] >= result["rss_before_kb"] > 0
+
+
+def test_import_timing_runs_in_a_fresh_interpreter(tmp_path):
+    seconds = measure.import_once("import json", measure.bytecode_env(str(tmp_path)))
+    assert 0 <= seconds < 60
+
+
+def test_paired_ratio_and_table():
+    assert measure.paired_ratio([2.0, 4.0, 6.0], [1.0, 2.0, 3.0]) == 2.0
+    rows = [run.Row("unary", "raw grpc stub", "wall", 100.0, "us/call", 1.0), run.Row("unary", "flyteclient", "wall", 104.0, "us/call", 1.04, "<= 1.05x", "PASS")]
+    table = run.format_table(rows)
+    assert "PASS" in table and "1.040x" in table
