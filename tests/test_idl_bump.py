@@ -492,3 +492,69 @@ def test_regenerate_against_flyteidl_1_10_7(oldest_venv: Path, tmp_path: Path) -
     )
     assert imported.returncode == 0, imported.stderr
     assert imported.stdout.split() == [OLDEST, "4", "False", "False", "True", "True"]
+
+
+def _copy_checkout(dest: Path) -> Path:
+    """The tracked files of this checkout (working-tree versions) copied to ``dest``."""
+    files = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout.split("\0")
+    for rel in filter(None, files):
+        if (ROOT / rel).is_file():
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / rel, dest / rel)
+    for rel in ("scripts/bump-idl", "codegen/diff.py"):  # also when not committed yet
+        shutil.copy2(ROOT / rel, dest / rel)
+    return dest
+
+
+def _snapshot(python: Path, checkout: Path) -> tuple[str, dict[str, bytes]]:
+    freeze = subprocess.run(
+        [str(python), "-m", "pip", "freeze", "--exclude-editable"],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    generated = checkout / "flyteclient" / "generated"
+    tree = {p.name: p.read_bytes() for p in sorted(generated.iterdir()) if p.is_file()}
+    return freeze, tree
+
+
+@pytest.mark.slow
+def test_bump_idl_end_to_end_in_a_copy(tmp_path: Path) -> None:
+    """bump-idl on a copy of the checkout with its own virtualenv: a failing bump (1.10.7:
+    flytekit 1.16 cannot import with it) restores packages and generated code exactly; a
+    passing one (1.16.7) regenerates and prints the report on stdout."""
+    checkout = _copy_checkout(tmp_path / "checkout")
+    env = dict(os.environ, FLYTECLIENT_VENV=str(tmp_path / "venv"))
+    env.pop("PYTHONPATH", None)
+    python = tmp_path / "venv" / "bin" / "python"
+
+    def bump(version: str, tests: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(checkout / "scripts" / "bump-idl"), version], cwd=checkout,
+            env=dict(env, BUMP_IDL_TESTS=tests), capture_output=True, text=True, timeout=600,
+        )
+
+    setup = subprocess.run(
+        ["bash", "-c", "source scripts/_env.sh && \"$PY\" -m codegen --check"],
+        cwd=checkout, env=env, capture_output=True, text=True, timeout=600,
+    )
+    assert setup.returncode == 0, setup.stderr
+    before = _snapshot(python, checkout)
+    old_version = json.loads((checkout / "flyteclient/generated/api.json").read_text())["flyteidl"]
+
+    failed = bump(OLDEST, f"{checkout}/scripts/test -q -x tests/test_flytekit_compat.py")
+    assert failed.returncode == 1, failed.stderr
+    assert "error: running the tests" in failed.stderr
+    assert f"restored: flyteidl {old_version}, flyteclient/generated unchanged" in failed.stderr
+    assert failed.stdout == ""
+    assert _snapshot(python, checkout) == before
+
+    missing = bump("1.99.0", "true")
+    assert missing.returncode == 2 and "is not installable" in missing.stderr
+    assert _snapshot(python, checkout) == before
+
+    passed = bump("1.16.7", f"{checkout}/scripts/test -q tests/test_codegen.py")
+    assert passed.returncode == 0, passed.stderr
+    assert passed.stdout.startswith(f"flyteidl {old_version} → 1.16.7: ")
+    manifest = json.loads((checkout / "flyteclient/generated/api.json").read_text())
+    assert manifest["flyteidl"] == "1.16.7"
