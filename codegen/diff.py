@@ -55,7 +55,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, Optional, Sequence
+from typing import Any, Iterator, Mapping, Optional, Sequence
 
 MANIFEST_PATH = "flyteclient/generated/api.json"
 MANIFEST_NAME = "api.json"
@@ -126,12 +126,15 @@ def parse_manifest(text: str, source: str) -> dict[str, Any]:
         raise ManifestError(f"{source}: invalid JSON: {exc}") from exc
     services = data.get("services") if isinstance(data, dict) else None
     if not isinstance(services, dict):
-        raise ManifestError(f"{source}: not an API manifest (no \"services\" object)")
+        raise ManifestError(f'{source}: not an API manifest (no "services" object)')
     for name, service in services.items():
         rpcs = service.get("rpcs") if isinstance(service, dict) else None
         if not isinstance(rpcs, dict) or not all(isinstance(r, dict) for r in rpcs.values()):
-            raise ManifestError(f"{source}: not an API manifest (service {name} has no \"rpcs\" object)")
-    return data
+            raise ManifestError(
+                f'{source}: not an API manifest (service {name} has no "rpcs" object)'
+            )
+    result: dict[str, Any] = data
+    return result
 
 
 # -- changes ------------------------------------------------------------------------
@@ -210,7 +213,9 @@ class SigParam:
 
 def _split_top_level(text: str) -> list[str]:
     """Split on commas outside brackets and quotes."""
-    parts, depth, quote, current = [], 0, "", []
+    parts: list[str] = []
+    current: list[str] = []
+    depth, quote = 0, ""
     for ch in text:
         if quote:
             quote = "" if ch == quote else quote
@@ -301,13 +306,17 @@ def _signature_change(key: str, what: str, name: str, old: str, new: str) -> Opt
     return Change("signatures", "signature", key, detail, breaking)
 
 
-def _names_and_signatures(key: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> Iterator[Change]:
+def _names_and_signatures(
+    key: str, old: Mapping[str, Any], new: Mapping[str, Any]
+) -> Iterator[Change]:
     for what in ("raw", "friendly"):
         o, n = old.get(what) or {}, new.get(what) or {}
         if o.get("name") != n.get("name"):
             detail = f"{what} method renamed `{o.get('name')}` → `{n.get('name')}`"
             yield Change("signatures", "renamed", key, detail, True)
-        change = _signature_change(key, what, str(n.get("name")), o.get("signature", ""), n.get("signature", ""))
+        change = _signature_change(
+            key, what, str(n.get("name")), o.get("signature", ""), n.get("signature", "")
+        )
         if change:
             yield change
     o_ret = (old.get("friendly") or {}).get("returns")
@@ -318,7 +327,9 @@ def _names_and_signatures(key: str, old: Mapping[str, Any], new: Mapping[str, An
     yield from _pager_changes(key, old.get("pager"), new.get("pager"))
 
 
-def _pager_changes(key: str, old: Optional[Mapping[str, Any]], new: Optional[Mapping[str, Any]]) -> Iterator[Change]:
+def _pager_changes(
+    key: str, old: Optional[Mapping[str, Any]], new: Optional[Mapping[str, Any]]
+) -> Iterator[Change]:
     if old is None and new is None:
         return
     if old is None:
@@ -333,9 +344,13 @@ def _pager_changes(key: str, old: Optional[Mapping[str, Any]], new: Optional[Map
         detail = f"pager renamed `{old.get('name')}` → `{new.get('name')}`"
         yield Change("signatures", "renamed", key, detail, True)
     if old.get("items") != new.get("items"):
-        detail = f"pager `{new.get('name')}` now yields `{new.get('items')}` (was `{old.get('items')}`)"
+        detail = (
+            f"pager `{new.get('name')}` now yields `{new.get('items')}` (was `{old.get('items')}`)"
+        )
         yield Change("signatures", "pager_items", key, detail, True)
-    change = _signature_change(key, "pager", str(new.get("name")), old.get("signature", ""), new.get("signature", ""))
+    change = _signature_change(
+        key, "pager", str(new.get("name")), old.get("signature", ""), new.get("signature", "")
+    )
     if change:
         yield change
 
@@ -498,8 +513,3 @@ def main(argv: Sequence[str]) -> int:
     changes = compare(old, new)
     sys.stdout.write(render_report(old, new, changes))
     return EXIT_BREAKING if any(c.breaking for c in changes) else EXIT_OK
-
-
-def breaking(changes: Iterable[Change]) -> list[Change]:
-    """The breaking changes among ``changes``."""
-    return [c for c in changes if c.breaking]

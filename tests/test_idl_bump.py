@@ -21,7 +21,14 @@ from typing import Any, Optional
 
 import pytest
 
-from codegen.diff import Change, compare, field_changes, parse_signature, render_report, signature_changes
+from codegen.diff import (
+    Change,
+    compare,
+    field_changes,
+    parse_signature,
+    render_report,
+    signature_changes,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = ROOT / "flyteclient" / "generated" / "api.json"
@@ -32,7 +39,9 @@ CALL = "*, timeout=None, metadata=None"
 
 
 def _fields(**fields: tuple[int, str, str]) -> dict[str, Any]:
-    return {name: {"number": n, "type": t, "label": label} for name, (n, t, label) in fields.items()}
+    return {
+        name: {"number": n, "type": t, "label": label} for name, (n, t, label) in fields.items()
+    }
 
 
 def _rpc(
@@ -70,7 +79,11 @@ def _manifest(version: str, services: dict[str, dict[str, Any]]) -> dict[str, An
     }
 
 
-PAGER = {"name": "iter_things", "signature": "(project, domain, page_size=100, limit=None)", "items": "things"}
+PAGER = {
+    "name": "iter_things",
+    "signature": "(project, domain, page_size=100, limit=None)",
+    "items": "things",
+}
 OLD_REQUEST = _fields(
     project=(1, "string", "optional"),
     domain=(2, "string", "optional"),
@@ -94,8 +107,11 @@ def old_manifest() -> dict[str, Any]:
                 "Renamed": _rpc("renamed"),
                 "Returns": _rpc("returns_", returns="admin_pb2.Thing"),
                 "ListThings": _rpc(
-                    "list_things", "(project, domain)", request=OLD_REQUEST,
-                    request_type="flyteidl.admin.ResourceListRequest", pager=PAGER,
+                    "list_things",
+                    "(project, domain)",
+                    request=OLD_REQUEST,
+                    request_type="flyteidl.admin.ResourceListRequest",
+                    pager=PAGER,
                 ),
                 "PagerGone": _rpc("pager_gone", pager=dict(PAGER, name="iter_gone")),
                 "PagerNew": _rpc("pager_new"),
@@ -121,7 +137,9 @@ def new_manifest() -> dict[str, Any]:
     admin["Renamed"]["friendly"]["name"] = "renamed_v2"
     admin["Returns"]["friendly"]["returns"] = "List[admin_pb2.Thing]"
     things = admin["ListThings"]
-    things["pager"] = dict(PAGER, items="items", signature="(project, domain, page_size=100, limit=None, org=None)")
+    things["pager"] = dict(
+        PAGER, items="items", signature="(project, domain, page_size=100, limit=None, org=None)"
+    )
     fields = things["request"]["fields"]
     fields["org"] = {"number": 9, "type": "string", "label": "optional"}  # added
     del fields["filters"]  # removed
@@ -144,7 +162,11 @@ def compatible_pair() -> tuple[dict[str, Any], dict[str, Any]]:
     admin = new["services"]["flyteidl.service.AdminService"]["rpcs"]
     admin["Added"] = _rpc("added")
     admin["Signatures"]["friendly"]["signature"] = "(a, b, c=None, d=1, *, e=None, f=None)"
-    admin["ListThings"]["request"]["fields"]["org"] = {"number": 9, "type": "string", "label": "optional"}
+    admin["ListThings"]["request"]["fields"]["org"] = {
+        "number": 9,
+        "type": "string",
+        "label": "optional",
+    }
     admin["Route"]["http"] = "GET /api/v2/route"
     new["flyteidl"] = "1.1.0"
     return old, new
@@ -212,12 +234,20 @@ def test_a_renamed_field_is_not_also_reported_as_removed_and_added() -> None:
         ("(a, b)", "(a, b, c)", [("required parameter `c` added", True)]),
         ("(a, b)", "(a)", [("parameter `b` removed", True)]),
         ("(a, b)", "(a, x)", [("parameter `b` renamed to `x`", True)]),
-        ("(a, b)", "(b, a)", [("`a` moved from position 1 to 2", True), ("`b` moved from position 2 to 1", True)]),
-        ("(a, b=None)", "(x=None, a, b=None)", [
-            ("`a` moved from position 1 to 2", True),
-            ("`b` moved from position 2 to 3", True),
-            ("parameter `x=None` added", False),
-        ]),
+        (
+            "(a, b)",
+            "(b, a)",
+            [("`a` moved from position 1 to 2", True), ("`b` moved from position 2 to 1", True)],
+        ),
+        (
+            "(a, b=None)",
+            "(x=None, a, b=None)",
+            [
+                ("`a` moved from position 1 to 2", True),
+                ("`b` moved from position 2 to 3", True),
+                ("parameter `x=None` added", False),
+            ],
+        ),
         ("(a, b=None)", "(a, *, b=None)", [("`b` became keyword-only", True)]),
         ("(a, *, b=None)", "(a, b=None)", [("`b` may now be passed positionally", False)]),
         ("(a=None)", "(a)", [("`a` lost its default `None` (now required)", True)]),
@@ -249,11 +279,20 @@ def test_report_has_summary_first_and_one_flagged_line_per_change() -> None:
     flagged = [line for line in report.splitlines() if line.startswith("- ")]
     assert len(flagged) == len(changes)
     assert sum(line.startswith("- **breaking**: ") for line in flagged) == len(EXPECTED) - 5
-    for heading in ("## RPCs added and removed", "## Method names and signatures",
-                    "## Request and response fields", "## HTTP routes, retry classes and streaming"):
+    for heading in (
+        "## RPCs added and removed",
+        "## Method names and signatures",
+        "## Request and response fields",
+        "## HTTP routes, retry classes and streaming",
+    ):
         assert heading in report
     # Sections come in a fixed order.
-    assert report.index("## RPCs") < report.index("## Method") < report.index("## Request") < report.index("## HTTP")
+    assert (
+        report.index("## RPCs")
+        < report.index("## Method")
+        < report.index("## Request")
+        < report.index("## HTTP")
+    )
 
 
 def test_identical_manifests_report_no_change() -> None:
@@ -269,7 +308,11 @@ def run_diff(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     return subprocess.run(
         [sys.executable, "-m", "codegen", "diff", *args],
-        cwd=cwd, env=env, capture_output=True, text=True, timeout=60,
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -283,13 +326,18 @@ def test_exit_0_when_only_compatible_changes(tmp_path: Path) -> None:
     old, new = compatible_pair()
     done = run_diff(str(write(tmp_path / "old.json", old)), str(write(tmp_path / "new.json", new)))
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("flyteidl 1.0.0 → 1.1.0: 1 RPC added, 0 removed, 1 signature change (0 breaking), ")
+    assert done.stdout.startswith(
+        "flyteidl 1.0.0 → 1.1.0: 1 RPC added, 0 removed, 1 signature change (0 breaking), "
+    )
     assert "**breaking**:" not in done.stdout.replace("**breaking**: existing", "")
     assert done.stderr == ""
 
 
 def test_exit_1_when_something_breaks(tmp_path: Path) -> None:
-    done = run_diff(str(write(tmp_path / "a.json", old_manifest())), str(write(tmp_path / "b.json", new_manifest())))
+    done = run_diff(
+        str(write(tmp_path / "a.json", old_manifest())),
+        str(write(tmp_path / "b.json", new_manifest())),
+    )
     assert done.returncode == 1, done.stderr
     assert "- **breaking**: `AdminService.Removed` RPC removed" in done.stdout
 
@@ -309,7 +357,9 @@ def test_a_directory_means_its_api_json(tmp_path: Path) -> None:
         ('{"services": {"flyteidl.service.X": {}}}', "not an API manifest"),
     ],
 )
-def test_exit_2_on_bad_input_with_one_line_on_stderr(tmp_path: Path, content: Optional[str], message: str) -> None:
+def test_exit_2_on_bad_input_with_one_line_on_stderr(
+    tmp_path: Path, content: Optional[str], message: str
+) -> None:
     good = write(tmp_path / "good.json", old_manifest())
     bad = tmp_path / "bad.json"
     if content is not None:
@@ -330,7 +380,10 @@ def test_exit_2_for_a_directory_without_a_manifest(tmp_path: Path) -> None:
 def git(repo: Path, *args: str) -> str:
     return subprocess.run(
         ["git", "-c", "user.name=test", "-c", "user.email=test@example.com", *args],
-        cwd=repo, check=True, capture_output=True, text=True,
+        cwd=repo,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.strip()
 
 
@@ -399,7 +452,9 @@ BUMP = ROOT / "scripts" / "bump-idl"
         (["2.0.0"], "outside pyproject.toml's pin"),
     ],
 )
-def test_bump_idl_refuses_bad_versions_without_touching_anything(args: list[str], message: str) -> None:
+def test_bump_idl_refuses_bad_versions_without_touching_anything(
+    args: list[str], message: str
+) -> None:
     assert os.access(BUMP, os.X_OK)
     before = MANIFEST.read_bytes()
     done = subprocess.run([str(BUMP), *args], capture_output=True, text=True, timeout=120)
@@ -426,7 +481,9 @@ def oldest_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
         packages.append("tomli>=2")
     subprocess.run(
         [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *packages],
-        check=True, timeout=240, capture_output=True,
+        check=True,
+        timeout=240,
+        capture_output=True,
     )
     return python
 
@@ -436,14 +493,18 @@ def test_regenerate_against_flyteidl_1_10_7(oldest_venv: Path, tmp_path: Path) -
     # A package tree with this checkout's runtime and a generated/ made from 1.10.7.
     site = tmp_path / "site"
     shutil.copytree(
-        ROOT / "flyteclient", site / "flyteclient",
+        ROOT / "flyteclient",
+        site / "flyteclient",
         ignore=shutil.ignore_patterns("generated", "__pycache__"),
     )
     out = site / "flyteclient" / "generated"
     started = time.perf_counter()
     gen = subprocess.run(
         [str(oldest_venv), "-m", "codegen", "--out", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     elapsed = time.perf_counter() - started
     assert gen.returncode == 0, gen.stderr
@@ -474,7 +535,10 @@ def test_regenerate_against_flyteidl_1_10_7(oldest_venv: Path, tmp_path: Path) -
         "- compatible: `flyteidl.service.CreateUploadLocationRequest` field "
         "`add_content_md5_metadata` = 7 `bool` added" in report
     )
-    assert "- compatible: `DataProxyService.CreateUploadLocation` friendly `get_upload_signed_url`" in report
+    assert (
+        "- compatible: `DataProxyService.CreateUploadLocation` friendly `get_upload_signed_url`"
+        in report
+    )
 
     # The 1.10.7 client imports with this checkout's runtime (on protobuf 4.x).
     probe = (
@@ -487,8 +551,12 @@ def test_regenerate_against_flyteidl_1_10_7(oldest_venv: Path, tmp_path: Path) -
         " hasattr(C, 'get_dynamic_node_workflow'), hasattr(C, 'get_upload_signed_url'))\n"
     ) % str(site)
     imported = subprocess.run(
-        [str(oldest_venv), "-c", probe], cwd=tmp_path, capture_output=True, text=True,
-        env=dict(os.environ, PYTHONPATH=str(site)), timeout=60,
+        [str(oldest_venv), "-c", probe],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=str(site)),
+        timeout=60,
     )
     assert imported.returncode == 0, imported.stderr
     assert imported.stdout.split() == [OLDEST, "4", "False", "False", "True", "True"]
@@ -511,7 +579,9 @@ def _copy_checkout(dest: Path) -> Path:
 def _snapshot(python: Path, checkout: Path) -> tuple[str, dict[str, bytes]]:
     freeze = subprocess.run(
         [str(python), "-m", "pip", "freeze", "--exclude-editable"],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     generated = checkout / "flyteclient" / "generated"
     tree = {p.name: p.read_bytes() for p in sorted(generated.iterdir()) if p.is_file()}
@@ -530,13 +600,21 @@ def test_bump_idl_end_to_end_in_a_copy(tmp_path: Path) -> None:
 
     def bump(version: str, tests: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [str(checkout / "scripts" / "bump-idl"), version], cwd=checkout,
-            env=dict(env, BUMP_IDL_TESTS=tests), capture_output=True, text=True, timeout=600,
+            [str(checkout / "scripts" / "bump-idl"), version],
+            cwd=checkout,
+            env=dict(env, BUMP_IDL_TESTS=tests),
+            capture_output=True,
+            text=True,
+            timeout=600,
         )
 
     setup = subprocess.run(
-        ["bash", "-c", "source scripts/_env.sh && \"$PY\" -m codegen --check"],
-        cwd=checkout, env=env, capture_output=True, text=True, timeout=600,
+        ["bash", "-c", 'source scripts/_env.sh && "$PY" -m codegen --check'],
+        cwd=checkout,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert setup.returncode == 0, setup.stderr
     before = _snapshot(python, checkout)
