@@ -52,7 +52,7 @@ class Sizes:
     unary_warmup: int = 300
     tasks: int = 10_000
     page_size: int = 100
-    page_rounds: int = 9
+    page_rounds: int = 25
     page_warmup: int = 1
     regen_runs: int = 3
     memory_small: int = 10_000
