@@ -585,6 +585,7 @@ def _snapshot(python: Path, checkout: Path) -> tuple[str, dict[str, bytes]]:
     ).stdout
     generated = checkout / "flyteclient" / "generated"
     tree = {p.name: p.read_bytes() for p in sorted(generated.iterdir()) if p.is_file()}
+    tree["pyproject.toml"] = (checkout / "pyproject.toml").read_bytes()
     return freeze, tree
 
 
@@ -623,7 +624,10 @@ def test_bump_idl_end_to_end_in_a_copy(tmp_path: Path) -> None:
     failed = bump(OLDEST, f"{checkout}/scripts/test -q -x tests/test_flytekit_compat.py")
     assert failed.returncode == 1, failed.stderr
     assert "error: running the tests" in failed.stderr
-    assert f"restored: flyteidl {old_version}, flyteclient/generated unchanged" in failed.stderr
+    assert (
+        f"restored: flyteidl {old_version}, pyproject.toml and flyteclient/generated unchanged"
+        in (failed.stderr)
+    )
     assert failed.stdout == ""
     assert _snapshot(python, checkout) == before
 
@@ -636,3 +640,12 @@ def test_bump_idl_end_to_end_in_a_copy(tmp_path: Path) -> None:
     assert passed.stdout.startswith(f"flyteidl {old_version} → 1.16.7: ")
     manifest = json.loads((checkout / "flyteclient/generated/api.json").read_text())
     assert manifest["flyteidl"] == "1.16.7"
+    # The dev extra's pin follows, so a fresh environment regenerates the same tree.
+    pyproject = (checkout / "pyproject.toml").read_text()
+    assert '"flyteidl==1.16.7"' in pyproject and '"flyteidl==1.16.8"' not in pyproject
+    assert (
+        subprocess.run(
+            [str(python), "-m", "codegen", "--check"], cwd=checkout, capture_output=True
+        ).returncode
+        == 0
+    )
