@@ -6,6 +6,7 @@ import pytest
 from flyteclient import RawSynchronousFlyteClient
 from flyteclient.exceptions import FlyteResourceExhaustedException, FlyteSystemUnavailableException
 from flyteclient.runtime.channel import DEFAULT_OPTIONS, channel_options
+from flyteclient.runtime.metadata import user_agent
 from flyteclient.runtime.retry import RetryPolicy
 
 
@@ -18,10 +19,11 @@ def test_flytekit_options_in_order_then_callers():
         ("grpc.keepalive_permit_without_calls", 1),
         ("grpc.http2.max_pings_without_data", 0),
         ("grpc.enable_retries", 0),
+        ("grpc.primary_user_agent", user_agent()),
     ]
-    assert channel_options({"a.b": 1})[-1] == ("a.b", 1)
+    assert channel_options({"a.b": 1})[-2] == ("a.b", 1)
     overridden = channel_options([("grpc.keepalive_time_ms", 5)])
-    assert overridden[-1] == ("grpc.keepalive_time_ms", 5)
+    assert overridden[-2] == ("grpc.keepalive_time_ms", 5)
     assert [k for k, _ in overridden].count("grpc.keepalive_time_ms") == 1
     assert list(DEFAULT_OPTIONS) == channel_options()[: len(DEFAULT_OPTIONS)]
 

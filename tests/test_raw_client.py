@@ -93,7 +93,7 @@ def test_per_call_metadata_and_default_headers_reach_the_server(server):
     md = server.calls("GetVersion")[0].metadata
     assert md["accept"] == "application/grpc"
     assert md["x-team"] == "ml" and md["x-call"] == "1"
-    assert md["x-user-agent"].startswith("flyteclient/") and " flyteidl/" in md["x-user-agent"]
+    assert md["user-agent"].startswith("flyteclient/") and " flyteidl/1." in md["user-agent"]
 
 
 class _Cfg:

@@ -20,7 +20,8 @@ ChannelOptions = Union[None, Sequence[Tuple[str, Any]], Mapping[str, Any]]
 
 
 def channel_options(options: ChannelOptions = None) -> List[Tuple[str, Any]]:
-    """The defaults, then ``options`` (a list of pairs or a mapping).
+    """The defaults, then ``options`` (a list of pairs or a mapping), then the
+    ``grpc.primary_user_agent`` naming flyteclient and flyteidl (unless given).
 
     A default that the caller sets too is left out: gRPC keeps the first value of a
     repeated channel argument, so otherwise the caller could not change it."""
@@ -29,7 +30,12 @@ def channel_options(options: ChannelOptions = None) -> List[Tuple[str, Any]]:
         if not (isinstance(pair, tuple) and len(pair) == 2 and isinstance(pair[0], str)):
             raise TypeError(f"options must be (name, value) pairs or a mapping, got {pair!r}")
     overridden = {name for name, _ in extra}
-    return [*(o for o in DEFAULT_OPTIONS if o[0] not in overridden), *extra]
+    opts = [*(o for o in DEFAULT_OPTIONS if o[0] not in overridden), *extra]
+    if "grpc.primary_user_agent" not in overridden:
+        from .metadata import user_agent
+
+        opts.append(("grpc.primary_user_agent", user_agent()))
+    return opts
 
 
 def create_channel(

@@ -21,9 +21,7 @@ would pass the time ``budget`` (seconds since the first attempt) or the call's d
 from __future__ import annotations
 
 import logging
-import random
 import time
-from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterator, Optional, Sequence, Tuple
 
 import grpc
@@ -39,28 +37,53 @@ _READ_TRANSIENT = _TRANSIENT | {grpc.StatusCode.INTERNAL}
 _NEVER_SENT = ("failed to connect to all addresses", "Connection refused", "DNS resolution failed")
 
 
-@dataclass(frozen=True)
 class RetryPolicy:
-    """How failed calls are retried. ``max_retries=0`` disables retries."""
+    """How failed calls are retried. ``max_retries=0`` disables retries.
 
-    max_retries: int = 3
-    initial_backoff: float = 0.1
-    max_backoff: float = 5.0
-    multiplier: float = 2.0
-    budget: float = 60.0
-    rng: Callable[[], float] = field(default=random.random, repr=False, compare=False)
+    ``rng`` returns a float in [0, 1) for the jitter (default: ``random.random``).
+    A plain class rather than a dataclass: it is imported with every client, and
+    ``dataclasses`` costs import time that the benchmarks count.
+    """
 
-    def __post_init__(self) -> None:
-        if not isinstance(self.max_retries, int) or self.max_retries < 0:
-            raise ValueError(f"max_retries must be an int >= 0, got {self.max_retries!r}")
-        for name in ("initial_backoff", "max_backoff", "budget"):
-            if getattr(self, name) <= 0:
-                raise ValueError(f"{name} must be positive, got {getattr(self, name)!r}")
-        if self.multiplier < 1:
-            raise ValueError(f"multiplier must be >= 1, got {self.multiplier!r}")
+    __slots__ = ("max_retries", "initial_backoff", "max_backoff", "multiplier", "budget", "rng")
+
+    def __init__(
+        self,
+        max_retries: int = 3,
+        initial_backoff: float = 0.1,
+        max_backoff: float = 5.0,
+        multiplier: float = 2.0,
+        budget: float = 60.0,
+        rng: Optional[Callable[[], float]] = None,
+    ) -> None:
+        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+            raise ValueError(f"max_retries must be an int >= 0, got {max_retries!r}")
+        for name, value in (("initial_backoff", initial_backoff), ("max_backoff", max_backoff), ("budget", budget)):
+            if value <= 0:
+                raise ValueError(f"{name} must be positive, got {value!r}")
+        if multiplier < 1:
+            raise ValueError(f"multiplier must be >= 1, got {multiplier!r}")
+        self.max_retries = max_retries
+        self.initial_backoff = initial_backoff
+        self.max_backoff = max_backoff
+        self.multiplier = multiplier
+        self.budget = budget
+        self.rng = rng
 
     def delay(self, attempt: int) -> float:
-        return self.rng() * min(self.max_backoff, self.initial_backoff * self.multiplier**attempt)
+        """Seconds to sleep after failed attempt ``attempt`` (from 0): full jitter."""
+        rng = self.rng
+        if rng is None:
+            import random
+
+            rng = random.random
+        return rng() * min(self.max_backoff, self.initial_backoff * self.multiplier**attempt)
+
+    def __repr__(self) -> str:
+        return (
+            f"RetryPolicy(max_retries={self.max_retries}, initial_backoff={self.initial_backoff}, "
+            f"max_backoff={self.max_backoff}, multiplier={self.multiplier}, budget={self.budget})"
+        )
 
 
 def is_retryable(method: MethodSpec, error: grpc.RpcError) -> bool:
@@ -99,7 +122,12 @@ class RetryInterceptor:
     def intercept(self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata, proceed: Invoker) -> Any:
         if method.server_streaming:
             return self._stream(method, request, timeout, metadata, proceed)
-        attempts = _Attempts(self, method, timeout)
+        started = time.monotonic()
+        try:
+            return proceed(method, request, timeout, metadata)
+        except grpc.RpcError as error:
+            attempts = _Attempts(self, method, timeout, started)  # bookkeeping only after a failure
+            attempts.wait_or_raise(error)
         while True:
             try:
                 return proceed(method, request, attempts.timeout, metadata)
@@ -107,7 +135,7 @@ class RetryInterceptor:
                 attempts.wait_or_raise(error)
 
     def _stream(self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata, proceed: Invoker) -> Iterator[Any]:
-        attempts = _Attempts(self, method, timeout)
+        attempts = _Attempts(self, method, timeout, time.monotonic())
         while True:
             received = False
             try:
@@ -124,11 +152,11 @@ class _Attempts:
     """The attempts of one call: counts them, sleeps between them, keeps the remaining
     timeout, and raises the mapped error when no further attempt is allowed."""
 
-    def __init__(self, interceptor: RetryInterceptor, method: MethodSpec, timeout: Optional[float]) -> None:
+    def __init__(self, interceptor: RetryInterceptor, method: MethodSpec, timeout: Optional[float], started: float) -> None:
         self.interceptor = interceptor
         self.method = method
         self.timeout = timeout
-        self.started = time.monotonic()
+        self.started = started
         self.deadline = None if timeout is None else self.started + timeout
         self.attempt = 0
 
