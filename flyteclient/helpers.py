@@ -9,6 +9,11 @@ from flyteidl.admin import common_pb2
 DEFAULT_SORT_ASC = common_pb2.Sort(key="created_at", direction=common_pb2.Sort.ASCENDING)
 
 
+def _page_size(limit: Optional[int]) -> int:
+    """flytekit's: pages of 100, or of ``limit`` when fewer are wanted."""
+    return min(100, limit) if limit else 100
+
+
 def iterate_node_executions(
     client: Any,
     workflow_execution_identifier: Any = None,
@@ -27,7 +32,7 @@ def iterate_node_executions(
                 filters=filters,
                 sort_by=sort_by,
                 unique_parent_id=unique_parent_id,
-                page_size=min(100, limit) if limit else 100,
+                page_size=_page_size(limit),
                 limit=limit,
             )
         )
@@ -38,7 +43,7 @@ def iterate_node_executions(
             task_execution_identifier,
             filters=filters,
             sort_by=sort_by,
-            page_size=min(100, limit) if limit else 100,
+            page_size=_page_size(limit),
             limit=limit,
         )
     )
@@ -57,7 +62,7 @@ def iterate_task_executions(
             node_execution_identifier,
             filters=filters,
             sort_by=sort_by,
-            page_size=min(100, limit) if limit else 100,
+            page_size=_page_size(limit),
             limit=limit,
         )
     )

@@ -268,17 +268,8 @@ class ExecutionsMixin(Base):
         ev = request.event
         e = self._get_execution(ev.execution_id, ev.HasField("execution_id"))
         c = e.closure
-        if c.phase in WF_TERMINAL:
-            raise failed_precondition(
-                f"Invalid phase change from {_enum_name(WP, c.phase)} to {_enum_name(WP, ev.phase)} "
-                f"for workflow execution {id_text(e.id)}", _terminal_reason(c.phase))
         occurred = ev.occurred_at if ev.HasField("occurred_at") else now_ts()
-        c.phase = ev.phase
-        c.updated_at.CopyFrom(occurred)
-        if ev.phase == WP.RUNNING and not c.HasField("started_at"):
-            c.started_at.CopyFrom(occurred)
-        if ev.phase in WF_TERMINAL:
-            c.duration.CopyFrom(_duration(c.started_at if c.HasField("started_at") else c.created_at, occurred))
+        _advance_phase(c, ev.phase, occurred, WF_TERMINAL, WP, f"workflow execution {id_text(e.id)}", allow_repeat=False)
         if ev.HasField("error"):
             c.error.CopyFrom(ev.error)
         if ev.output_uri:
@@ -303,16 +294,7 @@ class ExecutionsMixin(Base):
             n = node_execution_pb2.NodeExecution(id=ev.id)
             n.closure.created_at.CopyFrom(occurred)
         c = n.closure
-        if c.phase in NODE_TERMINAL and ev.phase != c.phase:
-            raise failed_precondition(
-                f"Invalid phase change from {_enum_name(NP, c.phase)} to {_enum_name(NP, ev.phase)} for node execution {id_text(ev.id)}",
-                _terminal_reason(c.phase, NP))
-        c.phase = ev.phase
-        c.updated_at.CopyFrom(occurred)
-        if ev.phase == NP.RUNNING and not c.HasField("started_at"):
-            c.started_at.CopyFrom(occurred)
-        if ev.phase in NODE_TERMINAL:
-            c.duration.CopyFrom(_duration(c.started_at if c.HasField("started_at") else c.created_at, occurred))
+        _advance_phase(c, ev.phase, occurred, NODE_TERMINAL, NP, f"node execution {id_text(ev.id)}", allow_repeat=True)
         if ev.input_uri:
             n.input_uri = ev.input_uri
         if ev.output_uri:
@@ -372,16 +354,7 @@ class ExecutionsMixin(Base):
             t = task_execution_pb2.TaskExecution(id=tid)
             t.closure.created_at.CopyFrom(occurred)
         c = t.closure
-        if c.phase in TASK_TERMINAL and ev.phase != c.phase:
-            raise failed_precondition(
-                f"Invalid phase change from {_enum_name(TP, c.phase)} to {_enum_name(TP, ev.phase)} for task execution {id_text(tid)}",
-                _terminal_reason(c.phase, TP))
-        c.phase = ev.phase
-        c.updated_at.CopyFrom(occurred)
-        if ev.phase == TP.RUNNING and not c.HasField("started_at"):
-            c.started_at.CopyFrom(occurred)
-        if ev.phase in TASK_TERMINAL:
-            c.duration.CopyFrom(_duration(c.started_at if c.HasField("started_at") else c.created_at, occurred))
+        _advance_phase(c, ev.phase, occurred, TASK_TERMINAL, TP, f"task execution {id_text(tid)}", allow_repeat=True)
         known = {(l.uri, l.name) for l in c.logs}
         for log in ev.logs:
             if (log.uri, log.name) not in known:
@@ -515,6 +488,22 @@ class ExecutionsMixin(Base):
             if data is not None:
                 fld.CopyFrom(data)
         return resp
+
+
+def _advance_phase(c: Any, phase: int, occurred: Any, terminal: Any, enum: Any, what: str, allow_repeat: bool) -> None:
+    """Move an execution closure to ``phase`` at ``occurred``: a terminal phase is final
+    (FAILED_PRECONDITION; node/task events may repeat it), RUNNING stamps ``started_at``,
+    a terminal phase stamps ``duration``."""
+    if c.phase in terminal and not (allow_repeat and phase == c.phase):
+        raise failed_precondition(
+            f"Invalid phase change from {_enum_name(enum, c.phase)} to {_enum_name(enum, phase)} for {what}",
+            _terminal_reason(c.phase, enum))
+    c.phase = phase
+    c.updated_at.CopyFrom(occurred)
+    if phase == enum.RUNNING and not c.HasField("started_at"):
+        c.started_at.CopyFrom(occurred)
+    if phase in terminal:
+        c.duration.CopyFrom(_duration(c.started_at if c.HasField("started_at") else c.created_at, occurred))
 
 
 def _terminal_reason(phase: int, enum: Any = WP) -> Any:
