@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from .schema import Message, Method, Param
+from .schema import Api, Message, Method
 
 CALL_OPTIONS = "*, timeout=None, metadata=None"
 
@@ -65,7 +65,7 @@ def _rpc(m: Method) -> dict[str, Any]:
     }
 
 
-def build_manifest(api) -> dict[str, Any]:
+def build_manifest(api: Api) -> dict[str, Any]:
     return {
         "flyteidl": api.flyteidl_version,
         "services": {
@@ -73,5 +73,3 @@ def build_manifest(api) -> dict[str, Any]:
         },
     }
 
-
-__all__ = ["build_manifest", "Param"]

@@ -385,9 +385,13 @@ class Method:
     @property
     def retry_class(self) -> str:
         """``read`` (safe to retry), ``write`` (idempotent) or ``non_idempotent``."""
-        if self.name in self.retry_overrides.get("non_idempotent", ()):
+        if self.is_read:
+            return "read"
+        rules = self.retry_overrides
+        creates = self.name.startswith(tuple(rules.get("non_idempotent_prefixes", ())))
+        if creates and self.name not in rules.get("idempotent", ()):
             return "non_idempotent"
-        return "read" if self.is_read else "write"
+        return "write"
 
     # -- friendly parameters -------------------------------------------------------
     @cached_property
@@ -444,11 +448,6 @@ class Method:
     @property
     def returns(self) -> str:
         return self.surface.get("returns", "response")
-
-    @property
-    def returns_path(self) -> str:
-        """For a field-path result: the attribute chain after ``response.``."""
-        return self.returns
 
     @property
     def returns_list(self) -> bool:

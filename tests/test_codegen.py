@@ -155,6 +155,33 @@ def test_schema_facts():
     assert by_name["GetTask"].retry_class == "read"
     assert by_name["UpdateLaunchPlan"].retry_class == "write"
     assert by_name["CreateExecution"].retry_class == "non_idempotent"
+    assert by_name["CreateNodeEvent"].retry_class == "non_idempotent"
+    assert by_name["RecoverExecution"].retry_class == "non_idempotent"
+    assert by_name["CreateTask"].retry_class == "write"
+    assert by_name["ListSignals"].retry_class == "read"
+    non_idempotent = sorted(m.name for m in api.methods if m.retry_class == "non_idempotent")
+    assert non_idempotent == sorted(["CreateExecution", "RelaunchExecution", "RecoverExecution",
+                                     "CreateWorkflowEvent", "CreateNodeEvent", "CreateTaskEvent"])
     assert by_name["ListTasks"].items_field == "tasks"
     assert by_name["ListTaskIds"].raw_name == "list_task_ids_paginated"
     assert by_name["GetOrCreateSignal"].raw_name == "get_or_create_signal"
+
+
+def test_rpcs_surface_toml_does_not_know_get_safe_defaults():
+    """A future RPC: raw + flattened friendly method + pager, and a conservative retry class."""
+    import dataclasses
+
+    from codegen.load import load_services
+    from codegen.schema import build_api
+    from codegen.surface import load_surface
+
+    surface = load_surface()
+    api = build_api(load_services(surface["services"]), surface)
+    list_tasks = next(m for m in api.methods if m.name == "ListTasks")
+    create = next(m for m in api.methods if m.name == "UpdateExecution")
+    new_list = dataclasses.replace(list_tasks, name="ListGadgets", surface={})
+    new_create = dataclasses.replace(create, name="CreateGadget", surface={}, http_verb="post")
+    assert new_list.raw_name == "list_gadgets" and new_list.friendly_name == "list_gadgets"
+    assert new_list.is_paginated and new_list.pager_name == "iter_gadgets"
+    assert [p.name for p in new_list.params] == ["id", "limit", "token", "filters", "sort_by"]
+    assert new_create.retry_class == "non_idempotent"
