@@ -7,7 +7,6 @@ templates stay free of logic and a reviewer can read each rule in one place.
 
 from __future__ import annotations
 
-import keyword
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -15,7 +14,6 @@ from typing import Any, Mapping, Optional
 
 from google.protobuf.descriptor import (
     Descriptor,
-    EnumDescriptor,
     FieldDescriptor,
     MethodDescriptor,
     ServiceDescriptor,
@@ -23,6 +21,7 @@ from google.protobuf.descriptor import (
 
 from .errors import CodegenError
 from .load import LoadedServices
+from .naming import PyRef, python_ref, safe_param_name, snake_case
 
 _SCALARS = {
     FieldDescriptor.TYPE_STRING: ("string", "str"),
@@ -41,40 +40,6 @@ _SCALARS = {
     FieldDescriptor.TYPE_SFIXED32: ("sfixed32", "int"),
     FieldDescriptor.TYPE_SFIXED64: ("sfixed64", "int"),
 }
-_RESERVED_PARAMS = {"self", "request", "timeout", "metadata", "page_size"}
-
-
-def snake_case(name: str) -> str:
-    """``ListNodeExecutionsForTask`` -> ``list_node_executions_for_task``; ``UserInfo`` -> ``user_info``."""
-    name = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
-    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
-
-
-def python_module(file_name: str) -> str:
-    """``flyteidl/admin/task.proto`` -> ``flyteidl.admin.task_pb2``."""
-    return file_name[: -len(".proto")].replace("/", ".").replace("-", "_") + "_pb2"
-
-
-@dataclass(frozen=True)
-class PyRef:
-    """A class (message or enum) in a generated ``_pb2`` module, as the output imports it."""
-
-    module: str
-    qualname: str
-
-    @property
-    def alias(self) -> str:
-        """Import alias: the module's last two dotted parts (``admin_task_pb2``)."""
-        return "_".join(self.module.split(".")[-2:])
-
-    @property
-    def ref(self) -> str:
-        return f"{self.alias}.{self.qualname}"
-
-
-def _ref(descriptor: Descriptor | EnumDescriptor) -> PyRef:
-    prefix = descriptor.file.package + "."
-    return PyRef(python_module(descriptor.file.name), descriptor.full_name[len(prefix) :])
 
 
 @dataclass(frozen=True)
@@ -188,7 +153,7 @@ class Message:
 
 
 def _message(descriptor: Descriptor) -> Message:
-    return Message(descriptor.full_name, _ref(descriptor), descriptor)
+    return Message(descriptor.full_name, python_ref(descriptor), descriptor)
 
 
 def _field(f: FieldDescriptor) -> Field:
@@ -199,7 +164,7 @@ def _field(f: FieldDescriptor) -> Field:
         message = _message(f.message_type)
         type_name = "message"
     elif f.type == FieldDescriptor.TYPE_ENUM:
-        enum, enum_name, type_name = _ref(f.enum_type), f.enum_type.full_name, "enum"
+        enum, enum_name, type_name = python_ref(f.enum_type), f.enum_type.full_name, "enum"
     else:
         type_name = _SCALARS[f.type][0]
     oneof = f.containing_oneof.name if f.containing_oneof is not None else None
@@ -401,7 +366,7 @@ class Method:
             declared = (self._declared_param(p) for p in self.surface["params"])
             return tuple(p for p in declared if p is not None)
         return tuple(
-            Param(_safe_name(f.name), "None", (f.name,), f) for f in self.request.fields
+            Param(safe_param_name(f.name), "None", (f.name,), f) for f in self.request.fields
         )
 
     @property
@@ -498,12 +463,6 @@ class Method:
         if enum is None:
             raise CodegenError(f"{self.name}: items have no id.resource_type to fill")
         return enum
-
-
-def _safe_name(name: str) -> str:
-    if keyword.iskeyword(name) or name in _RESERVED_PARAMS:
-        return name + "_"
-    return name
 
 
 def _default_source(default: str, target: Field) -> Optional[str]:

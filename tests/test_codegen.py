@@ -10,7 +10,7 @@ import pytest
 from codegen import output
 from codegen.__main__ import generate, main
 from codegen.errors import CodegenError
-from codegen.schema import snake_case
+from codegen.naming import snake_case
 
 ROOT = Path(__file__).resolve().parent.parent
 GENERATED = ROOT / "flyteclient" / "generated"
