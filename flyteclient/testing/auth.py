@@ -211,7 +211,7 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
         key = state.config.authorization_metadata_key.lower()
         subject = ""
         for k, v in context.invocation_metadata() or ():
-            if k == key and v.startswith("Bearer "):
+            if k == key and isinstance(v, str) and v.startswith("Bearer "):
                 subject = state.validate(v[7:]) or ""
         return identity_pb2.UserInfoResponse(subject=subject, name=subject, preferred_username=subject)
 

@@ -49,7 +49,7 @@ class BlobStore:
 
     def get(self, key: str) -> Optional[bytes]:
         v = self.store.get("blob", (f"{self.bucket}/{key}",))
-        return v  # type: ignore[return-value]
+        return v
 
     def put(self, key: str, data: bytes) -> None:
         self.store.put("blob", (f"{self.bucket}/{key}",), bytes(data))

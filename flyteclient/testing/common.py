@@ -62,7 +62,7 @@ def require(value: Any, name: str) -> None:
         raise invalid(f"missing {name}")
 
 
-def validate_identifier(i: Optional[identifier_pb2.Identifier], expected: int, present: bool = True) -> None:
+def validate_identifier(i: Optional[identifier_pb2.Identifier], expected: identifier_pb2.ResourceType, present: bool = True) -> None:
     """flyteadmin's identifier checks: presence, resource type, then each field."""
     if not present or i is None:
         raise invalid("missing id")
@@ -94,7 +94,7 @@ class Base:
         p = self.store.get("project", (project,))
         if p is None:
             raise not_found(f"project [{project}] not found")
-        return p  # type: ignore[return-value]
+        return p
 
     def validate_project_domain(self, project: str, domain: str, org: str = "") -> project_pb2.Project:
         """Project registered and domain configured, else INVALID_ARGUMENT (flyteadmin texts)."""
@@ -106,7 +106,7 @@ class Base:
             )
         if domain not in self.domains:
             raise invalid(f"domain [{domain}] is unrecognized by system")
-        return p  # type: ignore[return-value]
+        return p
 
     def require_active_project(self, project: str, domain: str, org: str = "") -> None:
         """Like :meth:`validate_project_domain`, and the project must not be archived."""

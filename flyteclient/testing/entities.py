@@ -79,13 +79,13 @@ class EntitiesMixin(Base):
     """Registration and reads of tasks, workflows, launch plans and their metadata."""
 
     # -- shared -------------------------------------------------------------
-    def _validate_create(self, request: Any, rtype: int) -> None:
+    def _validate_create(self, request: Any, rtype: identifier_pb2.ResourceType) -> None:
         validate_identifier(request.id, rtype, request.HasField("id"))
         self.require_active_project(request.id.project, request.id.domain, request.id.org)
         if not request.HasField("spec"):
             raise invalid("missing spec")
 
-    def _check_existing(self, kind: str, rtype: int, new_id: identifier_pb2.Identifier,
+    def _check_existing(self, kind: str, rtype: identifier_pb2.ResourceType, new_id: identifier_pb2.Identifier,
                         new_spec: Any, details: Optional[Any] = None) -> None:
         old = self.store.get(kind + "_spec", id_key(new_id))
         if old is None:
@@ -106,21 +106,21 @@ class EntitiesMixin(Base):
             f"{new_id.name} {word} with different structure already exists. "
             f"(Please register a new version of the {word}):\n{lines}", *det)
 
-    def _touch_named_entity(self, rtype: int, i: identifier_pb2.Identifier) -> None:
+    def _touch_named_entity(self, rtype: identifier_pb2.ResourceType, i: identifier_pb2.Identifier) -> None:
         key = (rtype, i.org, i.project, i.domain, i.name)
         if not self.store.has("named_entity", key):
             self.store.put("named_entity", key, common_pb2.NamedEntity(
                 resource_type=rtype, id=NE(project=i.project, domain=i.domain, name=i.name, org=i.org),
                 metadata=common_pb2.NamedEntityMetadata()))
 
-    def _save_description(self, rtype: int, i: identifier_pb2.Identifier, desc: description_entity_pb2.DescriptionEntity) -> None:
+    def _save_description(self, rtype: identifier_pb2.ResourceType, i: identifier_pb2.Identifier, desc: description_entity_pb2.DescriptionEntity) -> None:
         d = description_entity_pb2.DescriptionEntity()
         d.CopyFrom(desc)
         d.id.CopyFrom(i)
         d.id.resource_type = rtype
         self.store.put("description_entity", (rtype,) + id_key(i), d)
 
-    def _get_entity(self, kind: str, rtype: int, request: Any) -> Any:
+    def _get_entity(self, kind: str, rtype: identifier_pb2.ResourceType, request: Any) -> Any:
         i = identifier_pb2.Identifier()
         i.CopyFrom(request.id)
         if i.resource_type == RT.UNSPECIFIED:
@@ -179,7 +179,7 @@ class EntitiesMixin(Base):
         self._save_registration("task", RT.TASK, i, spec, task, request.spec)
         return task_pb2.TaskCreateResponse()
 
-    def _save_registration(self, kind: str, rt: int, i: identifier_pb2.Identifier, spec: Any, entity: Any, full_spec: Any) -> None:
+    def _save_registration(self, kind: str, rt: identifier_pb2.ResourceType, i: identifier_pb2.Identifier, spec: Any, entity: Any, full_spec: Any) -> None:
         """Store a registered task/workflow: its comparable spec, the entity, its named
         entity and (when given) its description entity."""
         self.store.put(f"{kind}_spec", id_key(i), spec)

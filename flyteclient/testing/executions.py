@@ -113,7 +113,7 @@ class ExecutionsMixin(Base):
         e = self.store.get("execution", exec_key(eid))
         if e is None:
             raise not_found(f"execution {id_text(eid)} not found")
-        return e  # type: ignore[return-value]
+        return e
 
     def _validate_name(self, name: str) -> None:
         if len(name) > 63:
@@ -176,7 +176,7 @@ class ExecutionsMixin(Base):
         e = self._new_execution(request.project, request.domain, request.org, request.name, spec, inputs)
         return execution_pb2.ExecutionCreateResponse(id=e.id)
 
-    def _derived(self, source_id: Any, name: str, mode: int, present: bool,
+    def _derived(self, source_id: Any, name: str, mode: execution_pb2.ExecutionMetadata.ExecutionMode, present: bool,
                  metadata: Optional[execution_pb2.ExecutionMetadata] = None) -> execution_pb2.ExecutionCreateResponse:
         src = self._get_execution(source_id, present)
         spec = execution_pb2.ExecutionSpec()
@@ -390,7 +390,7 @@ class ExecutionsMixin(Base):
         n = self.store.get("node_execution", node_key(nid))
         if n is None:
             raise not_found(f"node execution {id_text(nid)} not found")
-        return n  # type: ignore[return-value]
+        return n
 
     def GetNodeExecution(self, request: Any, context: grpc.ServicerContext) -> node_execution_pb2.NodeExecution:
         return self._get_node(request.id, request.HasField("id"))
@@ -457,7 +457,7 @@ class ExecutionsMixin(Base):
         t = self.store.get("task_execution", task_exec_key(tid))
         if t is None:
             raise not_found(f"task execution {id_text(tid)} not found")
-        return t  # type: ignore[return-value]
+        return t
 
     def GetTaskExecution(self, request: Any, context: grpc.ServicerContext) -> task_execution_pb2.TaskExecution:
         if not request.HasField("id"):
@@ -516,7 +516,7 @@ def _terminal_reason(phase: int, enum: Any = WP) -> Any:
 def _principal(context: grpc.ServicerContext) -> str:
     try:
         for k, v in context.invocation_metadata() or ():
-            if k == "x-local-admin-principal":
+            if k == "x-local-admin-principal" and isinstance(v, str):
                 return v
     except Exception:  # noqa: BLE001
         pass

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple, cast
 
 import grpc
 from flyteidl.admin import matchable_resource_pb2 as mr, project_attributes_pb2 as pa, project_domain_attributes_pb2 as pda
@@ -196,7 +196,9 @@ class ProjectsMixin(Base):
 
     def ListMatchableAttributes(self, request: mr.ListMatchableAttributesRequest, context: grpc.ServicerContext) -> mr.ListMatchableAttributesResponse:
         out = []
-        for (org, project, domain, workflow, lp, rt), m in self.store.items("attributes"):
+        for key, m in self.store.items("attributes"):
+            # "attributes" keys are (org, project, domain, workflow, launch_plan, resource_type)
+            org, project, domain, workflow, lp, rt = cast(Tuple[str, str, str, str, str, int], key)
             if rt == request.resource_type and (not request.org or org == request.org):
                 out.append(mr.MatchableAttributesConfiguration(
                     attributes=m, project=project, domain=domain, workflow=workflow, launch_plan=lp, org=org))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from concurrent import futures
-from typing import Any, Optional, Sequence, Union
+from typing import Any, List, Optional, Sequence, Union
 
 import grpc
 from flyteidl.admin import (
@@ -119,7 +119,8 @@ class LocalAdmin:
         self.blobs = BlobStore(self.store, self._http)
         if self.auth is not None:
             self.auth.install(self._http)
-        interceptors = [AuthInterceptor(self.auth)] if self.auth is not None else []
+        interceptors: List[grpc.ServerInterceptor[Any, Any]] = (
+            [AuthInterceptor(self.auth)] if self.auth is not None else [])
         server = grpc.server(futures.ThreadPoolExecutor(max_workers=self.max_workers, thread_name_prefix="local-admin"),
                              interceptors=interceptors)
         self.admin_servicer = AdminServicer(self.store, self.domains, self.auto_complete)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from typing import Any, Dict, Iterator, List, Optional, Tuple, Type, Union
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple, Type, Union
 
 from google.protobuf.message import Message
 
@@ -29,7 +29,7 @@ class Store:
         bytes); needed to decode persisted rows.
     """
 
-    def __init__(self, kinds: Dict[str, Optional[Type[Message]]], db_path: Optional[str] = None) -> None:
+    def __init__(self, kinds: Mapping[str, Optional[Type[Message]]], db_path: Optional[str] = None) -> None:
         self.lock = threading.RLock()
         self._kinds = dict(kinds)
         self._tables: Dict[str, Dict[Key, Value]] = {k: {} for k in kinds}
