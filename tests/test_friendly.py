@@ -50,9 +50,8 @@ def test_pager_walks_every_page_lazily(server, client):
     server.set_default("ListTasks", task_pages(250))
     pager = client.iter_tasks(NAMED, filters="eq(name,t)", page_size=100)
     assert server.requests("ListTasks") == []  # nothing fetched until iterated
-    tasks = list(pager)
-    assert [t.id.version for t in tasks] == [str(i) for i in range(250)]
-    assert {t.id.resource_type for t in tasks} == {identifier_pb2.TASK}
+    versions = [t.id.version for t in pager]
+    assert versions == [str(i) for i in range(250)]
     sent = server.requests("ListTasks")
     assert [(r.token, r.limit, r.filters) for r in sent] == [("", 100, "eq(name,t)"), ("100", 100, "eq(name,t)"), ("200", 100, "eq(name,t)")]
 

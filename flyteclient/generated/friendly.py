@@ -178,11 +178,7 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
             sort_by=_c.message(sort_by, admin_common_pb2.Sort, "sort_by"),
         )
         return Pager(
-            self._fetcher(methods.AdminService_ListTaskIds),
-            start,
-            "entities",
-            page_size,
-            limit,
+            self._fetcher(methods.AdminService_ListTaskIds), start, "entities", page_size, limit
         )
 
     def list_tasks_paginated(  # type: ignore[override]
@@ -250,12 +246,7 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
             sort_by=_c.message(sort_by, admin_common_pb2.Sort, "sort_by"),
         )
         return Pager(
-            self._fetcher(methods.AdminService_ListTasks),
-            start,
-            "tasks",
-            page_size,
-            limit,
-            resource_type=core_identifier_pb2.TASK,
+            self._fetcher(methods.AdminService_ListTasks), start, "tasks", page_size, limit
         )
 
     def create_workflow(  # type: ignore[override]
@@ -380,11 +371,7 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
             sort_by=_c.message(sort_by, admin_common_pb2.Sort, "sort_by"),
         )
         return Pager(
-            self._fetcher(methods.AdminService_ListWorkflowIds),
-            start,
-            "entities",
-            page_size,
-            limit,
+            self._fetcher(methods.AdminService_ListWorkflowIds), start, "entities", page_size, limit
         )
 
     def list_workflows_paginated(  # type: ignore[override]
@@ -452,12 +439,7 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
             sort_by=_c.message(sort_by, admin_common_pb2.Sort, "sort_by"),
         )
         return Pager(
-            self._fetcher(methods.AdminService_ListWorkflows),
-            start,
-            "workflows",
-            page_size,
-            limit,
-            resource_type=core_identifier_pb2.WORKFLOW,
+            self._fetcher(methods.AdminService_ListWorkflows), start, "workflows", page_size, limit
         )
 
     def create_launch_plan(  # type: ignore[override]
@@ -614,7 +596,6 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
             "launch_plans",
             page_size,
             limit,
-            resource_type=core_identifier_pb2.LAUNCH_PLAN,
         )
 
     def list_launch_plan_ids_paginated(  # type: ignore[override]
@@ -757,7 +738,6 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
             "launch_plans",
             page_size,
             limit,
-            resource_type=core_identifier_pb2.LAUNCH_PLAN,
         )
 
     def update_launch_plan(  # type: ignore[override]
@@ -1470,11 +1450,7 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
             sort_by=_c.message(sort_by, admin_common_pb2.Sort, "sort_by"),
         )
         return Pager(
-            self._fetcher(methods.AdminService_ListProjects),
-            start,
-            "projects",
-            page_size,
-            limit,
+            self._fetcher(methods.AdminService_ListProjects), start, "projects", page_size, limit
         )
 
     def get_domains(  # type: ignore[override]
@@ -2848,11 +2824,7 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
             )
             start = _c.request(request, admin_signal_pb2.SignalListRequest, "request")
         return Pager(
-            self._fetcher(methods.SignalService_ListSignals),
-            start,
-            "signals",
-            page_size,
-            limit,
+            self._fetcher(methods.SignalService_ListSignals), start, "signals", page_size, limit
         )
 
     def set_signal(

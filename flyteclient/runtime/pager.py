@@ -19,8 +19,7 @@ class Pager(Generic[T]):
     Only the current page is held in memory. Iteration stops on an empty next token or
     an empty page, after ``limit`` items when a limit is set, and raises
     :class:`PaginationError` if the server returns a token it returned before.
-    ``pages()`` iterates whole response messages instead of items. ``resource_type``,
-    when given, is set on each item's ``id`` (list responses may leave it unset).
+    ``pages()`` iterates whole response messages instead of items.
     """
 
     def __init__(
@@ -30,7 +29,6 @@ class Pager(Generic[T]):
         items_field: str,
         page_size: int = 100,
         limit: Optional[int] = None,
-        resource_type: Optional[int] = None,
     ) -> None:
         if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size <= 0:
             raise ValueError(f"page_size must be a positive int, got {page_size!r}")
@@ -41,7 +39,6 @@ class Pager(Generic[T]):
         self._items_field = items_field
         self.page_size = page_size
         self.limit = limit
-        self._resource_type = resource_type
 
     def pages(self) -> Iterator[Any]:
         """Each response message in turn (the last one may be cut short by ``limit``)."""
@@ -55,9 +52,6 @@ class Pager(Generic[T]):
             items = getattr(page, self._items_field)
             if remaining is not None and len(items) > remaining:
                 del items[remaining:]
-            if self._resource_type is not None:
-                for item in items:  # as the *_paginated methods do (flytekit's behaviour)
-                    item.id.resource_type = self._resource_type
             yield page
             if remaining is not None:
                 remaining -= len(items)
