@@ -61,6 +61,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except CodegenError as exc:
         print(f"codegen: error: {exc}", file=sys.stderr)
         return 2
+    except ImportError as exc:
+        if exc.name not in ("jinja2", "black", "tomli"):
+            raise
+        print(f"codegen: error: {exc.name} is missing; install the generator: pip install 'flyteclient[codegen]'", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -185,3 +185,13 @@ def test_rpcs_surface_toml_does_not_know_get_safe_defaults():
     assert new_list.is_paginated and new_list.pager_name == "iter_gadgets"
     assert [p.name for p in new_list.params] == ["id", "limit", "token", "filters", "sort_by"]
     assert new_create.retry_class == "non_idempotent"
+
+
+def test_missing_generator_dependency_is_one_line_exit_2(tmp_path):
+    blocker = tmp_path / "site"
+    blocker.mkdir()
+    (blocker / "jinja2.py").write_text("raise ImportError('no jinja2 here', name='jinja2')\n")
+    env = dict(os.environ, PYTHONPATH=f"{blocker}{os.pathsep}{ROOT}")
+    result = subprocess.run([sys.executable, "-m", "codegen", "--check"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.returncode == 2, result.stderr
+    assert "pip install 'flyteclient[codegen]'" in result.stderr and result.stderr.count("\n") == 1
