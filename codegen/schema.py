@@ -235,13 +235,6 @@ class Param:
     def hint(self) -> str:
         return self.field.hint if self.field is not None else "Any"
 
-    @property
-    def target(self) -> str:
-        """The Python class or enum the converter checks against (``None`` for scalars)."""
-        if self.field is None or self.field.message is None or self.kind != "message":
-            return "None"
-        return self.field.message.py.ref
-
 
 @dataclass(frozen=True)
 class RequestNode:
@@ -269,10 +262,6 @@ class Method:
     retry_overrides: Mapping[str, Any] = field(repr=False, compare=False)
 
     # -- identity and naming -------------------------------------------------------
-    @property
-    def grpc_path(self) -> str:
-        return f"/{self.service.full_name}/{self.name}"
-
     @property
     def const(self) -> str:
         """Name of the generated MethodSpec constant."""

@@ -11,6 +11,7 @@ from .auth_interceptor import AuthInterceptor, Authenticator
 from .cache import LRUCache
 from .channel import create_channel
 from .deadline import DeadlineInterceptor
+from .endpoint import strip_dns_scheme
 from .metadata import MetadataInterceptor
 from .methods import MethodSpec
 from .pipeline import Interceptor, Transport, compose
@@ -23,10 +24,6 @@ def check_request(value: Any, cls: Type[Message], param: str) -> None:
     """Raise TypeError unless ``value`` is a ``cls`` message (called before any I/O)."""
     if not isinstance(value, cls):
         raise TypeError(f"{param} must be {cls.DESCRIPTOR.full_name}, not {type(value).__name__}")
-
-
-def _strip_scheme(endpoint: str) -> str:
-    return endpoint[len("dns:///") :] if endpoint.startswith("dns:///") else endpoint
 
 
 def _uses_auth(cfg: Any) -> bool:
@@ -105,7 +102,7 @@ class ClientBase:
             raise TypeError(f"cfg must be an endpoint 'host:port' or a config with an endpoint attribute, not {type(cfg).__name__}")
         if not isinstance(endpoint, str) or not endpoint:
             raise ValueError(f"endpoint must be a non-empty 'host:port' string, got {endpoint!r}")
-        self._endpoint = _strip_scheme(endpoint)
+        self._endpoint = strip_dns_scheme(endpoint)
         if insecure is None:
             insecure = bool(getattr(config, "insecure", False))
         self._insecure = insecure

@@ -35,6 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
+from .endpoint import strip_dns_scheme
+
 __all__ = [
     "AUTH_MODES",
     "Config",
@@ -94,10 +96,6 @@ def canonical_auth_mode(value: Any) -> str:
     return mode
 
 
-def _strip_dns_scheme(endpoint: str) -> str:
-    return endpoint.replace("dns:///", "", 1) if endpoint.startswith("dns:///") else endpoint
-
-
 def _as_tuple(value: Any, name: str) -> Optional[Tuple[str, ...]]:
     if value is None:
         return None
@@ -149,7 +147,7 @@ class PlatformConfig:
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
-        set_(self, "endpoint", _strip_dns_scheme(str(self.endpoint)))
+        set_(self, "endpoint", strip_dns_scheme(str(self.endpoint)))
         for name in ("command", "proxy_command"):
             value = getattr(self, name)
             if value is not None and not isinstance(value, str):
