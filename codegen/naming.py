@@ -52,3 +52,31 @@ def safe_param_name(name: str) -> str:
     if keyword.iskeyword(name) or name in _RESERVED_PARAMS:
         return name + "_"
     return name
+
+
+@dataclass(frozen=True)
+class DottedRef:
+    """A class named by its dotted path (``flytekit.models.task.Task``), as the output imports it."""
+
+    module: str
+    name: str
+
+    @classmethod
+    def parse(cls, dotted: str) -> "DottedRef":
+        module, _, name = dotted.rpartition(".")
+        if not module or not name.isidentifier():
+            raise ValueError(f"{dotted!r} is not a dotted class path")
+        return cls(module, name)
+
+    @property
+    def alias(self) -> str:
+        """Import alias: the module path without its top package (``models_task``)."""
+        return "_".join(self.module.split(".")[1:]) or self.module
+
+    @property
+    def ref(self) -> str:
+        return f"{self.alias}.{self.name}"
+
+    @property
+    def dotted(self) -> str:
+        return f"{self.module}.{self.name}"

@@ -20,6 +20,7 @@ PYTHON_FILES = {
     "errors.py": "errors.py.j2",
     "raw.py": "raw.py.j2",
     "friendly.py": "friendly.py.j2",
+    "flytekit_compat.py": "flytekit_compat.py.j2",
 }
 MANIFEST_FILE = "api.json"
 GENERATOR = "codegen (flyteclient)"

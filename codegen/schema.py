@@ -21,7 +21,7 @@ from google.protobuf.descriptor import (
 
 from .errors import CodegenError
 from .load import LoadedServices
-from .naming import PyRef, python_ref, safe_param_name, snake_case
+from .naming import DottedRef, PyRef, python_ref, safe_param_name, snake_case
 
 _SCALARS = {
     FieldDescriptor.TYPE_STRING: ("string", "str"),
@@ -445,6 +445,27 @@ class Method:
         return self.surface.get("fill_resource_type")
 
     @property
+    def flytekit_model(self) -> Optional[DottedRef]:
+        """The flytekit model class flytekit's client wraps this RPC's result in."""
+        dotted = self.surface.get("flytekit_model")
+        if dotted is None:
+            return None
+        try:
+            return DottedRef.parse(dotted)
+        except ValueError as exc:
+            raise CodegenError(f"[rpc.{self.name}] flytekit_model: {exc}") from None
+
+    @property
+    def flytekit_result(self) -> str:
+        """How flyteclient.flytekit returns the friendly result: ``model`` (one model),
+        ``models`` (a list of them), ``page`` (``(models, token)``) or ``as_is``."""
+        if self.flytekit_model is None:
+            return "as_is"
+        if self.returns == "page":
+            return "page"
+        return "models" if self.returns_list else "model"
+
+    @property
     def resource_type_enum(self) -> PyRef:
         """The ``ResourceType`` enum of the listed items' ``id`` (for fill_resource_type)."""
         item = self.response.repeated_fields[0].message
@@ -600,6 +621,35 @@ class Api:
     @property
     def default_error(self) -> str:
         return self.surface["errors"]["default"]
+
+    @property
+    def flytekit_methods(self) -> tuple[Method, ...]:
+        """The friendly methods flyteclient.flytekit re-types (their results become models)."""
+        return tuple(m for m in self.methods if m.flytekit_model is not None)
+
+    @property
+    def flytekit_imports(self) -> tuple[DottedRef, ...]:
+        """Modules of the flytekit model and exception classes, one entry per module."""
+        refs = [m.flytekit_model for m in self.flytekit_methods]
+        refs += [cls for _, cls in self.flytekit_errors]
+        modules = {r.module: r for r in refs if r is not None}
+        return tuple(sorted(modules.values(), key=lambda r: r.alias))
+
+    @property
+    def flytekit_errors(self) -> tuple[tuple[str, DottedRef], ...]:
+        """Per flyteclient exception class, flytekit's class for the same status (the
+        code table's class; message rules and unmapped classes take their code's or the
+        default): the bases of flyteclient.flytekit's exception classes."""
+        table = self.surface["errors"].get("flytekit", {})
+        codes = {code: DottedRef.parse(cls) for code, cls in table.get("codes", {}).items()}
+        default = DottedRef.parse(table.get("default", "flytekit.exceptions.base.FlyteException"))
+        ours = dict(self.error_codes)
+        pairs = {cls: codes.get(code, default) for code, cls in ours.items()}
+        for rule in self.error_messages:
+            pairs[rule["exception"]] = codes.get(rule["code"], default)
+        pairs.setdefault(self.default_error, default)
+        pairs.setdefault("FlyteException", default)
+        return tuple(sorted(pairs.items()))
 
     @property
     def exception_classes(self) -> tuple[str, ...]:

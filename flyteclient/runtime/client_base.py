@@ -121,7 +121,7 @@ class ClientBase:
             retry = RetryPolicy(max_retries=retries) if isinstance(retries, int) and retries >= 0 else RetryPolicy()
         self._channel = create_channel(self._endpoint, insecure, **channel_kwargs)
         self._retry = RetryInterceptor(retry, self._error_codes, self._error_messages, self._default_error)
-        layers: list = [DeadlineInterceptor(timeout), self._retry]
+        layers: list = [*self._outer_interceptors(), DeadlineInterceptor(timeout), self._retry]
         if authenticator is not None or (config is not None and _uses_auth(config)):
             layers.append(AuthInterceptor(self._authenticator_factory(authenticator)))
         if proxy_authenticator is not None or getattr(config, "proxy_command", None):
@@ -133,6 +133,10 @@ class ClientBase:
         self._cache = LRUCache(cache_size)
 
     # -- construction helpers ----------------------------------------------------
+    def _outer_interceptors(self) -> Tuple[Interceptor, ...]:
+        """Layers a subclass puts outside all others (flyteclient.flytekit's)."""
+        return ()
+
     def _authenticator_factory(self, given: Optional[Authenticator]) -> Callable[[], Optional[Authenticator]]:
         if given is not None:
             return lambda: given

@@ -1,0 +1,74 @@
+"""Shared pieces of the flytekit tests: LocalAdmins with a project, both FlyteRemotes,
+and result normalisation (timestamps dropped) so the two clients' results compare."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Dict, Iterator, Tuple
+
+import grpc
+from flyteidl.admin import project_pb2
+from flyteidl.service import admin_pb2_grpc
+from google.protobuf.message import Message
+
+from flyteclient.testing import LocalAdmin
+
+PROJECT, DOMAIN = "flytesnacks", "development"
+_TIME_TYPES = ("google.protobuf.Timestamp", "google.protobuf.Duration")
+
+
+def local_admin() -> LocalAdmin:
+    """A started LocalAdmin with the project registered (the caller stops it)."""
+    admin = LocalAdmin().start()
+    with grpc.insecure_channel(admin.endpoint) as channel:
+        admin_pb2_grpc.AdminServiceStub(channel).RegisterProject(
+            project_pb2.ProjectRegisterRequest(project=project_pb2.Project(id=PROJECT, name=PROJECT))
+        )
+    return admin
+
+
+def strip_times(message: Message) -> Message:
+    """``message`` with every Timestamp and Duration field cleared, recursively (in place)."""
+    for field, value in message.ListFields():
+        if field.message_type is None:
+            continue
+        if field.message_type.full_name in _TIME_TYPES:
+            message.ClearField(field.name)
+        elif field.message_type.GetOptions().map_entry:
+            if field.message_type.fields_by_name["value"].message_type is not None:
+                for item in value.values():
+                    strip_times(item)
+        elif field.is_repeated if hasattr(field, "is_repeated") else field.label == field.LABEL_REPEATED:
+            for item in value:
+                strip_times(item)
+        else:
+            strip_times(value)
+    return message
+
+
+def normalize(value: Any) -> Any:
+    """A comparable form of a client or FlyteRemote result: models and protobufs become
+    ``(type name, serialized without timestamps)``; containers are normalised item by item."""
+    if isinstance(value, (list, tuple)):
+        return type(value).__name__, [normalize(v) for v in value]
+    if isinstance(value, dict):
+        return "dict", sorted((str(k), normalize(v)) for k, v in value.items())
+    if isinstance(value, Message):
+        copy = type(value)()
+        copy.CopyFrom(value)
+        return type(value).__name__, strip_times(copy).SerializeToString(deterministic=True)
+    if hasattr(value, "to_flyte_idl"):
+        return type(value).__name__, normalize(value.to_flyte_idl())[1]
+    return value
+
+
+def outcome(action: Callable[[], Any]) -> Tuple[str, Any]:
+    """``("ok", normalized result)`` or ``("raised", exception class names of flytekit)``."""
+    try:
+        return "ok", normalize(action())
+    except Exception as exc:  # noqa: BLE001 - the class is the result being compared
+        flytekit_classes = sorted(c.__name__ for c in type(exc).__mro__ if c.__module__.startswith("flytekit."))
+        return "raised", flytekit_classes or [type(exc).__name__]
+
+
+def by_step(steps: Iterator[Tuple[str, Callable[[], Any]]]) -> Dict[str, Tuple[str, Any]]:
+    return {name: outcome(action) for name, action in steps}
