@@ -2,7 +2,8 @@
 
     python -m benchmarks.run [--quick] [--out bench-results.json] [--only PHASE ...]
 
-Phases: ``import``, ``unary``, ``pagination``, ``regeneration``, ``memory``. Ratios are
+Phases: ``import``, ``unary``, ``pagination``, ``flytekit`` (flyteclient.flytekit vs
+flytekit's client), ``regeneration``, ``memory``. Ratios are
 against the floor measured in the same run: the flyteidl ``_pb2_grpc`` imports for
 import time, the raw grpc stub for unary calls and pagination.
 """
@@ -22,10 +23,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
-from . import clients, measure
+from . import clients, flytekit_compat, measure
 from .server import spawn
 
-PHASES = ("import", "unary", "pagination", "regeneration", "memory")
+PHASES = ("import", "unary", "pagination", "flytekit", "regeneration", "memory")
 
 IMPORTS = {
     "pb2_grpc floor": "import flyteidl.service.admin_pb2_grpc, flyteidl.service.dataproxy_pb2_grpc",
@@ -40,6 +41,7 @@ TARGET_UNARY = 1.05
 TARGET_PAGES = 1.10
 TARGET_REGEN_S = 3.0
 TARGET_MEMORY = 1.05  # peak RSS at 100k entities / at 10k: "flat"
+TARGET_COMPAT = 1.05  # flyteclient.flytekit vs flytekit's own client: not slower, within noise
 
 
 @dataclass(frozen=True)
@@ -58,11 +60,12 @@ class Sizes:
     memory_small: int = 10_000
     memory_large: int = 100_000
     memory_runs: int = 3
+    remote_rounds: int = 7
 
 
 QUICK = Sizes(
     import_runs=3, unary_calls=50, unary_rounds=6, unary_warmup=50, tasks=1000, page_rounds=2,
-    regen_runs=1, memory_small=2000, memory_large=20_000, memory_runs=1,
+    regen_runs=1, memory_small=2000, memory_large=20_000, memory_runs=1, remote_rounds=1,
 )
 
 
@@ -107,20 +110,29 @@ def bench_import(sizes: Sizes, with_flytekit: bool, raw: Dict[str, Any]) -> List
     return rows
 
 
-def _ratio_rows(phase: str, results: Dict[str, measure.Samples], target: float, unit: str, scale: float) -> List[Row]:
-    """Rows for one in-process phase: medians per unit, ratios paired by round."""
-    floor = results[clients.RAW]
+def _ratio_rows(
+    phase: str,
+    results: Dict[str, measure.Samples],
+    target: Optional[float],
+    unit: str,
+    scale: float,
+    floor_name: str = clients.RAW,
+    targeted: str = clients.FLYTECLIENT,
+) -> List[Row]:
+    """Rows for one in-process phase: medians per unit, ratios to ``floor_name`` paired
+    by round; ``targeted``'s ratios are checked against ``target``."""
+    floor = results[floor_name]
     rows: List[Row] = []
     for metric in ("wall", "cpu"):
         base: List[float] = getattr(floor, metric)
-        rows.append(Row(phase, clients.RAW, metric, statistics.median(base) * scale, unit, 1.0))
+        rows.append(Row(phase, floor_name, metric, statistics.median(base) * scale, unit, 1.0))
         for name, samples in results.items():
-            if name == clients.RAW:
+            if name == floor_name:
                 continue
             values: List[float] = getattr(samples, metric)
             value = statistics.median(values)
             ratio = measure.paired_ratio(values, base)
-            if name == clients.FLYTECLIENT:
+            if name == targeted and target is not None:
                 rows.append(Row(phase, name, metric, value * scale, unit, ratio, f"<= {target}x", _status(ratio <= target)))
             else:
                 rows.append(Row(phase, name, metric, value * scale, unit, ratio))
@@ -147,6 +159,37 @@ def bench_pagination(endpoint: str, sizes: Sizes, with_flytekit: bool, raw: Dict
             s.close()
     raw["pagination"] = {name: asdict(samples) for name, samples in results.items()}
     return _ratio_rows(f"pagination {sizes.tasks} tasks", results, TARGET_PAGES, "ms/pass", 1e3)
+
+
+def _compare(subjects: List[clients.Subject], units: int, rounds: int, expect: int = 0) -> Dict[str, measure.Samples]:
+    try:
+        return measure.interleaved(subjects, units, rounds, 1, expect=expect)
+    finally:
+        for s in subjects:
+            s.close()
+
+
+def bench_flytekit(endpoint: str, sizes: Sizes, raw: Dict[str, Any]) -> List[Row]:
+    """flyteclient.flytekit vs flytekit's own client under FlyteRemote and for one call
+    (target: not slower), and its per-call cost over the main client (information)."""
+    listed = _compare(flytekit_compat.list_tasks_subjects(endpoint, sizes.tasks), 1, sizes.remote_rounds, sizes.tasks)
+    recent = _compare(flytekit_compat.recent_executions_subjects(endpoint), 1, sizes.remote_rounds * 4, 100)
+    unary = _compare(flytekit_compat.unary_subjects(endpoint), sizes.unary_calls, sizes.unary_rounds // 2)
+    raw["flytekit"] = {
+        name: {k: asdict(v) for k, v in results.items()}
+        for name, results in (("list_tasks_by_version", listed), ("recent_executions", recent), ("unary", unary))
+    }
+    floor, ours = flytekit_compat.FLYTEKIT_REMOTE, flytekit_compat.COMPAT_REMOTE
+    rows = _ratio_rows(f"FlyteRemote.list_tasks_by_version {sizes.tasks} tasks", listed, TARGET_COMPAT, "ms/pass", 1e3, floor, ours)
+    rows += _ratio_rows("FlyteRemote.recent_executions 100", recent, TARGET_COMPAT, "ms/pass", 1e3, floor, ours)
+    rows += _ratio_rows("unary GetExecution (models)", unary, None, "us/call", 1e6, flytekit_compat.MAIN_CLIENT)
+    compat, kit = unary[flytekit_compat.COMPAT_CLIENT], unary[flytekit_compat.FLYTEKIT_CLIENT]
+    for metric in ("wall", "cpu"):
+        ratio = measure.paired_ratio(getattr(compat, metric), getattr(kit, metric))
+        rows.append(Row("unary GetExecution (models)", f"{flytekit_compat.COMPAT_CLIENT} vs flytekit client", metric,
+                        statistics.median(getattr(compat, metric)) * 1e6, "us/call", ratio,
+                        f"<= {TARGET_COMPAT}x", _status(ratio <= TARGET_COMPAT)))
+    return rows
 
 
 def bench_regeneration(sizes: Sizes, raw: Dict[str, Any]) -> List[Row]:
@@ -234,12 +277,14 @@ def run(phases: Sequence[str], sizes: Sizes, quick: bool) -> Dict[str, Any]:
     started = time.perf_counter()
     if "import" in phases:
         rows += bench_import(sizes, with_flytekit, raw)
-    if "unary" in phases or "pagination" in phases:
+    if {"unary", "pagination", "flytekit"} & set(phases):
         with spawn(sizes.tasks) as endpoint:
             if "unary" in phases:
                 rows += bench_unary(endpoint, sizes, with_flytekit, raw)
             if "pagination" in phases:
                 rows += bench_pagination(endpoint, sizes, with_flytekit, raw)
+            if "flytekit" in phases and with_flytekit:
+                rows += bench_flytekit(endpoint, sizes, raw)
     if "regeneration" in phases:
         rows += bench_regeneration(sizes, raw)
     if "memory" in phases:

@@ -1,7 +1,8 @@
 """A minimal AdminService for the benchmarks, meant to run in its own process.
 
-It answers only GetExecution (one fixed Execution) and ListTasks (``--tasks`` tasks,
-token = offset, next token set while the page is full and items remain). Responses are
+It answers only GetExecution (one fixed Execution), ListExecutions (one page of copies of
+it) and ListTasks (``--tasks`` tasks, token = offset, next token set while the page is
+full and items remain). Responses are
 pre-encoded bytes, so the server's cost per call is small and the same for every client.
 Tasks beyond the first 10,000 repeat the pool of 10,000 distinct ones (same bytes), which
 keeps start-up short for the 100,000-entity memory run.
@@ -37,7 +38,8 @@ class Answers:
 
     def __init__(self, total_tasks: int) -> None:
         self.total = total_tasks
-        self.execution = fixtures.execution().SerializeToString()
+        self.execution_message = fixtures.execution()
+        self.execution = self.execution_message.SerializeToString()
         # A TaskList with one task serializes to exactly that task's repeated-field
         # entry; concatenated entries (plus a token entry) are a valid TaskList.
         self.chunks: List[bytes] = [
@@ -46,6 +48,11 @@ class Answers:
 
     def get_execution(self, request: execution_pb2.WorkflowExecutionGetRequest, context: Any) -> bytes:
         return self.execution
+
+    def list_executions(self, request: common_pb2.ResourceListRequest, context: Any) -> bytes:
+        """One page of ``limit`` copies of the execution (no next token): what
+        ``FlyteRemote.recent_executions`` reads."""
+        return execution_pb2.ExecutionList(executions=[self.execution_message] * (request.limit or 100)).SerializeToString()
 
     def list_tasks(self, request: common_pb2.ResourceListRequest, context: Any) -> bytes:
         try:
@@ -71,6 +78,10 @@ def build_server(total_tasks: int, port: int = 0, workers: int = 4) -> "tuple[gr
         ),
         "ListTasks": grpc.unary_unary_rpc_method_handler(
             answers.list_tasks,
+            request_deserializer=common_pb2.ResourceListRequest.FromString,
+        ),
+        "ListExecutions": grpc.unary_unary_rpc_method_handler(
+            answers.list_executions,
             request_deserializer=common_pb2.ResourceListRequest.FromString,
         ),
     }

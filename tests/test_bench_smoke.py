@@ -74,3 +74,20 @@ def test_paired_ratio_and_table():
     rows = [run.Row("unary", "raw grpc stub", "wall", 100.0, "us/call", 1.0), run.Row("unary", "flyteclient", "wall", 104.0, "us/call", 1.04, "<= 1.05x", "PASS")]
     table = run.format_table(rows)
     assert "PASS" in table and "1.040x" in table
+
+
+def test_flytekit_compat_subjects_run(endpoint):
+    pytest.importorskip("flytekit")
+    from benchmarks import flytekit_compat
+
+    for subjects, expect in (
+        (flytekit_compat.list_tasks_subjects(endpoint, 250), 250),
+        (flytekit_compat.recent_executions_subjects(endpoint), 100),
+        (flytekit_compat.unary_subjects(endpoint), 1),
+    ):
+        try:
+            results = measure.interleaved(subjects, units=1, rounds=1, warmup=0, expect=expect)
+            assert set(results) == {s.name for s in subjects}
+        finally:
+            for s in subjects:
+                s.close()

@@ -65,6 +65,7 @@ class LocalAdmin:
     :param db_path: SQLite file to persist state across restarts (default: memory).
     :param auto_complete: new executions are SUCCEEDED immediately.
     :param http_port: port of the loopback HTTP server (blob store, OAuth2); 0 = free.
+    :param interceptors: extra ``grpc.ServerInterceptor``s (after auth), e.g. to record calls.
 
     Attributes after start: ``endpoint`` ("127.0.0.1:PORT"), ``port``,
     ``http_url`` (blob store / OAuth2 base URL), ``store``, ``blobs``, ``auth``.
@@ -79,6 +80,7 @@ class LocalAdmin:
         auto_complete: bool = False,
         http_port: int = 0,
         max_workers: int = 16,
+        interceptors: Sequence[grpc.ServerInterceptor] = (),
     ) -> None:
         self.requested_port = port
         self.domains = tuple(domains)
@@ -89,6 +91,7 @@ class LocalAdmin:
         self.auto_complete = auto_complete
         self.http_port = http_port
         self.max_workers = max_workers
+        self.interceptors = tuple(interceptors)
         self.port = 0
         self.store: Optional[Store] = None
         self.blobs: Optional[BlobStore] = None
@@ -121,6 +124,7 @@ class LocalAdmin:
             self.auth.install(self._http)
         interceptors: List[grpc.ServerInterceptor[Any, Any]] = (
             [AuthInterceptor(self.auth)] if self.auth is not None else [])
+        interceptors.extend(self.interceptors)
         server = grpc.server(futures.ThreadPoolExecutor(max_workers=self.max_workers, thread_name_prefix="local-admin"),
                              interceptors=interceptors)
         self.admin_servicer = AdminServicer(self.store, self.domains, self.auto_complete)

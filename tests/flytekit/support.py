@@ -16,9 +16,9 @@ PROJECT, DOMAIN = "flytesnacks", "development"
 _TIME_TYPES = ("google.protobuf.Timestamp", "google.protobuf.Duration")
 
 
-def local_admin() -> LocalAdmin:
+def local_admin(**options: Any) -> LocalAdmin:
     """A started LocalAdmin with the project registered (the caller stops it)."""
-    admin = LocalAdmin().start()
+    admin = LocalAdmin(**options).start()
     with grpc.insecure_channel(admin.endpoint) as channel:
         admin_pb2_grpc.AdminServiceStub(channel).RegisterProject(
             project_pb2.ProjectRegisterRequest(project=project_pb2.Project(id=PROJECT, name=PROJECT))
