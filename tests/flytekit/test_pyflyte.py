@@ -78,3 +78,21 @@ def test_plain_pyflyte_is_unchanged(admin):
     assert _execution(admin, "via-flytekit").id.name == "via-flytekit"
     called = [s for s in admin.agents.seen if s.startswith("CreateExecution ")]
     assert called and not [s for s in called if "flyteclient/" in s], called
+
+
+def test_pyflyte_register_and_get_with_flyteclient(admin):
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    command = [sys.executable, "-m", "flyteclient.flytekit.pyflyte", "--config", str(admin.config_file)]
+    scope = ["--project", PROJECT, "--domain", DOMAIN]
+    registered = subprocess.run([*command, "register", *scope, "--version", "v7", str(WORKFLOW)],
+                                capture_output=True, text=True, timeout=240, env=env, cwd=WORKFLOW.parent)
+    assert registered.returncode == 0, registered.stdout + registered.stderr
+    assert "Successfully registered" in registered.stdout
+    got = subprocess.run([*command, "get", "launchplan", *scope, "wfpkg.simple.pipeline_lp", "v7"],
+                         capture_output=True, text=True, timeout=240, env=env, cwd=WORKFLOW.parent)
+    assert got.returncode == 0, got.stdout + got.stderr
+    assert "wfpkg.simple.pipeline_lp" in got.stdout
+    creates = [s for s in admin.agents.seen if s.startswith(("CreateTask ", "CreateWorkflow ", "CreateLaunchPlan "))]
+    assert len(creates) >= 3 and all("flyteclient/" in s for s in creates), creates
+    gets = [s for s in admin.agents.seen if s.startswith("GetLaunchPlan ")]
+    assert gets and all("flyteclient/" in s for s in gets), gets
