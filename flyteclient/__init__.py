@@ -10,7 +10,16 @@ Layout: ``flyteclient.generated`` is written by ``python -m codegen`` (never edi
 Admin server for demos and tests.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # what type checkers see; at run time the names load on first use
+    from flyteclient.generated.friendly import SynchronousFlyteClient as SynchronousFlyteClient
+    from flyteclient.generated.raw import RawSynchronousFlyteClient as RawSynchronousFlyteClient
+    from flyteclient.helpers import iterate_node_executions as iterate_node_executions
+    from flyteclient.helpers import iterate_task_executions as iterate_task_executions
+    from flyteclient.runtime.config import PlatformConfig as PlatformConfig
+    from flyteclient.runtime.deadline import scoped_deadline as scoped_deadline
+    from flyteclient.runtime.retry import RetryPolicy as RetryPolicy
 
 __all__ = [
     "SynchronousFlyteClient",

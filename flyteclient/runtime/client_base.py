@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Optional, Sequence, Tuple, Type
+from typing import Any, Callable, Dict, Optional, Sequence, Tuple, Type, TypeVar
 
 import grpc
 from google.protobuf.message import Message
@@ -17,6 +17,7 @@ from .methods import MethodSpec
 from .pipeline import Interceptor, Transport, compose
 from .retry import RetryInterceptor, RetryPolicy
 
+_Client = TypeVar("_Client", bound="ClientBase")
 _CHANNEL_KWARGS = ("credentials", "root_certificates", "private_key", "certificate_chain", "options", "compression")
 
 
@@ -162,13 +163,13 @@ class ClientBase:
         return create
 
     @classmethod
-    def with_root_certificate(cls, cfg: Any, root_cert_file: str, **kwargs: Any) -> Any:
+    def with_root_certificate(cls: Type[_Client], cfg: Any, root_cert_file: str, **kwargs: Any) -> _Client:
         """A TLS client that trusts the PEM certificates in ``root_cert_file``."""
         with open(root_cert_file, "rb") as f:
             return cls(cfg, root_certificates=f.read(), **kwargs)
 
     @classmethod
-    def from_config(cls, config_file: Optional[str] = None, **kwargs: Any) -> Any:
+    def from_config(cls: Type[_Client], config_file: Optional[str] = None, **kwargs: Any) -> _Client:
         """A client for ``PlatformConfig.auto(config_file)`` (environment, then config file)."""
         from .config import PlatformConfig
 
@@ -205,7 +206,7 @@ class ClientBase:
         self._cache.clear()
         self._channel.close()
 
-    def __enter__(self) -> Any:
+    def __enter__(self: _Client) -> _Client:
         return self
 
     def __exit__(self, *exc: Any) -> None:
