@@ -13,16 +13,16 @@ from .errors import CodegenError
 DEFAULT_OUT = Path(__file__).resolve().parent.parent / "flyteclient" / "generated"
 
 
-def generate(out: Path, check: bool, services: Optional[Sequence[str]]) -> int:
+def generate(out: Path, check: bool, services: Optional[Sequence[str]], surface_file: Optional[Path] = None) -> int:
     from .load import load_services
     from .output import diff_tree, write_tree
     from .render import render_all
     from .schema import build_api
-    from .surface import load_surface
+    from .surface import SURFACE_FILE, load_surface
 
     started = time.perf_counter()
-    surface = load_surface()
-    api = build_api(load_services(surface["services"], services), surface)
+    surface = load_surface(surface_file or SURFACE_FILE)
+    api = build_api(load_services(surface.services, services), surface)
     files = render_all(api)
     if check:
         diff = diff_tree(out, files)
@@ -55,9 +55,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 and print a diff if out of date")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output directory (default: %(default)s)")
     parser.add_argument("--service", action="append", dest="services", metavar="NAME", help="only this service (repeatable)")
+    parser.add_argument("--surface", type=Path, default=None, help="the surface file (default: codegen/surface.toml)")
     args = parser.parse_args(argv)
     try:
-        return generate(args.out, args.check, args.services)
+        return generate(args.out, args.check, args.services, args.surface)
     except CodegenError as exc:
         print(f"codegen: error: {exc}", file=sys.stderr)
         return 2

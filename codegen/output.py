@@ -62,7 +62,7 @@ def read_tree(target: Path) -> dict[str, str]:
 def diff_tree(target: Path, files: Mapping[str, str]) -> str:
     """A unified diff from what is on disk to what would be generated ('' when equal)."""
     current = read_tree(target)
-    chunks = []
+    chunks: list[str] = []
     for rel in sorted(set(current) | set(files)):
         old, new = current.get(rel), files.get(rel)
         if old == new:

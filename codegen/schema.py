@@ -1,16 +1,20 @@
 """Stage 2: a schema of small frozen wrappers over the descriptors and the surface file.
 
-Every fact a template prints is a field or property here (names, imports, routes,
-pagination, retry class, how a friendly parameter lands in the request), so the
-templates stay free of logic and a reviewer can read each rule in one place.
+Every fact a template prints is a field or property here (names, routes, pagination,
+retry class, how a friendly parameter lands in the request, what a method returns), so
+the templates stay free of logic and a reviewer can read each rule in one place. Concepts
+are enums (:class:`ReturnShape`, :class:`~flyteclient.runtime.methods.RetryClass`,
+:class:`ParamKind`), not strings. Python references to message classes go through
+:attr:`PyRef.ref`, which records the import in the file being rendered.
 """
 
 from __future__ import annotations
 
+import enum
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Mapping, Optional
+from typing import Any, Optional, Union
 
 from google.protobuf.descriptor import (
     Descriptor,
@@ -19,9 +23,14 @@ from google.protobuf.descriptor import (
     ServiceDescriptor,
 )
 
+from flyteclient.runtime.methods import RetryClass
+
 from .errors import CodegenError
 from .load import LoadedServices
-from .naming import DottedRef, PyRef, python_ref, safe_param_name, snake_case
+from .naming import PyRef, dotted_ref, python_ref, safe_param_name, snake_case
+from .surface import RetrySurface, RpcSurface, Surface
+
+__all__ = ["Api", "Field", "Message", "Method", "Param", "ParamKind", "RequestNode", "RetryClass", "ReturnShape", "Service", "build_api"]
 
 _SCALARS = {
     FieldDescriptor.TYPE_STRING: ("string", "str"),
@@ -40,6 +49,49 @@ _SCALARS = {
     FieldDescriptor.TYPE_SFIXED32: ("sfixed32", "int"),
     FieldDescriptor.TYPE_SFIXED64: ("sfixed64", "int"),
 }
+_PY_SCALAR = {proto: py for proto, py in _SCALARS.values()}
+
+
+class ParamKind(enum.Enum):
+    """How a friendly parameter is checked and converted (one function each in
+    ``flyteclient/runtime/convert.py``): the value is that function's name."""
+
+    STR = "string"
+    BYTES = "bytes_"
+    BOOL = "boolean"
+    INT = "integer"
+    FLOAT = "number"
+    ENUM = "enum"
+    LIMIT = "limit"
+    FILTERS = "filters"
+    DURATION = "duration"
+    TIMESTAMP = "timestamp"
+    REPEATED = "repeated"
+    MAP = "mapping"
+    MESSAGE = "message"
+    REQUEST = "request"  # the whole request message
+
+    @property
+    def takes_class(self) -> bool:
+        """The converter also takes the message class to check against."""
+        return self in (ParamKind.MESSAGE, ParamKind.REQUEST)
+
+
+_KIND_BY_PY = {"str": ParamKind.STR, "bytes": ParamKind.BYTES, "bool": ParamKind.BOOL, "int": ParamKind.INT, "float": ParamKind.FLOAT}
+_WELL_KNOWN_KINDS = {"google.protobuf.Duration": ParamKind.DURATION, "google.protobuf.Timestamp": ParamKind.TIMESTAMP}
+
+
+class ReturnShape(enum.Enum):
+    """What a friendly method returns (``returns`` in surface.toml)."""
+
+    NONE = "none"
+    RESPONSE = "response"
+    PAGE = "page"  # (items, next_token)
+    FIELD = "field"  # a field (path) of the response
+
+    @classmethod
+    def of(cls, returns: str) -> "ReturnShape":
+        return cls(returns) if returns in ("none", "response", "page") else cls.FIELD
 
 
 @dataclass(frozen=True)
@@ -70,60 +122,45 @@ class Field:
         return self.type
 
     @property
-    def kind(self) -> str:
-        """How a friendly parameter for this field is converted (runtime/convert.py)."""
+    def kind(self) -> ParamKind:
+        """How a friendly parameter bound to this field is converted."""
         if self.is_map:
-            return "map"
+            return ParamKind.MAP
         if self.repeated:
-            return "repeated"
+            return ParamKind.REPEATED
         if self.message is not None:
-            if self.message.full_name == "google.protobuf.Duration":
-                return "duration"
-            if self.message.full_name == "google.protobuf.Timestamp":
-                return "timestamp"
-            return "message"
+            return _WELL_KNOWN_KINDS.get(self.message.full_name, ParamKind.MESSAGE)
         if self.enum is not None:
-            return "enum"
+            return ParamKind.ENUM
         if self.type == "string" and self.name == "filters":
-            return "filters"
-        return _SCALARS_BY_NAME[self.type]
+            return ParamKind.FILTERS
+        return _KIND_BY_PY[_PY_SCALAR[self.type]]
 
     @property
     def hint(self) -> str:
         """The accepted Python type, as a type hint."""
         kind = self.kind
-        if kind == "map":
+        if kind is ParamKind.MAP:
             return "Mapping[str, Any]"
-        if kind == "repeated":
+        if kind is ParamKind.REPEATED:
             return "Iterable[Any]"
-        if kind == "message":
-            return f"Union[{self.message.py.ref}, ToFlyteIdl]"  # type: ignore[union-attr]
-        if kind == "duration":
+        if kind is ParamKind.MESSAGE:
+            assert self.message is not None
+            return f"Union[{self.message.py.ref}, ToFlyteIdl]"
+        if kind is ParamKind.DURATION:
             return "Union[datetime.timedelta, duration_pb2.Duration]"
-        if kind == "timestamp":
+        if kind is ParamKind.TIMESTAMP:
             return "Union[datetime.datetime, timestamp_pb2.Timestamp]"
-        if kind == "filters":
+        if kind is ParamKind.FILTERS:
             return "FiltersArg"
-        if kind == "enum":
+        if kind is ParamKind.ENUM:
             return "int"
-        return {"str": "str", "bytes": "bytes", "bool": "bool", "int": "int", "float": "float"}[kind]
+        return _PY_SCALAR[self.type]
 
-
-_SCALARS_BY_NAME = {proto: py for proto, py in _SCALARS.values()}
-_CONVERTERS = {
-    "str": "string",
-    "bytes": "bytes_",
-    "bool": "boolean",
-    "int": "integer",
-    "float": "number",
-    "enum": "enum",
-    "limit": "limit",
-    "filters": "filters",
-    "duration": "duration",
-    "timestamp": "timestamp",
-    "repeated": "repeated",
-    "map": "mapping",
-}
+    @property
+    def value_ref(self) -> str:
+        """The Python type of one value (an item, for a repeated field)."""
+        return self.message.py.ref if self.message is not None else _PY_SCALAR.get(self.type, "int")
 
 
 @dataclass(frozen=True)
@@ -147,6 +184,18 @@ class Message:
     def has_field(self, name: str) -> bool:
         return any(f.name == name for f in self.fields)
 
+    def path(self, dotted: str) -> Field:
+        """The field at a dotted path (``control_plane_version.Version``)."""
+        message: Optional[Message] = self
+        target: Optional[Field] = None
+        for part in dotted.split("."):
+            if message is None:
+                raise CodegenError(f"{self.full_name}: {dotted!r} descends into a non-message field")
+            target = message.field(part)
+            message = target.message
+        assert target is not None
+        return target
+
     @property
     def repeated_fields(self) -> tuple[Field, ...]:
         return tuple(f for f in self.fields if f.repeated and not f.is_map)
@@ -157,21 +206,23 @@ def _message(descriptor: Descriptor) -> Message:
 
 
 def _field(f: FieldDescriptor) -> Field:
-    message = enum = enum_name = None
+    message = enum_ref = enum_name = None
     is_map = False
     if f.type in (FieldDescriptor.TYPE_MESSAGE, FieldDescriptor.TYPE_GROUP):
+        assert f.message_type is not None
         is_map = f.message_type.GetOptions().map_entry
         message = _message(f.message_type)
         type_name = "message"
     elif f.type == FieldDescriptor.TYPE_ENUM:
-        enum, enum_name, type_name = python_ref(f.enum_type), f.enum_type.full_name, "enum"
+        assert f.enum_type is not None
+        enum_ref, enum_name, type_name = python_ref(f.enum_type), f.enum_type.full_name, "enum"
     else:
         type_name = _SCALARS[f.type][0]
     oneof = f.containing_oneof.name if f.containing_oneof is not None else None
     # protobuf >= 5.27 has is_repeated; older releases only have label.
-    repeated = f.is_repeated if hasattr(f, "is_repeated") else f.label == FieldDescriptor.LABEL_REPEATED
+    repeated = f.is_repeated if hasattr(f, "is_repeated") else f.label == FieldDescriptor.LABEL_REPEATED  # type: ignore[attr-defined]
     label = "repeated" if repeated else "optional"
-    return Field(f.name, f.number, type_name, label, message, enum, enum_name, is_map, oneof)
+    return Field(f.name, f.number, type_name, label, message, enum_ref, enum_name, is_map, oneof)
 
 
 @dataclass(frozen=True)
@@ -182,21 +233,28 @@ class Param:
     default: Optional[str]  # Python source of the default, None when required
     path: tuple[str, ...]  # request field path; () binds the whole request
     field: Optional[Field]  # the bound field; None for the whole request
-    request_ref: str = ""  # the request class, for a whole-request parameter
-
-    @property
-    def kind(self) -> str:
-        if self.field is None:
-            return "request"
-        if self.field.name == "limit" and self.field.kind == "int":
-            return "limit"
-        return self.field.kind
+    request: Optional[Message] = None  # the request message, for a whole-request parameter
 
     is_node = False
 
     @property
+    def kind(self) -> ParamKind:
+        if self.field is None:
+            return ParamKind.REQUEST
+        if self.field.name == "limit" and self.field.kind is ParamKind.INT:
+            return ParamKind.LIMIT
+        return self.field.kind
+
+    @property
     def signature(self) -> str:
         return self.name if self.default is None else f"{self.name}={self.default}"
+
+    @property
+    def hint(self) -> str:
+        if self.field is not None:
+            return self.field.hint
+        assert self.request is not None
+        return f"Union[{self.request.py.ref}, ToFlyteIdl]"
 
     @property
     def annotation(self) -> str:
@@ -206,12 +264,12 @@ class Param:
     @property
     def convert_expr(self) -> str:
         """The expression that checks and converts this argument (see runtime/convert.py)."""
-        name, label = self.name, repr(self.name)
-        if self.kind in ("message", "request"):
-            target = self.field.message.py.ref if self.field is not None else None  # type: ignore[union-attr]
-            return f"_c.{self.kind}({name}, {target or self.request_ref}, {label})"
-        func = _CONVERTERS[self.kind]
-        return f"_c.{func}({name}, {label})"
+        kind, label = self.kind, repr(self.name)
+        if kind.takes_class:
+            message = self.field.message if self.field is not None else self.request
+            assert message is not None
+            return f"_c.{kind.value}({self.name}, {message.py.ref}, {label})"
+        return f"_c.{kind.value}({self.name}, {label})"
 
     @property
     def doc(self) -> str:
@@ -219,21 +277,17 @@ class Param:
         if self.field is None:
             return "the whole request message (or an object with ``to_flyte_idl()``)"
         kind, where = self.kind, ".".join(self.path)
-        if kind == "message":
+        if kind is ParamKind.MESSAGE:
             what = f"a ``{self.field.type_name}`` (or an object with ``to_flyte_idl()``)"
-        elif kind == "filters":
+        elif kind is ParamKind.FILTERS:
             what = "a filter string like ``eq(name,x)``, or a list of them / filter objects, joined with ``+``"
-        elif kind == "enum":
+        elif kind is ParamKind.ENUM:
             what = f"a ``{self.field.type_name}`` value"
-        elif kind == "limit":
+        elif kind is ParamKind.LIMIT:
             what = "the page size, a positive int"
         else:
             what = f"``{self.hint}``"
         return f"{what}; sets ``{where}``"
-
-    @property
-    def hint(self) -> str:
-        return self.field.hint if self.field is not None else "Any"
 
 
 @dataclass(frozen=True)
@@ -241,7 +295,7 @@ class RequestNode:
     """A message to construct: its class and, per field, a parameter or a nested node."""
 
     message: Message
-    children: tuple[tuple[str, Any], ...]  # (field name, Param | RequestNode)
+    children: tuple[tuple[str, Union[Param, "RequestNode"]], ...]
     is_node = True
 
 
@@ -258,8 +312,9 @@ class Method:
     http_verb: Optional[str]
     http_path: Optional[str]
     description: str
-    surface: Mapping[str, Any] = field(repr=False, compare=False)
-    retry_overrides: Mapping[str, Any] = field(repr=False, compare=False)
+    deprecated: bool
+    surface: RpcSurface = field(repr=False, compare=False)
+    retry_rules: RetrySurface = field(repr=False, compare=False)
 
     # -- identity and naming -------------------------------------------------------
     @property
@@ -268,30 +323,41 @@ class Method:
         return f"{self.service.name}_{self.name}"
 
     @property
+    def full_name(self) -> str:
+        return f"{self.service.full_name}.{self.name}"
+
+    @property
+    def summary(self) -> str:
+        """The first line of every docstring of this RPC's methods."""
+        return self.description or f"Calls {self.service.name}.{self.name}."
+
+    @property
     def raw_name(self) -> str:
-        return self.surface.get("raw", snake_case(self.name))
+        return self.surface.raw or snake_case(self.name)
 
     @property
     def raw_param(self) -> str:
-        return self.surface.get("raw_param", "request")
+        return self.surface.raw_param
 
     @property
     def raw_optional(self) -> bool:
-        return bool(self.surface.get("raw_optional", not self.request.fields))
+        optional = self.surface.raw_optional
+        return not self.request.fields if optional is None else optional
 
     @property
     def friendly_name(self) -> str:
-        return self.surface.get("friendly", self.raw_name)
+        return self.surface.friendly or self.raw_name
 
     @property
     def overrides_raw(self) -> bool:
-        """The friendly method replaces the raw method of the same name on the friendly class."""
+        """The friendly method has the raw method's name (so the friendly client has no
+        raw-style method for this RPC; ``client.raw`` has it)."""
         return self.friendly_name == self.raw_name
 
     @property
     def flytekit_style(self) -> bool:
         """Parameters are named in the surface file (flytekit's exact signature)."""
-        return "params" in self.surface
+        return self.surface.params is not None
 
     @property
     def route(self) -> str:
@@ -305,58 +371,67 @@ class Method:
         """A list RPC: request has ``limit`` and ``token``; response ``token`` and one list."""
         req, resp = self.request, self.response
         return (
-            req.has_field("limit")
+            not self.server_streaming
+            and req.has_field("limit")
             and req.has_field("token")
             and resp.has_field("token")
             and len(resp.repeated_fields) == 1
         )
 
     @property
+    def items(self) -> Field:
+        """The list field of a paginated response."""
+        return self.response.repeated_fields[0]
+
+    @property
     def items_field(self) -> str:
-        return self.response.repeated_fields[0].name
+        return self.items.name
 
     @property
     def item_type(self) -> str:
-        item = self.response.repeated_fields[0]
-        return item.message.py.ref if item.message is not None else item.hint
+        return self.items.value_ref
 
     @property
     def item_full_name(self) -> str:
-        return self.response.repeated_fields[0].type_name
+        return self.items.type_name
 
     @property
     def pager_name(self) -> str:
-        default = "iter_" + re.sub(r"^list_", "", snake_case(self.name))
-        return self.surface.get("pager", default)
+        return self.surface.pager or "iter_" + re.sub(r"^list_", "", snake_case(self.name))
 
     # -- retry class ---------------------------------------------------------------
     @property
-    def is_read(self) -> bool:
-        if self.http_verb:
-            return self.http_verb == "get"
-        return self.name in self.retry_overrides.get("reads", ())
-
-    @property
-    def retry_class(self) -> str:
-        """``read`` (safe to retry), ``write`` (idempotent) or ``non_idempotent``."""
-        if self.is_read:
-            return "read"
-        rules = self.retry_overrides
-        creates = self.name.startswith(tuple(rules.get("non_idempotent_prefixes", ())))
-        if creates and self.name not in rules.get("idempotent", ()):
-            return "non_idempotent"
-        return "write"
+    def retry_class(self) -> RetryClass:
+        """GET routes and listed reads are reads; Create*/Relaunch*/Recover* are not
+        idempotent unless listed; everything else is an idempotent write."""
+        rules = self.retry_rules
+        is_read = self.http_verb == "get" if self.http_verb else self.name in rules.reads
+        if is_read:
+            return RetryClass.READ
+        if self.name.startswith(rules.non_idempotent_prefixes) and self.name not in rules.idempotent:
+            return RetryClass.NON_IDEMPOTENT
+        return RetryClass.WRITE
 
     # -- friendly parameters -------------------------------------------------------
     @cached_property
     def params(self) -> tuple[Param, ...]:
         """Friendly parameters: the surface file's list, else one per request field."""
-        if self.flytekit_style:
-            declared = (self._declared_param(p) for p in self.surface["params"])
+        if self.surface.params is not None:
+            declared = (self._declared_param(p) for p in self.surface.params)
             return tuple(p for p in declared if p is not None)
-        return tuple(
-            Param(safe_param_name(f.name), "None", (f.name,), f) for f in self.request.fields
-        )
+        return tuple(Param(safe_param_name(f.name), "None", (f.name,), f) for f in self.request.fields)
+
+    @property
+    def call_options(self) -> tuple[str, ...]:
+        """The keyword-only ``timeout`` and ``metadata`` options of the friendly method,
+        minus any a flytekit-style parameter already uses (``update_named_entity`` has a
+        ``metadata`` parameter of its own)."""
+        taken = {p.name for p in self.params}
+        return tuple(o for o in ("timeout", "metadata") if o not in taken)
+
+    def call_option(self, name: str) -> str:
+        """What the friendly method passes on for ``name``: the option, or None."""
+        return name if name in self.call_options else "None"
 
     @property
     def pager_params(self) -> tuple[Param, ...]:
@@ -367,19 +442,13 @@ class Method:
         a default) bound to a field the installed flyteidl lacks, which older flyteidl
         releases simply do not offer (a required one is an error)."""
         name, _, default = spec.partition("=")
-        bind = self.surface.get("bind", {}).get(name, name)
+        bind = self.surface.bind.get(name, name)
         if bind == "$request":
-            return Param(name, default or None, (), None, self.request.py.ref)
+            return Param(name, default or None, (), None, self.request)
         path = tuple(bind.split("."))
-        message, target = self.request, None
-        for part in path:
-            if message is None:
-                raise CodegenError(f"{self.name}: {bind!r} descends into a non-message field")
-            if default and not message.has_field(part):
-                return None
-            target = message.field(part)
-            message = target.message
-        assert target is not None
+        if default and not _has_path(self.request, path):
+            return None
+        target = self.request.path(bind)
         return Param(name, _default_source(default, target), path, target)
 
     @cached_property
@@ -400,60 +469,78 @@ class Method:
 
     # -- results -------------------------------------------------------------------
     @property
-    def returns(self) -> str:
-        return self.surface.get("returns", "response")
+    def shape(self) -> ReturnShape:
+        return ReturnShape.of(self.surface.returns)
+
+    @property
+    def returns_none(self) -> bool:
+        return self.shape is ReturnShape.NONE
+
+    @property
+    def returns_response(self) -> bool:
+        return self.shape is ReturnShape.RESPONSE
+
+    @property
+    def returns_page(self) -> bool:
+        return self.shape is ReturnShape.PAGE
+
+    @property
+    def returns_field(self) -> Optional[str]:
+        """The response field path a friendly method returns (None for other shapes)."""
+        return self.surface.returns if self.shape is ReturnShape.FIELD else None
 
     @property
     def returns_list(self) -> bool:
         """A field-path result that is a repeated field (returned as a list)."""
-        if self.returns in ("none", "response", "page"):
-            return False
-        message, target = self.response, None
-        for part in self.returns.split("."):
-            if message is None:
-                return False
-            target = message.field(part)
-            message = target.message
-        return bool(target and target.repeated)
+        path = self.returns_field
+        return path is not None and self.response.path(path).repeated
 
     @property
     def return_hint(self) -> str:
-        if self.returns == "none":
+        shape = self.shape
+        if shape is ReturnShape.NONE:
             return "None"
-        if self.returns == "response":
+        if shape is ReturnShape.RESPONSE:
             return self.response.py.ref
-        if self.returns == "page":
+        if shape is ReturnShape.PAGE:
             return f"Tuple[List[{self.item_type}], str]"
-        message, target = self.response, None
-        for part in self.returns.split("."):
-            target = message.field(part)  # type: ignore[union-attr]
-            message = target.message
-        assert target is not None
-        inner = target.message.py.ref if target.message is not None else target.hint
-        return f"List[{inner}]" if target.repeated else inner
+        assert self.returns_field is not None
+        target = self.response.path(self.returns_field)
+        return f"List[{target.value_ref}]" if target.repeated else target.value_ref
 
     @property
     def created(self) -> bool:
-        return bool(self.surface.get("created", False))
+        return self.surface.created
 
     @property
     def cached(self) -> bool:
-        return bool(self.surface.get("cache", False))
+        return self.surface.cache
 
     @property
     def fill_resource_type(self) -> Optional[str]:
-        return self.surface.get("fill_resource_type")
+        """``id.resource_type`` of each listed item is set to this (flytekit does)."""
+        return self.surface.fill_resource_type
 
     @property
-    def flytekit_model(self) -> Optional[DottedRef]:
+    def resource_type_enum(self) -> PyRef:
+        """The ``ResourceType`` enum of the listed items' ``id`` (for fill_resource_type)."""
+        item = self.items.message
+        enum_ref = item.path("id.resource_type").enum if item is not None else None
+        if enum_ref is None:
+            raise CodegenError(f"{self.name}: items have no id.resource_type to fill")
+        return enum_ref
+
+    # -- flyteclient.flytekit ----------------------------------------------------------
+    @property
+    def flytekit_model(self) -> Optional[PyRef]:
         """The flytekit model class flytekit's client wraps this RPC's result in."""
-        dotted = self.surface.get("flytekit_model")
+        dotted = self.surface.flytekit_model
         if dotted is None:
             return None
         try:
-            return DottedRef.parse(dotted)
+            return dotted_ref(dotted)
         except ValueError as exc:
-            raise CodegenError(f"[rpc.{self.name}] flytekit_model: {exc}") from None
+            raise CodegenError(f"flytekit_model: {exc}") from None
 
     @property
     def flytekit_result(self) -> str:
@@ -461,18 +548,18 @@ class Method:
         ``models`` (a list of them), ``page`` (``(models, token)``) or ``as_is``."""
         if self.flytekit_model is None:
             return "as_is"
-        if self.returns == "page":
+        if self.returns_page:
             return "page"
         return "models" if self.returns_list else "model"
 
-    @property
-    def resource_type_enum(self) -> PyRef:
-        """The ``ResourceType`` enum of the listed items' ``id`` (for fill_resource_type)."""
-        item = self.response.repeated_fields[0].message
-        enum = item.field("id").message.field("resource_type").enum  # type: ignore[union-attr]
-        if enum is None:
-            raise CodegenError(f"{self.name}: items have no id.resource_type to fill")
-        return enum
+
+def _has_path(message: Message, path: tuple[str, ...]) -> bool:
+    current: Optional[Message] = message
+    for part in path:
+        if current is None or not current.has_field(part):
+            return False
+        current = current.field(part).message
+    return True
 
 
 def _default_source(default: str, target: Field) -> Optional[str]:
@@ -480,12 +567,12 @@ def _default_source(default: str, target: Field) -> Optional[str]:
     if not default:
         return None
     if target.enum is not None and re.fullmatch(r"[A-Z][A-Z0-9_]*", default):
-        return f"{target.enum.alias}.{default}"
+        return f"{target.enum.module_ref}.{default}"
     return default
 
 
 def _tree(message: Message, bindings: list[tuple[tuple[str, ...], Param]]) -> RequestNode:
-    children: list[tuple[str, Any]] = []
+    children: list[tuple[str, Union[Param, RequestNode]]] = []
     for name in dict.fromkeys(path[0] for path, _ in bindings):
         here = [(path[1:], p) for path, p in bindings if path[0] == name]
         if len(here) == 1 and not here[0][0]:
@@ -504,7 +591,7 @@ class Service:
     full_name: str
     module: str
     descriptor: ServiceDescriptor = field(repr=False, compare=False)
-    surface: Mapping[str, Any] = field(repr=False, compare=False)
+    surface: Surface = field(repr=False, compare=False)
 
     @cached_property
     def methods(self) -> tuple[Method, ...]:
@@ -512,12 +599,13 @@ class Service:
 
 
 def _http(m: MethodDescriptor) -> tuple[Optional[str], Optional[str]]:
-    from google.api import annotations_pb2
+    from google.api import annotations_pb2, http_pb2
 
     options = m.GetOptions()
-    if not options.HasExtension(annotations_pb2.http):
+    extension: Any = annotations_pb2.http  # the stubs type it as a plain FieldDescriptor
+    if not options.HasExtension(extension):
         return None, None
-    rule = options.Extensions[annotations_pb2.http]
+    rule: http_pb2.HttpRule = options.Extensions[extension]
     verb = rule.WhichOneof("pattern")
     if verb is None or verb == "custom":
         return None, None
@@ -530,14 +618,14 @@ def _description(m: MethodDescriptor) -> str:
     except ImportError:  # optional: only used for docstrings
         return ""
     options = m.GetOptions()
-    if not options.HasExtension(openapi.openapiv2_operation):
+    extension = getattr(openapi, "openapiv2_operation")
+    if not options.HasExtension(extension):
         return ""
-    return " ".join(options.Extensions[openapi.openapiv2_operation].description.split())
+    return " ".join(options.Extensions[extension].description.split())
 
 
 def _method(service: Service, m: MethodDescriptor) -> Method:
     verb, path = _http(m)
-    rpcs = service.surface.get("rpc", {})
     return Method(
         service=service,
         name=m.name,
@@ -548,8 +636,9 @@ def _method(service: Service, m: MethodDescriptor) -> Method:
         http_verb=verb,
         http_path=path,
         description=_description(m),
-        surface=rpcs.get(m.name, {}),
-        retry_overrides=service.surface.get("retry", {}),
+        deprecated=m.GetOptions().deprecated,
+        surface=service.surface.for_rpc(m.name),
+        retry_rules=service.surface.retry,
     )
 
 
@@ -559,7 +648,7 @@ class Api:
 
     flyteidl_version: str
     services: tuple[Service, ...]
-    surface: Mapping[str, Any] = field(repr=False, compare=False)
+    surface: Surface = field(repr=False, compare=False)
 
     @cached_property
     def methods(self) -> tuple[Method, ...]:
@@ -567,60 +656,31 @@ class Api:
 
     @property
     def paginated(self) -> tuple[Method, ...]:
-        return tuple(m for m in self.methods if m.is_paginated and not m.server_streaming)
+        return tuple(m for m in self.methods if m.is_paginated)
 
-    @cached_property
-    def imports(self) -> tuple[PyRef, ...]:
-        """Every ``_pb2`` module the generated code refers to, one entry per module."""
-        modules: dict[str, PyRef] = {}
-
-        def add(ref: Optional[PyRef]) -> None:
-            if ref is not None:
-                modules.setdefault(ref.module, ref)
-
-        for m in self.methods:
-            add(m.request.py)
-            add(m.response.py)
-            for p in m.params:
-                if p.field is not None:
-                    add(p.field.enum)
-                    if p.field.message is not None:
-                        add(p.field.message.py)
-            tree = m.request_tree
-            stack = [tree] if tree else []
-            while stack:
-                node = stack.pop()
-                add(node.message.py)
-                stack.extend(c for _, c in node.children if isinstance(c, RequestNode))
-            if m.fill_resource_type:
-                add(m.resource_type_enum)
-            if m.is_paginated:
-                item = m.response.repeated_fields[0]
-                add(item.message.py if item.message else None)
-            if m.returns not in ("none", "response", "page"):
-                message = m.response
-                for part in m.returns.split("."):
-                    f = message.field(part)
-                    add(f.message.py if f.message else None)
-                    message = f.message  # type: ignore[assignment]
-        aliases: dict[str, str] = {}
-        for ref in modules.values():
-            other = aliases.setdefault(ref.alias, ref.module)
-            if other != ref.module:
-                raise CodegenError(f"import alias {ref.alias} names both {other} and {ref.module}")
-        return tuple(sorted(modules.values(), key=lambda r: r.alias))
+    @property
+    def raw_methods_on_friendly(self) -> tuple[Method, ...]:
+        """RPCs whose friendly method has another name: the friendly client keeps the
+        raw-style method too, as flytekit's friendly client inherits its raw methods."""
+        return tuple(m for m in self.methods if not m.overrides_raw)
 
     @property
     def error_codes(self) -> tuple[tuple[str, str], ...]:
-        return tuple(sorted(self.surface["errors"]["codes"].items()))
+        return tuple(sorted(self.surface.errors.codes.items()))
 
     @property
-    def error_messages(self) -> tuple[Mapping[str, str], ...]:
-        return tuple(self.surface["errors"].get("messages", ()))
+    def error_messages(self) -> tuple[tuple[str, str, str], ...]:
+        return tuple((r.code, r.contains, r.exception) for r in self.surface.errors.messages)
 
     @property
     def default_error(self) -> str:
-        return self.surface["errors"]["default"]
+        return self.surface.errors.default
+
+    @property
+    def exception_classes(self) -> tuple[str, ...]:
+        names = {self.default_error, *dict(self.error_codes).values()}
+        names.update(exception for _, _, exception in self.error_messages)
+        return tuple(sorted(names))
 
     @property
     def flytekit_methods(self) -> tuple[Method, ...]:
@@ -628,49 +688,42 @@ class Api:
         return tuple(m for m in self.methods if m.flytekit_model is not None)
 
     @property
-    def flytekit_imports(self) -> tuple[DottedRef, ...]:
-        """Modules of the flytekit model and exception classes, one entry per module."""
-        refs = [m.flytekit_model for m in self.flytekit_methods]
-        refs += [cls for _, cls in self.flytekit_errors]
-        modules = {r.module: r for r in refs if r is not None}
-        return tuple(sorted(modules.values(), key=lambda r: r.alias))
-
-    @property
-    def flytekit_errors(self) -> tuple[tuple[str, DottedRef], ...]:
+    def flytekit_errors(self) -> tuple[tuple[str, PyRef], ...]:
         """Per flyteclient exception class, flytekit's class for the same status (the
         code table's class; message rules and unmapped classes take their code's or the
         default): the bases of flyteclient.flytekit's exception classes."""
-        table = self.surface["errors"].get("flytekit", {})
-        codes = {code: DottedRef.parse(cls) for code, cls in table.get("codes", {}).items()}
-        default = DottedRef.parse(table.get("default", "flytekit.exceptions.base.FlyteException"))
-        ours = dict(self.error_codes)
-        pairs = {cls: codes.get(code, default) for code, cls in ours.items()}
-        for rule in self.error_messages:
-            pairs[rule["exception"]] = codes.get(rule["code"], default)
+        table = self.surface.errors.flytekit
+        codes = {code: dotted_ref(cls) for code, cls in table.codes.items()}
+        default = dotted_ref(table.default)
+        pairs = {cls: codes.get(code, default) for code, cls in self.error_codes}
+        for code, _, exception in self.error_messages:
+            pairs[exception] = codes.get(code, default)
         pairs.setdefault(self.default_error, default)
         pairs.setdefault("FlyteException", default)
         return tuple(sorted(pairs.items()))
 
-    @property
-    def exception_classes(self) -> tuple[str, ...]:
-        names = {self.default_error, *dict(self.error_codes).values()}
-        names.update(m["exception"] for m in self.error_messages)
-        return tuple(sorted(names))
 
-
-def build_api(loaded: LoadedServices, surface: Mapping[str, Any]) -> Api:
-    """Wrap the loaded descriptors; validates the surface file against them."""
-    services = tuple(
-        Service(d.name, d.full_name, surface["services"][d.name], d, surface)
-        for d in loaded.services
-    )
+def build_api(loaded: LoadedServices, surface: Surface) -> Api:
+    """Wrap the loaded descriptors; checks the surface file against them."""
+    services = tuple(Service(d.name, d.full_name, surface.services[d.name], d, surface) for d in loaded.services)
     api = Api(loaded.flyteidl_version, services, surface)
+    names = {m.name for m in api.methods}
+    for rpc, entry in surface.rpc.items():
+        if rpc not in names and not entry.optional:
+            raise CodegenError(
+                f"{surface.path.name}: [rpc.{rpc}]: flyteidl {loaded.flyteidl_version} has no RPC {rpc} in "
+                f"{', '.join(s.name for s in services)} (misspelled? `optional = true` if older flyteidl lacks it)"
+            )
     seen: dict[str, str] = {}
     for m in api.methods:
         for name in {m.raw_name, m.friendly_name} | ({m.pager_name} if m.is_paginated else set()):
             owner = seen.setdefault(name, m.name)
             if owner != m.name:
                 raise CodegenError(f"method name {name} is used by both {owner} and {m.name}")
-        m.params  # resolve bindings now: a bad surface entry fails before rendering
-        m.request_tree
+        try:  # resolve everything now: a bad surface entry fails before rendering
+            m.params, m.request_tree, m.return_hint, m.flytekit_model
+            if m.fill_resource_type:
+                m.resource_type_enum
+        except CodegenError as exc:
+            raise CodegenError(f"{surface.path.name}: [rpc.{m.name}]: {exc}") from None
     return api

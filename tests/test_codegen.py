@@ -145,7 +145,7 @@ def test_schema_facts():
     from codegen.surface import load_surface
 
     surface = load_surface()
-    api = build_api(load_services(surface["services"]), surface)
+    api = build_api(load_services(surface.services), surface)
     by_name = {m.name: m for m in api.methods}
     paginated = {m.name for m in api.methods if m.is_paginated}
     assert {"ListTasks", "ListTaskIds", "ListExecutions", "ListProjects", "ListNamedEntities",
@@ -173,14 +173,14 @@ def test_rpcs_surface_toml_does_not_know_get_safe_defaults():
 
     from codegen.load import load_services
     from codegen.schema import build_api
-    from codegen.surface import load_surface
+    from codegen.surface import RpcSurface, load_surface
 
     surface = load_surface()
-    api = build_api(load_services(surface["services"]), surface)
+    api = build_api(load_services(surface.services), surface)
     list_tasks = next(m for m in api.methods if m.name == "ListTasks")
     create = next(m for m in api.methods if m.name == "UpdateExecution")
-    new_list = dataclasses.replace(list_tasks, name="ListGadgets", surface={})
-    new_create = dataclasses.replace(create, name="CreateGadget", surface={}, http_verb="post")
+    new_list = dataclasses.replace(list_tasks, name="ListGadgets", surface=RpcSurface())
+    new_create = dataclasses.replace(create, name="CreateGadget", surface=RpcSurface(), http_verb="post")
     assert new_list.raw_name == "list_gadgets" and new_list.friendly_name == "list_gadgets"
     assert new_list.is_paginated and new_list.pager_name == "iter_gadgets"
     assert [p.name for p in new_list.params] == ["id", "limit", "token", "filters", "sort_by"]
@@ -195,3 +195,35 @@ def test_missing_generator_dependency_is_one_line_exit_2(tmp_path):
     result = subprocess.run([sys.executable, "-m", "codegen", "--check"], cwd=ROOT, env=env, capture_output=True, text=True)
     assert result.returncode == 2, result.stderr
     assert "pip install 'flyteclient[codegen]'" in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_generated_files_import_exactly_the_modules_they_use():
+    """Imports are recorded where a type is referenced: no unused and no missing alias."""
+    import ast
+
+    generated = ROOT / "flyteclient" / "generated"
+    for path in sorted(generated.glob("*.py")):
+        tree = ast.parse(path.read_text())
+        aliases = {
+            a.asname
+            for node in tree.body
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] in ("flyteidl", "google", "flytekit")
+            for a in node.names
+            if a.asname and (a.asname.endswith("_pb2") or a.asname.startswith(("models_", "exceptions_")))
+        }
+        used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+        assert not aliases - used, f"{path.name}: unused imports {sorted(aliases - used)}"
+
+
+def test_raw_view_is_a_raw_client_sharing_the_pipeline(server):
+    from flyteclient import RawSynchronousFlyteClient, SynchronousFlyteClient
+    from flyteidl.admin import common_pb2, task_pb2
+
+    server.script("GetTask", task_pb2.Task(short_description="from raw"))
+    with SynchronousFlyteClient(server.endpoint, insecure=True, headers=[("x-team", "ml")]) as client:
+        raw = client.raw
+        assert isinstance(raw, RawSynchronousFlyteClient) and raw is client.raw
+        assert raw.channel is client.channel and raw._invoke is client._invoke
+        got = raw.get_task(common_pb2.ObjectGetRequest())
+    assert got.short_description == "from raw"
+    assert server.calls("GetTask")[0].metadata["x-team"] == "ml"  # the friendly client's pipeline

@@ -19,7 +19,7 @@ from flyteclient import SynchronousFlyteClient
 from tests.support.messages import populate
 
 SURFACE = load_surface()
-API = build_api(load_services(SURFACE["services"]), SURFACE)
+API = build_api(load_services(SURFACE.services), SURFACE)
 FLYTEKIT_STYLE = [m for m in API.methods if m.flytekit_style]
 
 
@@ -52,8 +52,10 @@ def test_same_signature_as_flytekit(name):
     if mine_params[: len(theirs_params)] != theirs_params:
         pytest.fail(f"{name}: flytekit {theirs} vs ours {mine}")
     extra = mine_params[len(theirs_params):]
-    # Raw methods add keyword-only call options; friendly methods add nothing.
+    # Ours add only the keyword-only call options (timeout, metadata).
     assert all(kind == inspect.Parameter.KEYWORD_ONLY and default is None for _, kind, default in extra), name
+    if name in vars(FlytekitClient):
+        assert {n for n, _, _ in extra} <= {"timeout", "metadata"}, name
 
 
 def test_raw_view_has_flytekit_raw_signatures():
@@ -78,7 +80,7 @@ def _value(param, rng, as_model):
 
         pb = populate(project_pb2.Project(), rng)
         return Model(pb) if as_model else pb
-    kind = param.kind
+    kind = param.kind.name.lower()
     if kind == "filters":
         return [fk_filters.Equal("name", "x"), fk_filters.ValueIn("phase", ["A", "B"])] if as_model else "eq(name,x)+value_in(phase,A;B)"
     if param.name == "sort_by":

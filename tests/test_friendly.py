@@ -249,3 +249,13 @@ def test_iterate_task_executions(server, client):
     attempts = [t.id.retry_attempt for t in iterate_task_executions(client, node)]
     assert attempts == list(range(150))
     assert [r.limit for r in server.requests("ListTaskExecutions")] == [100, 100]
+
+
+def test_deprecated_rpc_warns_at_the_callers_line(client):
+    from flyteclient.generated import methods
+
+    with pytest.warns(DeprecationWarning, match="CreateDownloadLocation is deprecated") as warned:
+        client.get_download_signed_url("s3://bucket/key")
+    assert warned[0].filename == __file__  # stacklevel points at the caller
+    with pytest.warns(DeprecationWarning):
+        client.raw.create_download_location(methods.DataProxyService_CreateDownloadLocation.request_type())

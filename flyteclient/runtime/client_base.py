@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any, Callable, Dict, Optional, Sequence, Tuple, Type, TypeVar
 
 import grpc
-from google.protobuf.message import Message
 
 from .auth_interceptor import AuthInterceptor, Authenticator
 from .cache import LRUCache
@@ -14,17 +13,18 @@ from .deadline import DeadlineInterceptor
 from .endpoint import strip_dns_scheme
 from .metadata import MetadataInterceptor
 from .methods import MethodSpec
-from .pipeline import Interceptor, Transport, compose
+from .pipeline import Interceptor, Metadata, Transport, compose
 from .retry import RetryInterceptor, RetryPolicy
 
 _Client = TypeVar("_Client", bound="ClientBase")
 _CHANNEL_KWARGS = ("credentials", "root_certificates", "private_key", "certificate_chain", "options", "compression")
 
 
-def check_request(value: Any, cls: Type[Message], param: str) -> None:
-    """Raise TypeError unless ``value`` is a ``cls`` message (called before any I/O)."""
-    if not isinstance(value, cls):
-        raise TypeError(f"{param} must be {cls.DESCRIPTOR.full_name}, not {type(value).__name__}")
+def deprecated(rpc: str) -> None:
+    """Warn that ``rpc`` is deprecated in flyteidl (called by its generated methods)."""
+    import warnings
+
+    warnings.warn(f"{rpc} is deprecated in flyteidl", DeprecationWarning, stacklevel=3)
 
 
 def _uses_auth(cfg: Any) -> bool:
@@ -176,16 +176,32 @@ class ClientBase:
         return cls(PlatformConfig.auto(config_file), **kwargs)
 
     # -- call helpers used by the generated methods --------------------------------
+    def _call(self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata) -> Any:
+        """Send ``request`` (checked to be the RPC's request message) through the pipeline."""
+        if type(request) is not method.request_type:
+            request = method.coerce(request)
+        return self._invoke(method, request, timeout, metadata)
+
     def _fetcher(self, method: MethodSpec) -> Callable[[Any], Any]:
         invoke = self._invoke
         return lambda request: invoke(method, request, None, None)
 
-    def _cached_call(self, method: MethodSpec, request: Any) -> Any:
+    def _cached_call(self, method: MethodSpec, request: Any, timeout: Optional[float] = None, metadata: Metadata = None) -> Any:
         key = (method.path, request.SerializeToString(deterministic=True))
-        value = self._cache.get_or_load(key, lambda: self._invoke(method, request, None, None))
+        value = self._cache.get_or_load(key, lambda: self._invoke(method, request, timeout, metadata))
         copy = type(value)()
         copy.CopyFrom(value)  # callers may mutate what they get; the cache stays intact
         return copy
+
+    def _view(self, cls: Type[_Client]) -> _Client:
+        """This client as a ``cls`` (another generated client class) sharing everything:
+        channel, pipeline, cache. Made once per class."""
+        views: Dict[type, Any] = self.__dict__.setdefault("_views", {})
+        view = views.get(cls)
+        if view is None:
+            view = views[cls] = cls.__new__(cls)
+            view.__dict__ = self.__dict__
+        return view
 
     # -- public surface ------------------------------------------------------------
     @property

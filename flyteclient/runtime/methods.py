@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import enum
 from typing import Any, Callable, Type
 
 from google.protobuf.message import Message
 
 
-class MethodSpec:
-    """One RPC: its gRPC path, message classes and retry class.
+class RetryClass(str, enum.Enum):
+    """How safe an RPC is to repeat (the generator assigns one to every RPC)."""
 
-    ``retry_class`` is ``"read"`` (a GET route: safe to repeat), ``"write"`` (repeating
-    leaves the same state, e.g. Update*, Create* of a versioned entity) or
-    ``"non_idempotent"`` (each call is a new side effect, e.g. CreateExecution).
-    """
+    READ = "read"
+    """A GET route or a listed read: repeating it has no side effect."""
+    WRITE = "write"
+    """Repeating it leaves the same state (Update*, Create* of a versioned entity)."""
+    NON_IDEMPOTENT = "non_idempotent"
+    """Each call is a new side effect (CreateExecution, Create*Event)."""
+
+
+class MethodSpec:
+    """One RPC: its gRPC path, message classes and :class:`RetryClass`."""
 
     __slots__ = (
         "service",
@@ -23,6 +30,8 @@ class MethodSpec:
         "response_type",
         "retry_class",
         "server_streaming",
+        "request_param",
+        "request_optional",
         "serialize",
         "deserialize",
     )
@@ -33,8 +42,10 @@ class MethodSpec:
         name: str,
         request_type: Type[Message],
         response_type: Type[Message],
-        retry_class: str,
+        retry_class: RetryClass,
         server_streaming: bool = False,
+        request_param: str = "request",
+        request_optional: bool = False,
     ) -> None:
         self.service = service
         self.name = name
@@ -43,8 +54,23 @@ class MethodSpec:
         self.response_type = response_type
         self.retry_class = retry_class
         self.server_streaming = server_streaming
+        self.request_param = request_param
+        self.request_optional = request_optional
         self.serialize: Callable[[Any], bytes] = request_type.SerializeToString
         self.deserialize: Callable[[bytes], Any] = response_type.FromString
 
+    def coerce(self, request: Any) -> Message:
+        """``request`` if it is this RPC's request message (a new empty one for ``None``
+        when the request may be omitted); else TypeError naming the raw parameter."""
+        if request is None and self.request_optional:
+            return self.request_type()
+        if isinstance(request, self.request_type):
+            return request
+        if request is None:
+            raise TypeError(f"{self.request_param} is required ({self.request_type.DESCRIPTOR.full_name})")
+        raise TypeError(
+            f"{self.request_param} must be {self.request_type.DESCRIPTOR.full_name}, not {type(request).__name__}"
+        )
+
     def __repr__(self) -> str:
-        return f"MethodSpec({self.path!r}, {self.retry_class})"
+        return f"MethodSpec({self.path!r}, {self.retry_class.value})"

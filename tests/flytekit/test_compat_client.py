@@ -34,7 +34,7 @@ from tests.support.servers import Fail, RecordingServer
 from tests.test_flytekit_compat import FLYTEKIT_METHODS, _call_flytekit, _value
 
 SURFACE = load_surface()
-API = build_api(load_services(SURFACE["services"]), SURFACE)
+API = build_api(load_services(SURFACE.services), SURFACE)
 FLYTEKIT_STYLE = [m for m in API.methods if m.flytekit_style]
 EXECUTION = WorkflowExecutionIdentifier("p", "d", "run")
 
@@ -45,8 +45,11 @@ def test_same_signature_as_flytekit(name):
     mine = inspect.signature(getattr(SynchronousFlyteClient, name))
     theirs_params = [(p.name, p.kind, p.default) for p in theirs.parameters.values()]
     mine_params = [(p.name, p.kind, p.default) for p in mine.parameters.values()]
-    if name in vars(FlytekitClient):  # flytekit's friendly method: exactly its parameters
-        assert mine_params == theirs_params, f"{name}: flytekit {theirs} vs ours {mine}"
+    if name in vars(FlytekitClient):  # flytekit's friendly method: its parameters, then call options
+        assert mine_params[: len(theirs_params)] == theirs_params, f"{name}: flytekit {theirs} vs ours {mine}"
+        extra = mine_params[len(theirs_params):]
+        assert [n for n, _, _ in extra] in (["timeout", "metadata"], ["timeout"], []), name
+        assert all(kind == inspect.Parameter.KEYWORD_ONLY and default is None for _, kind, default in extra)
     else:  # a raw method flytekit inherits: same names and kinds (ours may default the request)
         assert [p[:2] for p in mine_params[: len(theirs_params)]] == [p[:2] for p in theirs_params], name
 
