@@ -65,7 +65,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except ImportError as exc:
         if exc.name not in ("jinja2", "black", "tomli"):
             raise
-        print(f"codegen: error: {exc.name} is missing; install the generator: pip install 'flyteclient[codegen]'", file=sys.stderr)
+        print(f"codegen: error: {exc.name} is missing; the generator runs from a checkout: pip install -e '.[dev]'", file=sys.stderr)
         return 2
 
 

@@ -194,7 +194,7 @@ def test_missing_generator_dependency_is_one_line_exit_2(tmp_path):
     env = dict(os.environ, PYTHONPATH=f"{blocker}{os.pathsep}{ROOT}")
     result = subprocess.run([sys.executable, "-m", "codegen", "--check"], cwd=ROOT, env=env, capture_output=True, text=True)
     assert result.returncode == 2, result.stderr
-    assert "pip install 'flyteclient[codegen]'" in result.stderr and result.stderr.count("\n") == 1
+    assert "pip install -e '.[dev]'" in result.stderr and result.stderr.count("\n") == 1
 
 
 def test_generated_files_import_exactly_the_modules_they_use():
