@@ -16,6 +16,7 @@ from flyteidl.admin import common_pb2, execution_pb2
 from . import fixtures
 
 RAW, FLYTECLIENT, FLYTEKIT = "raw grpc stub", "flyteclient", "flytekit"
+FLYTECLIENT_PAGINATED = "flyteclient list_tasks_paginated"
 
 
 @dataclass
@@ -115,6 +116,25 @@ def flyteclient_pages(endpoint: str, page_size: int = 100) -> Subject:
     return Subject(FLYTECLIENT, run, client.close)
 
 
+def flyteclient_paginated(endpoint: str, page_size: int = 100) -> Subject:
+    """``list_tasks_paginated`` page by page, as flytekit users call it (resource types filled)."""
+    from flyteclient import SynchronousFlyteClient
+
+    client = SynchronousFlyteClient(endpoint, insecure=True)
+    ident = fixtures.named_entity()
+
+    def run() -> int:
+        count, token = 0, ""
+        while True:
+            tasks, token = client.list_tasks_paginated(ident, limit=page_size, token=token)
+            for _task in tasks:
+                count += 1
+            if not token or not tasks:
+                return count
+
+    return Subject(FLYTECLIENT_PAGINATED, run, client.close)
+
+
 def flytekit_pages(endpoint: str, page_size: int = 100) -> Subject:
     from flytekit.clients.friendly import SynchronousFlyteClient
     from flytekit.configuration import PlatformConfig
@@ -141,7 +161,7 @@ def unary_subjects(endpoint: str, with_flytekit: bool) -> List[Subject]:
 
 
 def page_subjects(endpoint: str, with_flytekit: bool, page_size: int = 100) -> List[Subject]:
-    makers = [raw_pages, flyteclient_pages] + ([flytekit_pages] if with_flytekit else [])
+    makers = [raw_pages, flyteclient_pages, flyteclient_paginated] + ([flytekit_pages] if with_flytekit else [])
     return [make(endpoint, page_size) for make in makers]
 
 

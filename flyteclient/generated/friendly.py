@@ -161,7 +161,8 @@ class SynchronousFlyteClient(ClientBase):
             sort_by=_c.message(sort_by, admin_common_pb2.Sort, "sort_by"),
         )
         response = self._invoke(methods.AdminService_ListTaskIds, request, timeout, metadata)
-        return list(response.entities), str(response.token)
+        items = list(response.entities)
+        return items, response.token
 
     def iter_task_ids(
         self,
@@ -230,9 +231,13 @@ class SynchronousFlyteClient(ClientBase):
             sort_by=_c.message(sort_by, admin_common_pb2.Sort, "sort_by"),
         )
         response = self._invoke(methods.AdminService_ListTasks, request, timeout, metadata)
-        for item in response.tasks:
-            item.id.resource_type = core_identifier_pb2.TASK
-        return list(response.tasks), str(response.token)
+        items = list(response.tasks)
+        # flytekit's fill of id.resource_type; a server sets it on every item of a page or
+        # on none (old flyteadmin), so the first item tells whether the page needs it.
+        if items and items[0].id.resource_type != core_identifier_pb2.TASK:
+            for item in items:
+                item.id.resource_type = core_identifier_pb2.TASK
+        return items, response.token
 
     def iter_tasks(
         self,
@@ -357,7 +362,8 @@ class SynchronousFlyteClient(ClientBase):
             sort_by=_c.message(sort_by, admin_common_pb2.Sort, "sort_by"),
         )
         response = self._invoke(methods.AdminService_ListWorkflowIds, request, timeout, metadata)
-        return list(response.entities), str(response.token)
+        items = list(response.entities)
+        return items, response.token
 
     def iter_workflow_ids(
         self,
@@ -426,9 +432,13 @@ class SynchronousFlyteClient(ClientBase):
             sort_by=_c.message(sort_by, admin_common_pb2.Sort, "sort_by"),
         )
         response = self._invoke(methods.AdminService_ListWorkflows, request, timeout, metadata)
-        for item in response.workflows:
-            item.id.resource_type = core_identifier_pb2.WORKFLOW
-        return list(response.workflows), str(response.token)
+        items = list(response.workflows)
+        # flytekit's fill of id.resource_type; a server sets it on every item of a page or
+        # on none (old flyteadmin), so the first item tells whether the page needs it.
+        if items and items[0].id.resource_type != core_identifier_pb2.WORKFLOW:
+            for item in items:
+                item.id.resource_type = core_identifier_pb2.WORKFLOW
+        return items, response.token
 
     def iter_workflows(
         self,
@@ -580,9 +590,13 @@ class SynchronousFlyteClient(ClientBase):
         response = self._invoke(
             methods.AdminService_ListActiveLaunchPlans, request, timeout, metadata
         )
-        for item in response.launch_plans:
-            item.id.resource_type = core_identifier_pb2.LAUNCH_PLAN
-        return list(response.launch_plans), str(response.token)
+        items = list(response.launch_plans)
+        # flytekit's fill of id.resource_type; a server sets it on every item of a page or
+        # on none (old flyteadmin), so the first item tells whether the page needs it.
+        if items and items[0].id.resource_type != core_identifier_pb2.LAUNCH_PLAN:
+            for item in items:
+                item.id.resource_type = core_identifier_pb2.LAUNCH_PLAN
+        return items, response.token
 
     def iter_active_launch_plans(
         self,
@@ -653,7 +667,8 @@ class SynchronousFlyteClient(ClientBase):
             sort_by=_c.message(sort_by, admin_common_pb2.Sort, "sort_by"),
         )
         response = self._invoke(methods.AdminService_ListLaunchPlanIds, request, timeout, metadata)
-        return list(response.entities), str(response.token)
+        items = list(response.entities)
+        return items, response.token
 
     def iter_launch_plan_ids(
         self,
@@ -726,9 +741,13 @@ class SynchronousFlyteClient(ClientBase):
             sort_by=_c.message(sort_by, admin_common_pb2.Sort, "sort_by"),
         )
         response = self._invoke(methods.AdminService_ListLaunchPlans, request, timeout, metadata)
-        for item in response.launch_plans:
-            item.id.resource_type = core_identifier_pb2.LAUNCH_PLAN
-        return list(response.launch_plans), str(response.token)
+        items = list(response.launch_plans)
+        # flytekit's fill of id.resource_type; a server sets it on every item of a page or
+        # on none (old flyteadmin), so the first item tells whether the page needs it.
+        if items and items[0].id.resource_type != core_identifier_pb2.LAUNCH_PLAN:
+            for item in items:
+                item.id.resource_type = core_identifier_pb2.LAUNCH_PLAN
+        return items, response.token
 
     def iter_launch_plans(
         self,
@@ -1003,7 +1022,8 @@ class SynchronousFlyteClient(ClientBase):
             sort_by=_c.message(sort_by, admin_common_pb2.Sort, "sort_by"),
         )
         response = self._invoke(methods.AdminService_ListExecutions, request, timeout, metadata)
-        return list(response.executions), str(response.token)
+        items = list(response.executions)
+        return items, response.token
 
     def iter_executions(
         self,
@@ -1172,7 +1192,8 @@ class SynchronousFlyteClient(ClientBase):
             unique_parent_id=_c.string(unique_parent_id, "unique_parent_id"),
         )
         response = self._invoke(methods.AdminService_ListNodeExecutions, request, timeout, metadata)
-        return list(response.node_executions), str(response.token)
+        items = list(response.node_executions)
+        return items, response.token
 
     def iter_node_executions(
         self,
@@ -1262,7 +1283,8 @@ class SynchronousFlyteClient(ClientBase):
         response = self._invoke(
             methods.AdminService_ListNodeExecutionsForTask, request, timeout, metadata
         )
-        return list(response.node_executions), str(response.token)
+        items = list(response.node_executions)
+        return items, response.token
 
     def iter_node_executions_for_task(
         self,
@@ -1432,7 +1454,8 @@ class SynchronousFlyteClient(ClientBase):
             sort_by=_c.message(sort_by, admin_common_pb2.Sort, "sort_by"),
         )
         response = self._invoke(methods.AdminService_ListProjects, request, timeout, metadata)
-        return list(response.projects), str(response.token)
+        items = list(response.projects)
+        return items, response.token
 
     def iter_projects(
         self,
@@ -1636,7 +1659,8 @@ class SynchronousFlyteClient(ClientBase):
             sort_by=_c.message(sort_by, admin_common_pb2.Sort, "sort_by"),
         )
         response = self._invoke(methods.AdminService_ListTaskExecutions, request, timeout, metadata)
-        return list(response.task_executions), str(response.token)
+        items = list(response.task_executions)
+        return items, response.token
 
     def iter_task_executions(
         self,
