@@ -19,6 +19,7 @@ from typing import Any, Callable, Iterator, Optional, Protocol, Tuple
 
 import grpc
 
+from .exceptions import FlyteException
 from .methods import MethodSpec
 from .pipeline import Invoker, Metadata
 
@@ -59,13 +60,18 @@ class AuthInterceptor:
             return generation, metadata
         return generation, (*(metadata or ()), header)
 
-    def _refresh_after(self, generation: int) -> None:
+    def _refresh_after(self, generation: int, method: MethodSpec) -> None:
         with self._lock:
             if self._generation != generation:
                 return  # another thread refreshed since this call's credentials were read
             log.debug("refreshing credentials after UNAUTHENTICATED")
             assert self._authenticator is not None
-            self._authenticator.refresh_credentials()
+            try:
+                self._authenticator.refresh_credentials()
+            except FlyteException as e:  # e.g. AuthenticationError: name the call it failed
+                if e.rpc is None:
+                    e.rpc = method.name
+                raise
             self._generation += 1
 
     def _should_refresh(self, error: grpc.RpcError) -> bool:
@@ -85,7 +91,7 @@ class AuthInterceptor:
         except grpc.RpcError as error:
             if not self._should_refresh(error):
                 raise
-            self._refresh_after(generation)
+            self._refresh_after(generation, method)
         return proceed(method, request, timeout, self._with_credentials(metadata)[1])
 
     def _stream(self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata, proceed: Invoker) -> Iterator[Any]:
@@ -99,5 +105,5 @@ class AuthInterceptor:
         except grpc.RpcError as error:
             if received or not self._should_refresh(error):
                 raise
-            self._refresh_after(generation)
+            self._refresh_after(generation, method)
         yield from proceed(method, request, timeout, self._with_credentials(metadata)[1])

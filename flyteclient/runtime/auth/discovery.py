@@ -74,12 +74,12 @@ class RemoteClientConfigStore:
                 raise AuthNotEnabledError(
                     f"The Flyte server{where} does not serve AuthMetadataService, so it does not have "
                     "authentication enabled; OAuth2 login is not possible"
-                ) from None
+                ) from e
             details = e.details() if hasattr(e, "details") else str(e)
             name = code.name if code is not None else "error"
             raise AuthenticationError(
                 f"Could not discover the auth settings of the Flyte server{where}: {name}: {details}"
-            ) from None
+            ) from e
         return ClientConfig(
             token_endpoint=oauth.token_endpoint,
             authorization_endpoint=oauth.authorization_endpoint,

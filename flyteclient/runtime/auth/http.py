@@ -111,7 +111,7 @@ class OAuthHttp:
                 allow_redirects=False,
             )
         except self._requests.RequestException as e:
-            raise AuthenticationError(f"The {what} to {url} failed: {type(e).__name__}: {e}") from None
+            raise AuthenticationError(f"The {what} to {url} failed: {type(e).__name__}: {e}") from e
         try:
             payload = response.json()
         except ValueError:
