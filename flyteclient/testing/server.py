@@ -20,7 +20,7 @@ from .admin_servicer import AdminServicer
 from .auth import AuthInterceptor, AuthMetadataServicer, AuthState, IdentityServicer, LocalAuth
 from .blobstore_http import BlobStore
 from .dataproxy import DataProxyServicer
-from .http_server import HttpServer
+from .http_server import DEFAULT_MAX_BODY, DEFAULT_TIMEOUT, HttpServer
 from .signals import SignalServicer
 from .store import Store
 
@@ -65,6 +65,9 @@ class LocalAdmin:
     :param db_path: SQLite file to persist state across restarts (default: memory).
     :param auto_complete: new executions are SUCCEEDED immediately.
     :param http_port: port of the loopback HTTP server (blob store, OAuth2); 0 = free.
+    :param max_upload_bytes: largest request body the HTTP server accepts (413 above).
+    :param http_timeout: seconds the HTTP server waits on a client's socket (a partial
+        body gets 408 after this long).
 
     Attributes after start: ``endpoint`` ("127.0.0.1:PORT"), ``port``,
     ``http_url`` (blob store / OAuth2 base URL), ``store``, ``blobs``, ``auth``.
@@ -79,6 +82,8 @@ class LocalAdmin:
         auto_complete: bool = False,
         http_port: int = 0,
         max_workers: int = 16,
+        max_upload_bytes: int = DEFAULT_MAX_BODY,
+        http_timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
         self.requested_port = port
         self.domains = tuple(domains)
@@ -89,6 +94,8 @@ class LocalAdmin:
         self.auto_complete = auto_complete
         self.http_port = http_port
         self.max_workers = max_workers
+        self.max_upload_bytes = max_upload_bytes
+        self.http_timeout = http_timeout
         self.port = 0
         self.store: Optional[Store] = None
         self.blobs: Optional[BlobStore] = None
@@ -115,7 +122,7 @@ class LocalAdmin:
         if self._server is not None:
             return self
         self.store = Store(KINDS, self.db_path)
-        self._http = HttpServer(port=self.http_port)
+        self._http = HttpServer(port=self.http_port, max_body=self.max_upload_bytes, timeout=self.http_timeout)
         self.blobs = BlobStore(self.store, self._http)
         if self.auth is not None:
             self.auth.install(self._http)
