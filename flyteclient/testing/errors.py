@@ -79,7 +79,7 @@ def id_text(msg: Optional[Message]) -> str:
 
 
 def rpc_method(fn: Callable) -> Callable:
-    """Wrap a servicer method: take the servicer's lock, map errors to statuses.
+    """Wrap a servicer method: run it in one store transaction, map errors to statuses.
 
     :class:`AdminError` becomes its status; any other exception becomes
     INTERNAL (never UNKNOWN), so bad input cannot take the server down.
@@ -88,7 +88,7 @@ def rpc_method(fn: Callable) -> Callable:
     @functools.wraps(fn)
     def wrapper(self: Any, request: Any, context: grpc.ServicerContext) -> Any:
         try:
-            with self.store.lock:
+            with self.store.transaction():  # all of the RPC's writes, or none
                 return fn(self, request, context)
         except AdminError as err:
             context.abort_with_status(to_grpc_status(err))

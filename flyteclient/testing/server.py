@@ -19,6 +19,7 @@ from flyteidl.service import (
 from .admin_servicer import AdminServicer
 from .auth import AuthInterceptor, AuthMetadataServicer, AuthState, IdentityServicer, LocalAuth
 from .blobstore_http import BlobStore
+from .consistency import InconsistentStoreError, check_registrations
 from .dataproxy import DataProxyServicer
 from .http_server import DEFAULT_MAX_BODY, DEFAULT_TIMEOUT, HttpServer
 from .signals import SignalServicer
@@ -63,6 +64,8 @@ class LocalAdmin:
         :class:`AuthState` (``token_requests``, ``revoke_all()``, ``expire_all()``,
         ``issue_token()``).
     :param db_path: SQLite file to persist state across restarts (default: memory).
+        Each RPC's writes are one transaction; on start the file is checked and partial
+        registrations repaired (see :mod:`.consistency`).
     :param auto_complete: new executions are SUCCEEDED immediately.
     :param http_port: port of the loopback HTTP server (blob store, OAuth2); 0 = free.
     :param max_upload_bytes: largest request body the HTTP server accepts (413 above).
@@ -122,6 +125,12 @@ class LocalAdmin:
         if self._server is not None:
             return self
         self.store = Store(KINDS, self.db_path)
+        if self.db_path:
+            try:
+                check_registrations(self.store, self.db_path)
+            except InconsistentStoreError:
+                self.store.close()
+                raise
         self._http = HttpServer(port=self.http_port, max_body=self.max_upload_bytes, timeout=self.http_timeout)
         self.blobs = BlobStore(self.store, self._http)
         if self.auth is not None:
