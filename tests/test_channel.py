@@ -5,14 +5,14 @@ import pytest
 
 from flyteclient import RawSynchronousFlyteClient
 from flyteclient.exceptions import FlyteResourceExhaustedException, FlyteSystemUnavailableException
-from flyteclient.runtime.channel import DEFAULT_OPTIONS, channel_options
+from flyteclient.runtime.channel import DEFAULT_OPTIONS, MAX_METADATA_SIZE, channel_options
 from flyteclient.runtime.metadata import user_agent
 from flyteclient.runtime.retry import RetryPolicy
 
 
 def test_flytekit_options_in_order_then_callers():
     assert channel_options([("grpc.enable_retries", 0)]) == [
-        ("grpc.max_metadata_size", 32768),
+        ("grpc.max_metadata_size", MAX_METADATA_SIZE),  # flytekit: 32768, too small for long errors
         ("grpc.max_receive_message_length", 20971520),
         ("grpc.keepalive_time_ms", 30000),
         ("grpc.keepalive_timeout_ms", 10000),
