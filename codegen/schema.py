@@ -211,6 +211,8 @@ class Param:
             target = self.field.message.py.ref if self.field is not None else None  # type: ignore[union-attr]
             return f"_c.{self.kind}({name}, {target or self.request_ref}, {label})"
         func = _CONVERTERS[self.kind]
+        if self.kind in ("int", "limit"):  # the range depends on the protobuf type
+            return f"_c.{func}({name}, {label}, {self.field.type!r})"  # type: ignore[union-attr]
         return f"_c.{func}({name}, {label})"
 
     @property

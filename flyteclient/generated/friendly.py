@@ -145,7 +145,7 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
         request = admin_common_pb2.NamedEntityIdentifierListRequest(
             project=_c.string(project, "project"),
             domain=_c.string(domain, "domain"),
-            limit=_c.limit(limit, "limit"),
+            limit=_c.limit(limit, "limit", "uint32"),
             token=_c.string(token, "token"),
             sort_by=_c.message(sort_by, admin_common_pb2.Sort, "sort_by"),
         )
@@ -210,7 +210,7 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
         """
         request = admin_common_pb2.ResourceListRequest(
             id=_c.message(identifier, admin_common_pb2.NamedEntityIdentifier, "identifier"),
-            limit=_c.limit(limit, "limit"),
+            limit=_c.limit(limit, "limit", "uint32"),
             token=_c.string(token, "token"),
             filters=_c.filters(filters, "filters"),
             sort_by=_c.message(sort_by, admin_common_pb2.Sort, "sort_by"),
@@ -338,7 +338,7 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
         request = admin_common_pb2.NamedEntityIdentifierListRequest(
             project=_c.string(project, "project"),
             domain=_c.string(domain, "domain"),
-            limit=_c.limit(limit, "limit"),
+            limit=_c.limit(limit, "limit", "uint32"),
             token=_c.string(token, "token"),
             sort_by=_c.message(sort_by, admin_common_pb2.Sort, "sort_by"),
         )
@@ -403,7 +403,7 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
         """
         request = admin_common_pb2.ResourceListRequest(
             id=_c.message(identifier, admin_common_pb2.NamedEntityIdentifier, "identifier"),
-            limit=_c.limit(limit, "limit"),
+            limit=_c.limit(limit, "limit", "uint32"),
             token=_c.string(token, "token"),
             filters=_c.filters(filters, "filters"),
             sort_by=_c.message(sort_by, admin_common_pb2.Sort, "sort_by"),
@@ -556,7 +556,7 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
         request = admin_launch_plan_pb2.ActiveLaunchPlanListRequest(
             project=_c.string(project, "project"),
             domain=_c.string(domain, "domain"),
-            limit=_c.limit(limit, "limit"),
+            limit=_c.limit(limit, "limit", "uint32"),
             token=_c.string(token, "token"),
             sort_by=_c.message(sort_by, admin_common_pb2.Sort, "sort_by"),
         )
@@ -628,7 +628,7 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
         request = admin_common_pb2.NamedEntityIdentifierListRequest(
             project=_c.string(project, "project"),
             domain=_c.string(domain, "domain"),
-            limit=_c.limit(limit, "limit"),
+            limit=_c.limit(limit, "limit", "uint32"),
             token=_c.string(token, "token"),
             sort_by=_c.message(sort_by, admin_common_pb2.Sort, "sort_by"),
         )
@@ -697,7 +697,7 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
         """
         request = admin_common_pb2.ResourceListRequest(
             id=_c.message(identifier, admin_common_pb2.NamedEntityIdentifier, "identifier"),
-            limit=_c.limit(limit, "limit"),
+            limit=_c.limit(limit, "limit", "uint32"),
             token=_c.string(token, "token"),
             filters=_c.filters(filters, "filters"),
             sort_by=_c.message(sort_by, admin_common_pb2.Sort, "sort_by"),
@@ -977,7 +977,7 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
                 project=_c.string(project, "project"),
                 domain=_c.string(domain, "domain"),
             ),
-            limit=_c.limit(limit, "limit"),
+            limit=_c.limit(limit, "limit", "uint32"),
             token=_c.string(token, "token"),
             filters=_c.filters(filters, "filters"),
             sort_by=_c.message(sort_by, admin_common_pb2.Sort, "sort_by"),
@@ -1152,7 +1152,7 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
                 core_identifier_pb2.WorkflowExecutionIdentifier,
                 "workflow_execution_identifier",
             ),
-            limit=_c.limit(limit, "limit"),
+            limit=_c.limit(limit, "limit", "uint32"),
             token=_c.string(token, "token"),
             filters=_c.filters(filters, "filters"),
             sort_by=_c.message(sort_by, admin_common_pb2.Sort, "sort_by"),
@@ -1236,7 +1236,7 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
                 core_identifier_pb2.TaskExecutionIdentifier,
                 "task_execution_identifier",
             ),
-            limit=_c.limit(limit, "limit"),
+            limit=_c.limit(limit, "limit", "uint32"),
             token=_c.string(token, "token"),
             filters=_c.filters(filters, "filters"),
             sort_by=_c.message(sort_by, admin_common_pb2.Sort, "sort_by"),
@@ -1419,7 +1419,7 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
                 ``flyteclient.generated.errors``), carrying the server's message.
         """
         request = admin_project_pb2.ProjectListRequest(
-            limit=_c.limit(limit, "limit"),
+            limit=_c.limit(limit, "limit", "uint32"),
             token=_c.string(token, "token"),
             filters=_c.filters(filters, "filters"),
             sort_by=_c.message(sort_by, admin_common_pb2.Sort, "sort_by"),
@@ -1647,7 +1647,7 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
                 core_identifier_pb2.NodeExecutionIdentifier,
                 "node_execution_identifier",
             ),
-            limit=_c.limit(limit, "limit"),
+            limit=_c.limit(limit, "limit", "uint32"),
             token=_c.string(token, "token"),
             filters=_c.filters(filters, "filters"),
             sort_by=_c.message(sort_by, admin_common_pb2.Sort, "sort_by"),
@@ -2192,7 +2192,7 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
                 resource_type=_c.enum(resource_type, "resource_type"),
                 project=_c.string(project, "project"),
                 domain=_c.string(domain, "domain"),
-                limit=_c.limit(limit, "limit"),
+                limit=_c.limit(limit, "limit", "uint32"),
                 token=_c.string(token, "token"),
                 sort_by=_c.message(sort_by, admin_common_pb2.Sort, "sort_by"),
                 filters=_c.filters(filters, "filters"),
@@ -2434,7 +2434,7 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
             request = admin_description_entity_pb2.DescriptionEntityListRequest(
                 resource_type=_c.enum(resource_type, "resource_type"),
                 id=_c.message(id, admin_common_pb2.NamedEntityIdentifier, "id"),
-                limit=_c.limit(limit, "limit"),
+                limit=_c.limit(limit, "limit", "uint32"),
                 token=_c.string(token, "token"),
                 filters=_c.filters(filters, "filters"),
                 sort_by=_c.message(sort_by, admin_common_pb2.Sort, "sort_by"),
@@ -2531,7 +2531,7 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
         """
         request = admin_execution_pb2.WorkflowExecutionGetMetricsRequest(
             id=_c.message(id, core_identifier_pb2.WorkflowExecutionIdentifier, "id"),
-            depth=_c.integer(depth, "depth"),
+            depth=_c.integer(depth, "depth", "int32"),
         )
         response = self._invoke(methods.AdminService_GetExecutionMetrics, request, None, None)
         return response.span
@@ -2757,7 +2757,7 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
                     core_identifier_pb2.WorkflowExecutionIdentifier,
                     "workflow_execution_id",
                 ),
-                limit=_c.limit(limit, "limit"),
+                limit=_c.limit(limit, "limit", "uint32"),
                 token=_c.string(token, "token"),
                 filters=_c.filters(filters, "filters"),
                 sort_by=_c.message(sort_by, admin_common_pb2.Sort, "sort_by"),

@@ -9,6 +9,10 @@ The rule (per RPC, from the generated ``retry_class``):
   Create*Event RPCs) are retried only when the channel never connected ("failed to
   connect"), i.e. the request provably never reached a server; one call never becomes
   two executions or two events;
+* never retried, although their status is one of the above, failures the same request
+  meets every time: a request or response over a message or metadata size limit
+  (RESOURCE_EXHAUSTED "... larger than max", "metadata size exceeds ...") and metadata
+  gRPC refuses to send (INTERNAL "Invalid metadata");
 * never retried: DEADLINE_EXCEEDED (the caller's deadline is spent: FlyteTimeout),
   NOT_FOUND, ALREADY_EXISTS, INVALID_ARGUMENT, PERMISSION_DENIED, UNAUTHENTICATED (the
   auth interceptor refreshes once), FAILED_PRECONDITION, UNIMPLEMENTED, CANCELLED, ...
@@ -35,6 +39,10 @@ log = logging.getLogger("flyteclient.retry")
 _TRANSIENT = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.RESOURCE_EXHAUSTED})
 _READ_TRANSIENT = _TRANSIENT | {grpc.StatusCode.INTERNAL}
 _NEVER_SENT = ("failed to connect to all addresses", "Connection refused", "DNS resolution failed")
+# gRPC's texts: "Sent/Received message larger than max (N vs. M)", "received metadata
+# size exceeds hard/soft limit ...", "Invalid metadata".
+_SIZE_LIMITS = ("message larger than max", "metadata size exceeds")
+_INVALID_METADATA = "Invalid metadata"
 
 
 class RetryPolicy:
@@ -86,16 +94,27 @@ class RetryPolicy:
         )
 
 
+def is_permanent(code: Optional[grpc.StatusCode], details: str) -> bool:
+    """Failures with a transient status that the same request meets every time: a
+    message or metadata over a size limit (RESOURCE_EXHAUSTED from either side, as
+    opposed to rate limiting) and metadata gRPC refused to send (INTERNAL)."""
+    if code == grpc.StatusCode.RESOURCE_EXHAUSTED:
+        return any(marker in details for marker in _SIZE_LIMITS)
+    if code == grpc.StatusCode.INTERNAL:
+        return details.startswith(_INVALID_METADATA)
+    return False
+
+
 def is_retryable(method: MethodSpec, error: grpc.RpcError) -> bool:
     code = error.code() if hasattr(error, "code") else None
+    details = (error.details() if hasattr(error, "details") else None) or ""
     if method.retry_class == "non_idempotent":
         if code != grpc.StatusCode.UNAVAILABLE:
             return False
-        text = f"{error.details() if hasattr(error, 'details') else ''} {getattr(error, 'debug_error_string', lambda: '')()}"
+        text = f"{details} {getattr(error, 'debug_error_string', lambda: '')()}"
         return any(marker in text for marker in _NEVER_SENT)
-    if method.retry_class == "read":
-        return code in _READ_TRANSIENT
-    return code in _TRANSIENT
+    transient = _READ_TRANSIENT if method.retry_class == "read" else _TRANSIENT
+    return code in transient and not is_permanent(code, details)
 
 
 class RetryInterceptor:
