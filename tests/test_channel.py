@@ -18,6 +18,10 @@ def test_flytekit_options_in_order_then_callers():
         ("grpc.keepalive_timeout_ms", 10000),
         ("grpc.keepalive_permit_without_calls", 1),
         ("grpc.http2.max_pings_without_data", 0),
+        ("grpc.use_local_subchannel_pool", 1),
+        ("grpc.initial_reconnect_backoff_ms", 100),
+        ("grpc.max_reconnect_backoff_ms", 2000),
+        ("grpc.min_reconnect_backoff_ms", 5000),
         ("grpc.enable_retries", 0),
         ("grpc.primary_user_agent", user_agent()),
     ]

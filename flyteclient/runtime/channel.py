@@ -21,6 +21,14 @@ DEFAULT_OPTIONS: Tuple[Tuple[str, Any], ...] = (
     ("grpc.keepalive_timeout_ms", 10000),
     ("grpc.keepalive_permit_without_calls", 1),
     ("grpc.http2.max_pings_without_data", 0),
+    # Recovering from a server restart. Each channel keeps its own connections and
+    # reconnect back-off (the process-wide pool shares one back-off between clients), and
+    # reconnects at most ~2 s after the server is back instead of gRPC's 1 s .. 120 s.
+    ("grpc.use_local_subchannel_pool", 1),
+    ("grpc.initial_reconnect_backoff_ms", 100),
+    ("grpc.max_reconnect_backoff_ms", 2000),
+    # Despite its name, the minimum time a connection attempt is given (default 20 s).
+    ("grpc.min_reconnect_backoff_ms", 5000),
 )
 
 ChannelOptions = Union[None, Sequence[Tuple[str, Any]], Mapping[str, Any]]

@@ -17,9 +17,10 @@ The rule (per RPC, from the generated ``retry_class``):
   NOT_FOUND, ALREADY_EXISTS, INVALID_ARGUMENT, PERMISSION_DENIED, UNAUTHENTICATED (the
   auth interceptor refreshes once), FAILED_PRECONDITION, UNIMPLEMENTED, CANCELLED, ...
 
-Delays: attempt ``n`` (from 0) sleeps ``uniform(0, min(max_backoff, initial_backoff *
-multiplier**n))``. Retrying stops after ``max_retries`` retries, or when the next sleep
-would pass the time ``budget`` (seconds since the first attempt) or the call's deadline.
+How long (see :class:`RetryPolicy`): a call with a deadline is retried until the
+deadline, a call without one ``max_retries`` times; never past the time ``budget``.
+Attempt ``n`` (from 0) is followed by a sleep of ``uniform(0, min(max_backoff,
+initial_backoff * multiplier**n))``, at most half the time left before the deadline.
 """
 
 from __future__ import annotations
@@ -43,14 +44,27 @@ _NEVER_SENT = ("failed to connect to all addresses", "Connection refused", "DNS 
 # size exceeds hard/soft limit ...", "Invalid metadata".
 _SIZE_LIMITS = ("message larger than max", "metadata size exceeds")
 _INVALID_METADATA = "Invalid metadata"
+# A retry needs at least this much of the deadline left to be worth starting.
+_MIN_ATTEMPT_S = 0.05
 
 
 class RetryPolicy:
-    """How failed calls are retried. ``max_retries=0`` disables retries.
+    """How failed calls are retried (which failures: see the module doc).
 
-    ``rng`` returns a float in [0, 1) for the jitter (default: ``random.random``).
-    A plain class rather than a dataclass: it is imported with every client, and
-    ``dataclasses`` costs import time that the benchmarks count.
+    - A call **with a deadline** (a per-call ``timeout``, the client's ``timeout`` or
+      :func:`~flyteclient.scoped_deadline`) is retried for as long as its deadline allows:
+      a retry starts only with at least 50 ms left, and each sleep takes at most half the
+      time left. ``max_retries`` does not cut it short: the deadline is how long the
+      caller is willing to wait, and a server that restarts within it should not become
+      an error after a fixed number of quick attempts.
+    - A call **without a deadline** is retried at most ``max_retries`` times.
+    - Either way, no retry starts more than ``budget`` seconds after the first attempt,
+      and ``max_retries=0`` disables retries altogether.
+
+    Sleeps grow exponentially from ``initial_backoff`` by ``multiplier`` up to
+    ``max_backoff``, with full jitter: ``rng`` returns a float in [0, 1) (default:
+    ``random.random``). A plain class rather than a dataclass: it is imported with every
+    client, and ``dataclasses`` costs import time that the benchmarks count.
     """
 
     __slots__ = ("max_retries", "initial_backoff", "max_backoff", "multiplier", "budget", "rng")
@@ -85,7 +99,7 @@ class RetryPolicy:
             import random
 
             rng = random.random
-        return rng() * min(self.max_backoff, self.initial_backoff * self.multiplier**attempt)
+        return rng() * min(self.max_backoff, self.initial_backoff * self.multiplier ** min(attempt, 64))
 
     def __repr__(self) -> str:
         return (
@@ -181,11 +195,19 @@ class _Attempts:
 
     def _next_delay(self, error: grpc.RpcError) -> Optional[float]:
         policy = self.interceptor.policy
-        if self.attempt >= policy.max_retries or not is_retryable(self.method, error):
+        if policy.max_retries == 0 or not is_retryable(self.method, error):
             return None
-        delay = policy.delay(self.attempt)
-        resume = time.monotonic() + delay
-        if resume - self.started > policy.budget or (self.deadline is not None and resume >= self.deadline):
+        now = time.monotonic()
+        if self.deadline is None:
+            if self.attempt >= policy.max_retries:
+                return None
+            delay = policy.delay(self.attempt)
+        else:
+            left = self.deadline - now
+            if left < _MIN_ATTEMPT_S:
+                return None
+            delay = min(policy.delay(self.attempt), left / 2)
+        if now + delay - self.started > policy.budget:
             return None
         return delay
 
