@@ -17,6 +17,10 @@ from .pipeline import Invoker, Metadata
 
 _scope: contextvars.ContextVar[Optional[float]] = contextvars.ContextVar("flyteclient_deadline", default=None)
 
+#: While a call's credentials are fetched: the call's deadline (``time.monotonic()``),
+#: which an authenticator waiting for a new token must not pass.
+fetch_deadline: contextvars.ContextVar[Optional[float]] = contextvars.ContextVar("flyteclient_fetch_deadline", default=None)
+
 
 def check_timeout(value: Any, param: str = "timeout") -> None:
     """Raise TypeError/ValueError naming ``param`` unless ``value`` is a finite positive
