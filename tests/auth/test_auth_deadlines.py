@@ -57,7 +57,7 @@ def call_in_scope(client):
 
 @pytest.mark.parametrize("call", [call_with_timeout, call_in_scope], ids=["timeout=3", "scoped_deadline(3)"])
 def test_a_slow_token_command_does_not_outlive_the_deadline(server, tmp_path, call):
-    command, runs = token_command(tmp_path, "tok", delay=5)
+    command, runs = token_command(tmp_path, "tok", delay=4)
     requires_token(server, "tok")
     with client_with(server, command) as client:
         started = time.monotonic()
