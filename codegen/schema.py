@@ -269,6 +269,9 @@ class Param:
             message = self.field.message if self.field is not None else self.request
             assert message is not None
             return f"_c.{kind.value}({self.name}, {message.py.ref}, {label})"
+        if kind in (ParamKind.INT, ParamKind.LIMIT):  # the range depends on the protobuf type
+            assert self.field is not None
+            return f"_c.{kind.value}({self.name}, {label}, {self.field.type!r})"
         return f"_c.{kind.value}({self.name}, {label})"
 
     @property

@@ -5,19 +5,23 @@ import pytest
 
 from flyteclient import RawSynchronousFlyteClient
 from flyteclient.exceptions import FlyteResourceExhaustedException, FlyteSystemUnavailableException
-from flyteclient.runtime.channel import DEFAULT_OPTIONS, channel_options
+from flyteclient.runtime.channel import DEFAULT_OPTIONS, MAX_METADATA_SIZE, channel_options
 from flyteclient.runtime.metadata import user_agent
 from flyteclient.runtime.retry import RetryPolicy
 
 
 def test_flytekit_options_in_order_then_callers():
     assert channel_options([("grpc.enable_retries", 0)]) == [
-        ("grpc.max_metadata_size", 32768),
+        ("grpc.max_metadata_size", MAX_METADATA_SIZE),  # flytekit: 32768, too small for long errors
         ("grpc.max_receive_message_length", 20971520),
         ("grpc.keepalive_time_ms", 30000),
         ("grpc.keepalive_timeout_ms", 10000),
         ("grpc.keepalive_permit_without_calls", 1),
         ("grpc.http2.max_pings_without_data", 0),
+        ("grpc.use_local_subchannel_pool", 1),
+        ("grpc.initial_reconnect_backoff_ms", 100),
+        ("grpc.max_reconnect_backoff_ms", 2000),
+        ("grpc.min_reconnect_backoff_ms", 5000),
         ("grpc.enable_retries", 0),
         ("grpc.primary_user_agent", user_agent()),
     ]

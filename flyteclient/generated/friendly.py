@@ -156,7 +156,7 @@ class SynchronousFlyteClient(ClientBase):
         request = admin_common_pb2.NamedEntityIdentifierListRequest(
             project=_c.string(project, "project"),
             domain=_c.string(domain, "domain"),
-            limit=_c.limit(limit, "limit"),
+            limit=_c.limit(limit, "limit", "uint32"),
             token=_c.string(token, "token"),
             sort_by=_c.message(sort_by, admin_common_pb2.Sort, "sort_by"),
         )
@@ -225,7 +225,7 @@ class SynchronousFlyteClient(ClientBase):
         """
         request = admin_common_pb2.ResourceListRequest(
             id=_c.message(identifier, admin_common_pb2.NamedEntityIdentifier, "identifier"),
-            limit=_c.limit(limit, "limit"),
+            limit=_c.limit(limit, "limit", "uint32"),
             token=_c.string(token, "token"),
             filters=_c.filters(filters, "filters"),
             sort_by=_c.message(sort_by, admin_common_pb2.Sort, "sort_by"),
@@ -357,7 +357,7 @@ class SynchronousFlyteClient(ClientBase):
         request = admin_common_pb2.NamedEntityIdentifierListRequest(
             project=_c.string(project, "project"),
             domain=_c.string(domain, "domain"),
-            limit=_c.limit(limit, "limit"),
+            limit=_c.limit(limit, "limit", "uint32"),
             token=_c.string(token, "token"),
             sort_by=_c.message(sort_by, admin_common_pb2.Sort, "sort_by"),
         )
@@ -426,7 +426,7 @@ class SynchronousFlyteClient(ClientBase):
         """
         request = admin_common_pb2.ResourceListRequest(
             id=_c.message(identifier, admin_common_pb2.NamedEntityIdentifier, "identifier"),
-            limit=_c.limit(limit, "limit"),
+            limit=_c.limit(limit, "limit", "uint32"),
             token=_c.string(token, "token"),
             filters=_c.filters(filters, "filters"),
             sort_by=_c.message(sort_by, admin_common_pb2.Sort, "sort_by"),
@@ -583,7 +583,7 @@ class SynchronousFlyteClient(ClientBase):
         request = admin_launch_plan_pb2.ActiveLaunchPlanListRequest(
             project=_c.string(project, "project"),
             domain=_c.string(domain, "domain"),
-            limit=_c.limit(limit, "limit"),
+            limit=_c.limit(limit, "limit", "uint32"),
             token=_c.string(token, "token"),
             sort_by=_c.message(sort_by, admin_common_pb2.Sort, "sort_by"),
         )
@@ -662,7 +662,7 @@ class SynchronousFlyteClient(ClientBase):
         request = admin_common_pb2.NamedEntityIdentifierListRequest(
             project=_c.string(project, "project"),
             domain=_c.string(domain, "domain"),
-            limit=_c.limit(limit, "limit"),
+            limit=_c.limit(limit, "limit", "uint32"),
             token=_c.string(token, "token"),
             sort_by=_c.message(sort_by, admin_common_pb2.Sort, "sort_by"),
         )
@@ -735,7 +735,7 @@ class SynchronousFlyteClient(ClientBase):
         """
         request = admin_common_pb2.ResourceListRequest(
             id=_c.message(identifier, admin_common_pb2.NamedEntityIdentifier, "identifier"),
-            limit=_c.limit(limit, "limit"),
+            limit=_c.limit(limit, "limit", "uint32"),
             token=_c.string(token, "token"),
             filters=_c.filters(filters, "filters"),
             sort_by=_c.message(sort_by, admin_common_pb2.Sort, "sort_by"),
@@ -1016,7 +1016,7 @@ class SynchronousFlyteClient(ClientBase):
                 project=_c.string(project, "project"),
                 domain=_c.string(domain, "domain"),
             ),
-            limit=_c.limit(limit, "limit"),
+            limit=_c.limit(limit, "limit", "uint32"),
             token=_c.string(token, "token"),
             filters=_c.filters(filters, "filters"),
             sort_by=_c.message(sort_by, admin_common_pb2.Sort, "sort_by"),
@@ -1185,7 +1185,7 @@ class SynchronousFlyteClient(ClientBase):
                 core_identifier_pb2.WorkflowExecutionIdentifier,
                 "workflow_execution_identifier",
             ),
-            limit=_c.limit(limit, "limit"),
+            limit=_c.limit(limit, "limit", "uint32"),
             token=_c.string(token, "token"),
             filters=_c.filters(filters, "filters"),
             sort_by=_c.message(sort_by, admin_common_pb2.Sort, "sort_by"),
@@ -1275,7 +1275,7 @@ class SynchronousFlyteClient(ClientBase):
                 core_identifier_pb2.TaskExecutionIdentifier,
                 "task_execution_identifier",
             ),
-            limit=_c.limit(limit, "limit"),
+            limit=_c.limit(limit, "limit", "uint32"),
             token=_c.string(token, "token"),
             filters=_c.filters(filters, "filters"),
             sort_by=_c.message(sort_by, admin_common_pb2.Sort, "sort_by"),
@@ -1448,7 +1448,7 @@ class SynchronousFlyteClient(ClientBase):
             the next page ("" on the last page).
         """
         request = admin_project_pb2.ProjectListRequest(
-            limit=_c.limit(limit, "limit"),
+            limit=_c.limit(limit, "limit", "uint32"),
             token=_c.string(token, "token"),
             filters=_c.filters(filters, "filters"),
             sort_by=_c.message(sort_by, admin_common_pb2.Sort, "sort_by"),
@@ -1653,7 +1653,7 @@ class SynchronousFlyteClient(ClientBase):
                 core_identifier_pb2.NodeExecutionIdentifier,
                 "node_execution_identifier",
             ),
-            limit=_c.limit(limit, "limit"),
+            limit=_c.limit(limit, "limit", "uint32"),
             token=_c.string(token, "token"),
             filters=_c.filters(filters, "filters"),
             sort_by=_c.message(sort_by, admin_common_pb2.Sort, "sort_by"),
@@ -2149,7 +2149,7 @@ class SynchronousFlyteClient(ClientBase):
                 resource_type=_c.enum(resource_type, "resource_type"),
                 project=_c.string(project, "project"),
                 domain=_c.string(domain, "domain"),
-                limit=_c.limit(limit, "limit"),
+                limit=_c.limit(limit, "limit", "uint32"),
                 token=_c.string(token, "token"),
                 sort_by=_c.message(sort_by, admin_common_pb2.Sort, "sort_by"),
                 filters=_c.filters(filters, "filters"),
@@ -2369,7 +2369,7 @@ class SynchronousFlyteClient(ClientBase):
             request = admin_description_entity_pb2.DescriptionEntityListRequest(
                 resource_type=_c.enum(resource_type, "resource_type"),
                 id=_c.message(id, admin_common_pb2.NamedEntityIdentifier, "id"),
-                limit=_c.limit(limit, "limit"),
+                limit=_c.limit(limit, "limit", "uint32"),
                 token=_c.string(token, "token"),
                 filters=_c.filters(filters, "filters"),
                 sort_by=_c.message(sort_by, admin_common_pb2.Sort, "sort_by"),
@@ -2467,7 +2467,7 @@ class SynchronousFlyteClient(ClientBase):
         """
         request = admin_execution_pb2.WorkflowExecutionGetMetricsRequest(
             id=_c.message(id, core_identifier_pb2.WorkflowExecutionIdentifier, "id"),
-            depth=_c.integer(depth, "depth"),
+            depth=_c.integer(depth, "depth", "int32"),
         )
         response = self._invoke(
             methods.AdminService_GetExecutionMetrics, request, timeout, metadata
@@ -2681,7 +2681,7 @@ class SynchronousFlyteClient(ClientBase):
                     core_identifier_pb2.WorkflowExecutionIdentifier,
                     "workflow_execution_id",
                 ),
-                limit=_c.limit(limit, "limit"),
+                limit=_c.limit(limit, "limit", "uint32"),
                 token=_c.string(token, "token"),
                 filters=_c.filters(filters, "filters"),
                 sort_by=_c.message(sort_by, admin_common_pb2.Sort, "sort_by"),

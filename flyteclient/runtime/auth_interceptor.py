@@ -1,12 +1,32 @@
-"""Attaches credentials to calls; on UNAUTHENTICATED refreshes once and retries once.
+"""Attaches credentials to calls and refreshes them when they are rejected, within the
+call's deadline.
 
 The authenticator has flytekit's interface: ``fetch_grpc_call_auth_metadata()`` returns
 ``(header, value)`` or None, and ``refresh_credentials()`` gets new credentials. It is
 created lazily, on the first call, by the factory the client passes.
 
+Two kinds of layer:
+
+* the server's credentials (``proxy=False``): on UNAUTHENTICATED, refresh once and
+  retry once;
+* a proxy's credentials (``proxy_for=<the server's layer or None>``, sent as
+  ``proxy-authorization``): obtained *before* the first call, since a proxy turns away a
+  call without them, and refreshed (then the call retried once) when the proxy rejects
+  the call with HTTP 401 or 407, which gRPC reports as ``Received http2 header with
+  status: 401`` (UNAUTHENTICATED) or ``407`` (UNKNOWN); also on any other
+  UNAUTHENTICATED when the client sends no server credentials, so the rejection can only
+  be about the proxy's (otherwise the server's layer refreshes those).
+
+Deadlines: a refresh runs on its own thread and the call waits for it only until the
+call's deadline, then raises :class:`~flyteclient.exceptions.FlyteTimeout` (the refresh
+goes on, and later calls use its result). The retry after a refresh gets the time left,
+not the original timeout. While credentials are fetched, the call's deadline is in
+:data:`~flyteclient.runtime.deadline.fetch_deadline`, so an authenticator waiting for a
+token that expired (flyteclient's do) stops waiting then too.
+
 Refreshing is single-flight: each credential has a generation number. A call remembers
-the generation it sent; when it fails with UNAUTHENTICATED it refreshes only if no other
-thread has refreshed since (the generation is unchanged), under a lock. So when many
+the generation it sent; when it fails it refreshes only if no other thread has refreshed
+since (the generation is unchanged), and joins a refresh already in flight. So when many
 threads fail together on the same stale token, exactly one refresh runs and all of them
 retry with the new token.
 """
@@ -15,14 +35,19 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Any, Callable, Iterator, Optional, Protocol, Tuple
 
 import grpc
 
+from .deadline import fetch_deadline
+from .exceptions import FlyteException, FlyteTimeout
 from .methods import MethodSpec
 from .pipeline import Invoker, Metadata
 
 log = logging.getLogger("flyteclient.auth")
+
+_HTTP_STATUS = "Received http2 header with status: "
 
 
 class Authenticator(Protocol):
@@ -31,16 +56,55 @@ class Authenticator(Protocol):
     def refresh_credentials(self) -> None: ...
 
 
-class AuthInterceptor:
-    """``refresh_on_unauthenticated=False`` only attaches (used for proxy authorization)."""
+def rejected_by_proxy(error: grpc.RpcError) -> bool:
+    """The call was refused with HTTP 401 or 407 by something that does not speak gRPC."""
+    details = (error.details() if hasattr(error, "details") else None) or ""
+    return details.startswith(_HTTP_STATUS) and details[len(_HTTP_STATUS) :].strip() in ("401", "407")
 
-    def __init__(self, factory: Callable[[], Optional[Authenticator]], refresh_on_unauthenticated: bool = True) -> None:
+
+class _Refresh:
+    """One refresh in flight, on a daemon thread, so waiters can give up at their deadline."""
+
+    __slots__ = ("done", "error")
+
+    def __init__(self, run: Callable[[], None]) -> None:
+        self.done = threading.Event()
+        self.error: Optional[BaseException] = None
+        threading.Thread(target=self._run, args=(run,), name="flyteclient-auth-refresh", daemon=True).start()
+
+    def _run(self, run: Callable[[], None]) -> None:
+        try:
+            run()
+        except BaseException as e:  # handed to every waiting caller
+            self.error = e
+        finally:
+            self.done.set()
+
+
+def _time_left(deadline: Optional[float], method: MethodSpec) -> Optional[float]:
+    if deadline is None:
+        return None
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise FlyteTimeout("the call's deadline passed while refreshing credentials", code=grpc.StatusCode.DEADLINE_EXCEEDED, rpc=method.name)
+    return left
+
+
+_SERVER = object()  # proxy_for's default: this layer holds the server's credentials
+
+
+class AuthInterceptor:
+    """See the module doc."""
+
+    def __init__(self, factory: Callable[[], Optional[Authenticator]], *, proxy_for: Any = _SERVER) -> None:
         self._factory = factory
         self._authenticator: Optional[Authenticator] = None
         self._created = False
         self._lock = threading.Lock()
         self._generation = 0
-        self._refresh = refresh_on_unauthenticated
+        self._flight: Optional[_Refresh] = None
+        self._proxy = proxy_for is not _SERVER
+        self._server: Optional[AuthInterceptor] = None if proxy_for is _SERVER else proxy_for
 
     @property
     def authenticator(self) -> Optional[Authenticator]:
@@ -51,53 +115,102 @@ class AuthInterceptor:
                     self._created = True
         return self._authenticator
 
-    def _with_credentials(self, metadata: Metadata) -> Tuple[int, Metadata]:
+    # -- credentials -------------------------------------------------------------
+    def _with_credentials(self, metadata: Metadata, method: MethodSpec, deadline: Optional[float]) -> Tuple[int, Metadata]:
         generation = self._generation
         authenticator = self.authenticator
-        header = authenticator.fetch_grpc_call_auth_metadata() if authenticator is not None else None
+        if authenticator is None:
+            return generation, metadata
+        if deadline is None:
+            header = authenticator.fetch_grpc_call_auth_metadata()
+        else:
+            token = fetch_deadline.set(deadline)
+            try:
+                header = authenticator.fetch_grpc_call_auth_metadata()
+            finally:
+                fetch_deadline.reset(token)
+        if header is None and self._proxy:
+            self._refresh_after(generation, method, deadline)
+            generation = self._generation
+            header = authenticator.fetch_grpc_call_auth_metadata()
         if header is None:
             return generation, metadata
         return generation, (*(metadata or ()), header)
 
-    def _refresh_after(self, generation: int) -> None:
+    def _should_refresh(self, error: grpc.RpcError) -> bool:
+        if self._authenticator is None or not hasattr(error, "code"):
+            return False
+        unauthenticated = error.code() == grpc.StatusCode.UNAUTHENTICATED
+        if not self._proxy:
+            return unauthenticated
+        if rejected_by_proxy(error):
+            return True
+        return unauthenticated and (self._server is None or self._server.authenticator is None)
+
+    def _refresh_after(self, generation: int, method: MethodSpec, deadline: Optional[float]) -> None:
+        """Refresh unless another call did since ``generation``; wait until ``deadline``."""
         with self._lock:
             if self._generation != generation:
-                return  # another thread refreshed since this call's credentials were read
-            log.debug("refreshing credentials after UNAUTHENTICATED")
-            assert self._authenticator is not None
-            self._authenticator.refresh_credentials()
+                return
+            flight = self._flight
+            if flight is None:
+                log.debug("refreshing %scredentials for %s", "proxy " if self._proxy else "", method.name)
+                flight = self._flight = _Refresh(self._run_refresh)
+        if not flight.done.wait(None if deadline is None else deadline - time.monotonic()):
+            raise FlyteTimeout(
+                "credentials were not refreshed before the call's deadline (the refresh goes on in the background)",
+                code=grpc.StatusCode.DEADLINE_EXCEEDED,
+                rpc=method.name,
+            )
+        error = flight.error
+        if error is not None:
+            if isinstance(error, FlyteException) and error.rpc is None:
+                error.rpc = method.name  # e.g. AuthenticationError: name the call it failed
+            raise error
+
+    def _run_refresh(self) -> None:
+        authenticator = self._authenticator
+        assert authenticator is not None
+        try:
+            authenticator.refresh_credentials()
+            # Anything the first use still needs (e.g. discovering the header key) happens
+            # here too, not on the time of the call that waits.
+            authenticator.fetch_grpc_call_auth_metadata()
+        except BaseException:
+            with self._lock:
+                self._flight = None  # the next rejected call tries again
+            raise
+        with self._lock:
             self._generation += 1
+            self._flight = None
 
-    def _should_refresh(self, error: grpc.RpcError) -> bool:
-        return (
-            self._refresh
-            and self._authenticator is not None
-            and hasattr(error, "code")
-            and error.code() == grpc.StatusCode.UNAUTHENTICATED
-        )
-
+    # -- calls -------------------------------------------------------------------
     def intercept(self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata, proceed: Invoker) -> Any:
         if method.server_streaming:
             return self._stream(method, request, timeout, metadata, proceed)
-        generation, with_auth = self._with_credentials(metadata)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        generation, with_auth = self._with_credentials(metadata, method, deadline)
         try:
-            return proceed(method, request, timeout, with_auth)
+            return proceed(method, request, _time_left(deadline, method), with_auth)
         except grpc.RpcError as error:
             if not self._should_refresh(error):
                 raise
-            self._refresh_after(generation)
-        return proceed(method, request, timeout, self._with_credentials(metadata)[1])
+            self._refresh_after(generation, method, deadline)
+        with_auth = self._with_credentials(metadata, method, deadline)[1]
+        return proceed(method, request, _time_left(deadline, method), with_auth)
 
     def _stream(self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata, proceed: Invoker) -> Iterator[Any]:
-        generation, with_auth = self._with_credentials(metadata)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        generation, with_auth = self._with_credentials(metadata, method, deadline)
         received = False
         try:
-            for item in proceed(method, request, timeout, with_auth):
+            for item in proceed(method, request, _time_left(deadline, method), with_auth):
                 received = True
                 yield item
             return
         except grpc.RpcError as error:
             if received or not self._should_refresh(error):
                 raise
-            self._refresh_after(generation)
-        yield from proceed(method, request, timeout, self._with_credentials(metadata)[1])
+            self._refresh_after(generation, method, deadline)
+        with_auth = self._with_credentials(metadata, method, deadline)[1]
+        yield from proceed(method, request, _time_left(deadline, method), with_auth)

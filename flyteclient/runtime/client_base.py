@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Optional, Sequence, Tuple, Type, TypeVar
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Type, TypeVar
 
 import grpc
 
@@ -123,10 +123,16 @@ class ClientBase:
         self._channel = create_channel(self._endpoint, insecure, **channel_kwargs)
         self._retry = RetryInterceptor(retry, self._error_codes, self._error_messages, self._default_error)
         layers: list = [*self._outer_interceptors(), DeadlineInterceptor(timeout), self._retry]
+        proxy: List[AuthInterceptor] = []  # filled below; the server's factory reads it later
+        server: Optional[AuthInterceptor] = None
         if authenticator is not None or (config is not None and _uses_auth(config)):
-            layers.append(AuthInterceptor(self._authenticator_factory(authenticator)))
+            server = AuthInterceptor(self._authenticator_factory(authenticator, proxy))
+            layers.append(server)
         if proxy_authenticator is not None or getattr(config, "proxy_command", None):
-            layers.append(AuthInterceptor(self._proxy_factory(proxy_authenticator), refresh_on_unauthenticated=False))
+            # Inside the server's layer: a rejection by the proxy is handled before the
+            # server's credentials would be refreshed for nothing.
+            proxy.append(AuthInterceptor(self._proxy_factory(proxy_authenticator), proxy_for=server))
+            layers.append(proxy[0])
         layers.append(MetadataInterceptor(headers))
         layers.extend(interceptors)
         self._interceptors = tuple(layers)
@@ -138,7 +144,7 @@ class ClientBase:
         """Layers a subclass puts outside all others (flyteclient.flytekit's)."""
         return ()
 
-    def _authenticator_factory(self, given: Optional[Authenticator]) -> Callable[[], Optional[Authenticator]]:
+    def _authenticator_factory(self, given: Optional[Authenticator], proxy: List[AuthInterceptor]) -> Callable[[], Optional[Authenticator]]:
         if given is not None:
             return lambda: given
         config, channel = self._config, self._channel
@@ -146,7 +152,12 @@ class ClientBase:
         def create() -> Optional[Authenticator]:
             from .auth import create_authenticator
 
-            return create_authenticator(config, channel) if config is not None else None
+            if config is None:
+                return None
+            # The OAuth2 discovery and token requests go through the same proxy, with the
+            # same proxy credentials as the calls.
+            proxy_authenticator: Any = proxy[0].authenticator if proxy else None
+            return create_authenticator(config, channel, proxy_authenticator=proxy_authenticator)
 
         return create
 

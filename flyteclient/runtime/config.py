@@ -21,6 +21,15 @@ mappings (nested mappings of scalars, block or ``[flow]`` lists, quotes, comment
 Other top-level sections are skipped unread, so e.g. a ``storage:`` section using YAML
 features the reader does not know cannot break the client; an unsupported construct
 inside ``admin:`` raises :class:`ConfigError` naming the file and line.
+
+Values are checked strictly, and a bad one raises :class:`ConfigError` naming the file
+and key (or the environment variable): booleans must be true/false, yes/no, on/off,
+y/n or 1/0 (a typo such as ``insecure: maybe`` must not mean plaintext), strings must
+be scalars, lists lists or comma-separated strings, and ``admin:`` / ``console:``
+mappings. Keys under ``admin:`` must be flytectl or flytekit settings: those the client
+does not use (``maxRetries``, ``pkceConfig``, ...) are accepted and ignored, any other
+key is an error with a "did you mean" hint, because a misspelt key would otherwise be
+silently ignored.
 """
 
 from __future__ import annotations
@@ -59,8 +68,6 @@ AUTH_MODES: Dict[str, Tuple[str, ...]] = {
     "DeviceFlow": ("DeviceFlow",),
 }
 _AUTH_MODE_LOOKUP = {alias.lower(): mode for mode, aliases in AUTH_MODES.items() for alias in aliases}
-
-_FALSE_STRINGS = ("false", "0", "off", "no")
 
 
 class ConfigError(ValueError):
@@ -153,6 +160,10 @@ class PlatformConfig:
             if value is not None and not isinstance(value, str):
                 set_(self, name, _as_tuple(value, name))
         set_(self, "scopes", _as_tuple(self.scopes, "scopes") or ())
+        for name in ("insecure", "insecure_skip_verify"):
+            value = getattr(self, name)
+            if not isinstance(value, bool):
+                set_(self, name, _to_bool(value, f"PlatformConfig {name}"))
         if not isinstance(self.auth_mode, _ImplicitAuthMode):
             raw = getattr(self.auth_mode, "value", self.auth_mode)  # flytekit's AuthType enum
             canonical_auth_mode(raw)  # fail early, listing the valid modes
@@ -286,8 +297,15 @@ _INI_KEYS: Dict[Tuple[str, ...], Tuple[str, str]] = {
 _INI_LISTS = {"command", "proxy_command", "scopes"}
 
 
-def _read_config_file(path: Path) -> Dict[Tuple[str, ...], Any]:
-    """Read ``path`` into ``{yaml key path: value}`` for the keys the client uses."""
+@dataclass(frozen=True)
+class _FileValue:
+    value: Any
+    where: str  # "<file>: admin.insecure", for error messages
+
+
+def _read_config_file(path: Path) -> Dict[Tuple[str, ...], _FileValue]:
+    """Read ``path`` into ``{yaml key path: value}`` for the keys the client uses; each
+    value remembers where it came from, for error messages."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as e:
@@ -301,21 +319,59 @@ def _read_config_file(path: Path) -> Dict[Tuple[str, ...], Any]:
         return _from_yaml(text, path)  # e.g. FLYTECTL_CONFIG=/etc/flyte/config without .yaml
     except configparser.Error as e:
         raise ConfigError(f"Cannot parse Flyte config file {path}: {e}") from None
-    values: Dict[Tuple[str, ...], Any] = {}
+    values: Dict[Tuple[str, ...], _FileValue] = {}
     for key, (section, option) in _INI_KEYS.items():
         if parser.has_option(section, option):
             raw = parser.get(section, option)
-            values[key] = raw.split(",") if option in _INI_LISTS else raw
+            value = raw.split(",") if option in _INI_LISTS else raw
+            values[key] = _FileValue(value, f"{path}: [{section}] {option}")
     return values
 
 
-def _from_yaml(text: str, path: Path) -> Dict[Tuple[str, ...], Any]:
+# Keys under ``admin:`` that flytectl (flyteidl's Go admin client config) or flytekit
+# know. The client uses those in _INI_KEYS and ignores the rest; any other key is an
+# error, because a misspelt key (``insecur: true``) would otherwise be silently ignored.
+_KNOWN_ADMIN_KEYS = frozenset(
+    {key[1] for key in _INI_KEYS if key[0] == "admin"}
+    | {
+        "maxBackoffDelay", "perRetryTimeout", "maxRetries", "maxMessageSizeBytes", "tokenRefreshWindow",
+        "useAuth", "useAudienceFromAdmin", "authorizationServerUrl", "tokenUrl", "authorizationHeader",
+        "pkceConfig", "deviceFlowConfig", "defaultServiceConfig",
+    }
+)
+
+
+def _check_sections(document: Mapping[str, Any], path: Path) -> None:
+    """``admin:`` and ``console:`` must be mappings; ``admin:`` may hold only known keys."""
+    for section in ("admin", "console"):
+        node = document.get(section)
+        if node is not None and not isinstance(node, dict):
+            raise ConfigError(f"{path}: `{section}:` must be a mapping of settings, got {_describe(node)}")
+    for key in document.get("admin") or {}:
+        if key not in _KNOWN_ADMIN_KEYS:
+            import difflib
+
+            close = difflib.get_close_matches(str(key), sorted(_KNOWN_ADMIN_KEYS), n=1)
+            hint = f"; did you mean admin.{close[0]}?" if close else ""
+            raise ConfigError(f"{path}: unknown key admin.{key} (not a flytectl or flytekit setting){hint}")
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return f"{type(value).__name__} {value!r}"
+
+
+def _from_yaml(text: str, path: Path) -> Dict[Tuple[str, ...], _FileValue]:
     document = _load_yaml(text, path)
     if document is None:
         return {}
     if not isinstance(document, dict):
         raise ConfigError(f"Flyte config file {path} is not a YAML mapping")
-    values: Dict[Tuple[str, ...], Any] = {}
+    _check_sections(document, path)
+    values: Dict[Tuple[str, ...], _FileValue] = {}
     for key in _INI_KEYS:
         if key == ("admin", "clientSecret"):
             continue  # flytekit reads a literal secret only from ini files / the environment
@@ -323,7 +379,7 @@ def _from_yaml(text: str, path: Path) -> Dict[Tuple[str, ...], Any]:
         for part in key:
             node = node.get(part) if isinstance(node, dict) else None
         if node is not None:
-            values[key] = node
+            values[key] = _FileValue(node, f"{path}: {'.'.join(key)}")
     return values
 
 
@@ -502,28 +558,45 @@ def _split_flow(inner: str) -> List[str]:
 # Combining environment and file
 
 
-def _to_bool(value: Any) -> bool:
-    if isinstance(value, str):
-        return bool(value) and value.strip().lower() not in _FALSE_STRINGS
-    return bool(value)
+_BOOLEANS = {**{v: True for v in ("true", "1", "yes", "on", "y")}, **{v: False for v in ("false", "0", "no", "off", "n", "")}}
 
 
-def _to_list(value: Any) -> List[str]:
+def _to_bool(value: Any, where: str) -> bool:
+    """A YAML boolean, or one of true/false, yes/no, on/off, y/n, 1/0 (any case).
+    Anything else is an error: a typo must not silently mean ``insecure``."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in _BOOLEANS:
+        return _BOOLEANS[value.strip().lower()]
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    raise ConfigError(f"{where}: expected a boolean (true/false, yes/no, on/off, 1/0), got {_describe(value)}")
+
+
+def _to_list(value: Any, where: str) -> List[str]:
     if isinstance(value, str):
         return [v.strip() for v in value.split(",") if v.strip()]
-    return [str(v) for v in value]
+    return [_to_str(v, where) for v in _sequence(value, where)]
 
 
-def _to_command(value: Any) -> Union[List[str], str]:
-    return value if isinstance(value, str) else [str(v) for v in value]
+def _to_command(value: Any, where: str) -> Union[List[str], str]:
+    return value if isinstance(value, str) else [_to_str(v, where) for v in _sequence(value, where)]
 
 
-def _to_str(value: Any) -> str:
-    return str(value)
+def _sequence(value: Any, where: str) -> Sequence[Any]:
+    if not isinstance(value, (list, tuple)):
+        raise ConfigError(f"{where}: expected a list or a string, got {_describe(value)}")
+    return value
+
+
+def _to_str(value: Any, where: str) -> str:
+    if isinstance(value, str) or (isinstance(value, (int, float)) and not isinstance(value, bool)):
+        return str(value)
+    raise ConfigError(f"{where}: expected a string, got {_describe(value)}")
 
 
 # field name, env var, yaml key path, converter for file values, converter for env values
-_SETTINGS: List[Tuple[str, str, Tuple[str, ...], Callable[[Any], Any], Callable[[Any], Any]]] = [
+_SETTINGS: List[Tuple[str, str, Tuple[str, ...], Callable[[Any, str], Any], Callable[[Any, str], Any]]] = [
     ("endpoint", "FLYTE_PLATFORM_URL", ("admin", "endpoint"), _to_str, _to_str),
     ("insecure", "FLYTE_PLATFORM_INSECURE", ("admin", "insecure"), _to_bool, _to_bool),
     ("insecure_skip_verify", "FLYTE_PLATFORM_INSECURE_SKIP_VERIFY", ("admin", "insecureSkipVerify"), _to_bool, _to_bool),
@@ -547,19 +620,21 @@ def _present(value: Any) -> bool:
     return isinstance(value, bool) or (value is not None and value != "" and value != [] and value != ())
 
 
-def _lookup(environ: Mapping[str, str], file_values: Mapping[Tuple[str, ...], Any], env: str, key: Tuple[str, ...]) -> Any:
+def _lookup(environ: Mapping[str, str], file_values: Mapping[Tuple[str, ...], _FileValue], env: str, key: Tuple[str, ...]) -> Any:
     if env in environ:
         return environ[env]
-    return file_values.get(key)
+    found = file_values.get(key)
+    return None if found is None else _to_str(found.value, found.where)
 
 
-def _settings_from(environ: Mapping[str, str], file_values: Mapping[Tuple[str, ...], Any]) -> Dict[str, Any]:
+def _settings_from(environ: Mapping[str, str], file_values: Mapping[Tuple[str, ...], _FileValue]) -> Dict[str, Any]:
     kwargs: Dict[str, Any] = {}
     for name, env, key, from_file, from_env in _SETTINGS:
+        found = file_values.get(key)
         if env in environ:
-            value = from_env(environ[env])
-        elif key in file_values and file_values[key] is not None:
-            value = from_file(file_values[key])
+            value = from_env(environ[env], f"environment variable {env}")
+        elif found is not None and found.value is not None:
+            value = from_file(found.value, found.where)
         else:
             continue
         if _present(value):

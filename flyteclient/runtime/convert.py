@@ -61,9 +61,29 @@ def boolean(value: Any, param: str) -> Any:
     raise _type_error(param, value, "bool")
 
 
-def integer(value: Any, param: str) -> Optional[int]:
-    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+_INT32 = (-(2**31), 2**31 - 1)
+_INT64 = (-(2**63), 2**63 - 1)
+_UINT32 = (0, 2**32 - 1)
+_UINT64 = (0, 2**64 - 1)
+#: Range of each protobuf integer type.
+INT_RANGES = {
+    "int32": _INT32, "sint32": _INT32, "sfixed32": _INT32,
+    "int64": _INT64, "sint64": _INT64, "sfixed64": _INT64,
+    "uint32": _UINT32, "fixed32": _UINT32,
+    "uint64": _UINT64, "fixed64": _UINT64,
+}  # fmt: skip
+
+
+def integer(value: Any, param: str, proto: str = "int64") -> Optional[int]:
+    """An int that fits the field's protobuf type ``proto`` (protobuf's own range error
+    would not name the parameter)."""
+    if value is None:
         return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        low, high = INT_RANGES[proto]
+        if low <= value <= high:
+            return value
+        raise ValueError(f"{param} must be between {low} and {high} (a {proto} field), got {value}")
     raise _type_error(param, value, "int")
 
 
@@ -74,13 +94,13 @@ def number(value: Any, param: str) -> Optional[float]:
 
 
 def enum(value: Any, param: str) -> Any:
-    """An enum value: its number (flyteidl enum constants are ints)."""
-    return integer(value, param)
+    """An enum value: its number (flyteidl enum constants are ints; enums are int32)."""
+    return integer(value, param, "int32")
 
 
-def limit(value: Any, param: str) -> Optional[int]:
-    """A page size: a positive int."""
-    value = integer(value, param)
+def limit(value: Any, param: str, proto: str = "uint32") -> Optional[int]:
+    """A page size: a positive int that fits the field."""
+    value = integer(value, param, proto)
     if value is not None and value <= 0:
         raise ValueError(f"{param} must be a positive int, got {value}")
     return value

@@ -30,8 +30,8 @@ class Pager(Generic[T]):
         page_size: int = 100,
         limit: Optional[int] = None,
     ) -> None:
-        if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size <= 0:
-            raise ValueError(f"page_size must be a positive int, got {page_size!r}")
+        if isinstance(page_size, bool) or not isinstance(page_size, int) or not 0 < page_size < 2**32:
+            raise ValueError(f"page_size must be a positive int below 2**32 (the uint32 limit field), got {page_size!r}")
         if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit <= 0):
             raise ValueError(f"limit must be a positive int or None, got {limit!r}")
         self._fetch = fetch

@@ -9,13 +9,18 @@ The rule (per RPC, from the generated ``retry_class``):
   Create*Event RPCs) are retried only when the channel never connected ("failed to
   connect"), i.e. the request provably never reached a server; one call never becomes
   two executions or two events;
+* never retried, although their status is one of the above, failures the same request
+  meets every time: a request or response over a message or metadata size limit
+  (RESOURCE_EXHAUSTED "... larger than max", "metadata size exceeds ...") and metadata
+  gRPC refuses to send (INTERNAL "Invalid metadata");
 * never retried: DEADLINE_EXCEEDED (the caller's deadline is spent: FlyteTimeout),
   NOT_FOUND, ALREADY_EXISTS, INVALID_ARGUMENT, PERMISSION_DENIED, UNAUTHENTICATED (the
   auth interceptor refreshes once), FAILED_PRECONDITION, UNIMPLEMENTED, CANCELLED, ...
 
-Delays: attempt ``n`` (from 0) sleeps ``uniform(0, min(max_backoff, initial_backoff *
-multiplier**n))``. Retrying stops after ``max_retries`` retries, or when the next sleep
-would pass the time ``budget`` (seconds since the first attempt) or the call's deadline.
+How long (see :class:`RetryPolicy`): a call with a deadline is retried until the
+deadline, a call without one ``max_retries`` times; never past the time ``budget``.
+Attempt ``n`` (from 0) is followed by a sleep of ``uniform(0, min(max_backoff,
+initial_backoff * multiplier**n))``, at most half the time left before the deadline.
 """
 
 from __future__ import annotations
@@ -35,14 +40,31 @@ log = logging.getLogger("flyteclient.retry")
 _TRANSIENT = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.RESOURCE_EXHAUSTED})
 _READ_TRANSIENT = _TRANSIENT | {grpc.StatusCode.INTERNAL}
 _NEVER_SENT = ("failed to connect to all addresses", "Connection refused", "DNS resolution failed")
+# gRPC's texts: "Sent/Received message larger than max (N vs. M)", "received metadata
+# size exceeds hard/soft limit ...", "Invalid metadata".
+_SIZE_LIMITS = ("message larger than max", "metadata size exceeds")
+_INVALID_METADATA = "Invalid metadata"
+# A retry needs at least this much of the deadline left to be worth starting.
+_MIN_ATTEMPT_S = 0.05
 
 
 class RetryPolicy:
-    """How failed calls are retried. ``max_retries=0`` disables retries.
+    """How failed calls are retried (which failures: see the module doc).
 
-    ``rng`` returns a float in [0, 1) for the jitter (default: ``random.random``).
-    A plain class rather than a dataclass: it is imported with every client, and
-    ``dataclasses`` costs import time that the benchmarks count.
+    - A call **with a deadline** (a per-call ``timeout``, the client's ``timeout`` or
+      :func:`~flyteclient.scoped_deadline`) is retried for as long as its deadline allows:
+      a retry starts only with at least 50 ms left, and each sleep takes at most half the
+      time left. ``max_retries`` does not cut it short: the deadline is how long the
+      caller is willing to wait, and a server that restarts within it should not become
+      an error after a fixed number of quick attempts.
+    - A call **without a deadline** is retried at most ``max_retries`` times.
+    - Either way, no retry starts more than ``budget`` seconds after the first attempt,
+      and ``max_retries=0`` disables retries altogether.
+
+    Sleeps grow exponentially from ``initial_backoff`` by ``multiplier`` up to
+    ``max_backoff``, with full jitter: ``rng`` returns a float in [0, 1) (default:
+    ``random.random``). A plain class rather than a dataclass: it is imported with every
+    client, and ``dataclasses`` costs import time that the benchmarks count.
     """
 
     __slots__ = ("max_retries", "initial_backoff", "max_backoff", "multiplier", "budget", "rng")
@@ -77,7 +99,7 @@ class RetryPolicy:
             import random
 
             rng = random.random
-        return rng() * min(self.max_backoff, self.initial_backoff * self.multiplier**attempt)
+        return rng() * min(self.max_backoff, self.initial_backoff * self.multiplier ** min(attempt, 64))
 
     def __repr__(self) -> str:
         return (
@@ -86,16 +108,27 @@ class RetryPolicy:
         )
 
 
+def is_permanent(code: Optional[grpc.StatusCode], details: str) -> bool:
+    """Failures with a transient status that the same request meets every time: a
+    message or metadata over a size limit (RESOURCE_EXHAUSTED from either side, as
+    opposed to rate limiting) and metadata gRPC refused to send (INTERNAL)."""
+    if code == grpc.StatusCode.RESOURCE_EXHAUSTED:
+        return any(marker in details for marker in _SIZE_LIMITS)
+    if code == grpc.StatusCode.INTERNAL:
+        return details.startswith(_INVALID_METADATA)
+    return False
+
+
 def is_retryable(method: MethodSpec, error: grpc.RpcError) -> bool:
     code = error.code() if hasattr(error, "code") else None
+    details = (error.details() if hasattr(error, "details") else None) or ""
     if method.retry_class == "non_idempotent":
         if code != grpc.StatusCode.UNAVAILABLE:
             return False
-        text = f"{error.details() if hasattr(error, 'details') else ''} {getattr(error, 'debug_error_string', lambda: '')()}"
+        text = f"{details} {getattr(error, 'debug_error_string', lambda: '')()}"
         return any(marker in text for marker in _NEVER_SENT)
-    if method.retry_class == "read":
-        return code in _READ_TRANSIENT
-    return code in _TRANSIENT
+    transient = _READ_TRANSIENT if method.retry_class == "read" else _TRANSIENT
+    return code in transient and not is_permanent(code, details)
 
 
 class RetryInterceptor:
@@ -162,11 +195,19 @@ class _Attempts:
 
     def _next_delay(self, error: grpc.RpcError) -> Optional[float]:
         policy = self.interceptor.policy
-        if self.attempt >= policy.max_retries or not is_retryable(self.method, error):
+        if policy.max_retries == 0 or not is_retryable(self.method, error):
             return None
-        delay = policy.delay(self.attempt)
-        resume = time.monotonic() + delay
-        if resume - self.started > policy.budget or (self.deadline is not None and resume >= self.deadline):
+        now = time.monotonic()
+        if self.deadline is None:
+            if self.attempt >= policy.max_retries:
+                return None
+            delay = policy.delay(self.attempt)
+        else:
+            left = self.deadline - now
+            if left < _MIN_ATTEMPT_S:
+                return None
+            delay = min(policy.delay(self.attempt), left / 2)
+        if now + delay - self.started > policy.budget:
             return None
         return delay
 

@@ -4,8 +4,9 @@ Objects live in the :class:`~flyteclient.testing.store.Store` (``blob`` table,
 key = ``"<bucket>/<key>"``).  Signed URLs carry ``X-Method``, ``X-Expires``,
 optionally ``X-Md5`` (the expected base64 md5) and ``X-Signature`` =
 HMAC-SHA256(secret, method, path, expiry, md5).  PUT uploads, GET downloads;
-an expired or tampered URL gets 403, a body that does not match the
-``Content-MD5`` header (or the signed md5) gets 400.
+an expired or tampered URL gets 403 before any of the body is read, a body that
+does not match the ``Content-MD5`` header (or the signed md5) gets 400. Body size
+and ``Content-Length`` rules are the HTTP server's (see :mod:`.http_server`).
 """
 
 from __future__ import annotations
@@ -90,7 +91,7 @@ class BlobStore:
 
     # -- HTTP -----------------------------------------------------------------
     def _handle(self, req: Request) -> Response:
-        denied = self._verify(req)
+        denied = self._verify(req)  # before a single body byte is read
         if denied is not None:
             return denied
         key = req.path[len(f"/{self.bucket}/"):]

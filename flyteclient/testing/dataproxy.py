@@ -33,6 +33,22 @@ def _fmt_duration(seconds: float) -> str:
     return f"{seconds:g}s"
 
 
+def _check_relative(name: str, value: str) -> None:
+    """``value`` must stay inside the upload prefix: no absolute path, no ``..`` or
+    empty segment, no backslash or control character (INVALID_ARGUMENT otherwise)."""
+    if not value:
+        return
+    segments = value.split("/")
+    if (
+        value.startswith("/")
+        or "\\" in value
+        or any(s in ("", ".", "..") for s in segments)
+        or any(ord(c) < 0x20 or c == "\x7f" for c in value)
+    ):
+        raise invalid(f"{name} [{value}] must be a relative path without '.', '..' or empty segments, "
+                      "backslashes or control characters")
+
+
 @service(dp.DESCRIPTOR.services_by_name["DataProxyService"])
 class DataProxyServicer(Base, dataproxy_pb2_grpc.DataProxyServiceServicer):
     """Upload/download locations, deck links and flyte:// data lookups."""
@@ -63,6 +79,8 @@ class DataProxyServicer(Base, dataproxy_pb2_grpc.DataProxyServiceServicer):
             raise invalid("project and domain are required parameters")
         if not request.content_md5 and not request.filename_root:
             raise invalid("content_md5 or filename_root is a required parameter")
+        for name in ("filename_root", "filename"):
+            _check_relative(name, getattr(request, name))
         at, ts = self._expiry(request)
         md5_b64 = base64.b64encode(request.content_md5).decode() if request.content_md5 else ""
         root = request.filename_root or base64.b32encode(request.content_md5).decode().rstrip("=")

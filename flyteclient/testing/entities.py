@@ -19,6 +19,7 @@ from .common import KIND_OF, RT, Base, id_key, missing_entity, now_ts, require, 
 from .diff import diff_lines
 from .errors import already_exists, id_text, invalid, not_found
 from .pagination import check_limit, paginate, parse_token
+from .store import Store
 
 NE = common_pb2.NamedEntityIdentifier
 
@@ -75,6 +76,18 @@ def iter_nodes(nodes: Iterable[core_wf.Node]) -> Iterable[core_wf.Node]:
             yield from iter_nodes([n.array_node.node])
 
 
+def touch_named_entity(store: Store, rtype: identifier_pb2.ResourceType, org: str, project: str, domain: str, name: str) -> bool:
+    """Create the named entity of a registered task/workflow/launch plan unless it exists;
+    True when it was created."""
+    key = (rtype, org, project, domain, name)
+    if store.has("named_entity", key):
+        return False
+    store.put("named_entity", key, common_pb2.NamedEntity(
+        resource_type=rtype, id=NE(project=project, domain=domain, name=name, org=org),
+        metadata=common_pb2.NamedEntityMetadata()))
+    return True
+
+
 class EntitiesMixin(Base):
     """Registration and reads of tasks, workflows, launch plans and their metadata."""
 
@@ -107,11 +120,7 @@ class EntitiesMixin(Base):
             f"(Please register a new version of the {word}):\n{lines}", *det)
 
     def _touch_named_entity(self, rtype: identifier_pb2.ResourceType, i: identifier_pb2.Identifier) -> None:
-        key = (rtype, i.org, i.project, i.domain, i.name)
-        if not self.store.has("named_entity", key):
-            self.store.put("named_entity", key, common_pb2.NamedEntity(
-                resource_type=rtype, id=NE(project=i.project, domain=i.domain, name=i.name, org=i.org),
-                metadata=common_pb2.NamedEntityMetadata()))
+        touch_named_entity(self.store, rtype, i.org, i.project, i.domain, i.name)
 
     def _save_description(self, rtype: identifier_pb2.ResourceType, i: identifier_pb2.Identifier, desc: description_entity_pb2.DescriptionEntity) -> None:
         d = description_entity_pb2.DescriptionEntity()

@@ -14,7 +14,9 @@ from google.rpc import status_pb2
 
 _LOG = logging.getLogger("flyteclient.testing")
 
-#: flyteadmin truncates longer messages and then drops the details.
+#: flyteadmin truncates longer messages and then drops the details. Here the limit
+#: applies to the message as sent: gRPC percent-encodes every byte of the UTF-8 text
+#: outside printable ASCII (and ``%``) in the ``grpc-message`` header, up to 3x.
 MAX_MESSAGE_BYTES = 32_000
 DETAILS_KEY = "grpc-status-details-bin"
 
@@ -53,13 +55,35 @@ class _Status(collections.namedtuple("_Status", ("code", "details", "trailing_me
     pass
 
 
+def _encoded_size(ch: str) -> int:
+    """Bytes ``ch`` takes in a percent-encoded ``grpc-message`` header."""
+    if " " <= ch <= "~":
+        return 3 if ch == "%" else 1
+    return 3 * len(ch.encode("utf-8", "surrogatepass"))
+
+
+def truncate_message(message: str, limit: int = MAX_MESSAGE_BYTES) -> str:
+    """``message`` unchanged if its percent-encoded size is within ``limit``, else cut
+    (at a character boundary) so that it, plus a marker saying how much was cut, is."""
+    sizes = [_encoded_size(ch) for ch in message]
+    total = sum(sizes)
+    if total <= limit:
+        return message
+    marker = f" ... [truncated: {total} bytes when encoded, limit {limit}]"
+    budget = limit - len(marker)
+    kept = 0
+    for size in sizes:
+        if budget < size:
+            break
+        budget -= size
+        kept += 1
+    return message[:kept] + marker
+
+
 def to_grpc_status(err: AdminError) -> grpc.Status:
     """Build the ``grpc.Status`` (with rich details trailer) for an :class:`AdminError`."""
-    message = err.message
-    details = err.details
-    if len(message.encode()) > MAX_MESSAGE_BYTES:
-        message = message.encode()[:MAX_MESSAGE_BYTES].decode(errors="ignore")
-        details = []
+    message = truncate_message(err.message)
+    details = err.details if message is err.message else []
     trailing: tuple = ()
     if details:
         st = status_pb2.Status(code=err.code.value[0], message=message)
@@ -79,7 +103,7 @@ def id_text(msg: Optional[Message]) -> str:
 
 
 def rpc_method(fn: Callable) -> Callable:
-    """Wrap a servicer method: take the servicer's lock, map errors to statuses.
+    """Wrap a servicer method: run it in one store transaction, map errors to statuses.
 
     :class:`AdminError` becomes its status; any other exception becomes
     INTERNAL (never UNKNOWN), so bad input cannot take the server down.
@@ -88,7 +112,7 @@ def rpc_method(fn: Callable) -> Callable:
     @functools.wraps(fn)
     def wrapper(self: Any, request: Any, context: grpc.ServicerContext) -> Any:
         try:
-            with self.store.lock:
+            with self.store.transaction():  # all of the RPC's writes, or none
                 return fn(self, request, context)
         except AdminError as err:
             context.abort_with_status(to_grpc_status(err))
@@ -96,7 +120,7 @@ def rpc_method(fn: Callable) -> Callable:
             if isinstance(exc, grpc.RpcError) or type(exc).__name__ == "_AbortionError":
                 raise
             _LOG.exception("internal error in %s", fn.__name__)
-            context.abort(grpc.StatusCode.INTERNAL, f"internal error: {type(exc).__name__}: {exc}"[:MAX_MESSAGE_BYTES])
+            context.abort(grpc.StatusCode.INTERNAL, truncate_message(f"internal error: {type(exc).__name__}: {exc}"))
 
     return wrapper
 

@@ -19,8 +19,9 @@ from flyteidl.service import (
 from .admin_servicer import AdminServicer
 from .auth import AuthInterceptor, AuthMetadataServicer, AuthState, IdentityServicer, LocalAuth
 from .blobstore_http import BlobStore
+from .consistency import InconsistentStoreError, check_registrations
 from .dataproxy import DataProxyServicer
-from .http_server import HttpServer
+from .http_server import DEFAULT_MAX_BODY, DEFAULT_TIMEOUT, HttpServer
 from .signals import SignalServicer
 from .store import Store
 
@@ -63,9 +64,14 @@ class LocalAdmin:
         :class:`AuthState` (``token_requests``, ``revoke_all()``, ``expire_all()``,
         ``issue_token()``).
     :param db_path: SQLite file to persist state across restarts (default: memory).
+        Each RPC's writes are one transaction; on start the file is checked and partial
+        registrations repaired (see :mod:`.consistency`).
     :param auto_complete: new executions are SUCCEEDED immediately.
     :param http_port: port of the loopback HTTP server (blob store, OAuth2); 0 = free.
     :param interceptors: extra ``grpc.ServerInterceptor``s (after auth), e.g. to record calls.
+    :param max_upload_bytes: largest request body the HTTP server accepts (413 above).
+    :param http_timeout: seconds the HTTP server waits on a client's socket (a partial
+        body gets 408 after this long).
 
     Attributes after start: ``endpoint`` ("127.0.0.1:PORT"), ``port``,
     ``http_url`` (blob store / OAuth2 base URL), ``store``, ``blobs``, ``auth``.
@@ -81,6 +87,8 @@ class LocalAdmin:
         http_port: int = 0,
         max_workers: int = 16,
         interceptors: Sequence[grpc.ServerInterceptor] = (),
+        max_upload_bytes: int = DEFAULT_MAX_BODY,
+        http_timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
         self.requested_port = port
         self.domains = tuple(domains)
@@ -92,6 +100,8 @@ class LocalAdmin:
         self.http_port = http_port
         self.max_workers = max_workers
         self.interceptors = tuple(interceptors)
+        self.max_upload_bytes = max_upload_bytes
+        self.http_timeout = http_timeout
         self.port = 0
         self.store: Optional[Store] = None
         self.blobs: Optional[BlobStore] = None
@@ -118,7 +128,13 @@ class LocalAdmin:
         if self._server is not None:
             return self
         self.store = Store(KINDS, self.db_path)
-        self._http = HttpServer(port=self.http_port)
+        if self.db_path:
+            try:
+                check_registrations(self.store, self.db_path)
+            except InconsistentStoreError:
+                self.store.close()
+                raise
+        self._http = HttpServer(port=self.http_port, max_body=self.max_upload_bytes, timeout=self.http_timeout)
         self.blobs = BlobStore(self.store, self._http)
         if self.auth is not None:
             self.auth.install(self._http)

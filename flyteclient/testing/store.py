@@ -5,11 +5,18 @@ for blobs).  The in-memory dicts are the working set; when a SQLite path is
 given every write is also persisted as serialized bytes and everything is
 loaded back at start, so state survives a restart.  One re-entrant lock
 (:attr:`Store.lock`) serialises all access.
+
+Writes made inside :meth:`Store.transaction` (every RPC runs in one) are atomic:
+they are committed to SQLite together when the block ends, and undone in SQLite and in
+memory when it raises. A crash in the middle leaves none of them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import signal
 import sqlite3
 import threading
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple, Type, Union
@@ -18,6 +25,11 @@ from google.protobuf.message import Message
 
 Key = Tuple[Union[str, int], ...]
 Value = Union[Message, bytes]
+
+#: Test hook: SIGKILL the process right after a row of this kind is written.
+CRASH_AFTER_WRITE_ENV = "FLYTECLIENT_TESTING_CRASH_AFTER_WRITE"
+
+_MISSING = object()
 
 
 class Store:
@@ -34,6 +46,10 @@ class Store:
         self._kinds = dict(kinds)
         self._tables: Dict[str, Dict[Key, Value]] = {k: {} for k in kinds}
         self._db: Optional[sqlite3.Connection] = None
+        self._depth = 0  # nesting of transaction() blocks (under the lock)
+        self._undo: List[Tuple[str, Key, Any]] = []
+        self._begun = False  # an SQLite transaction is open (begun at the first write)
+        self._crash_after = os.environ.get(CRASH_AFTER_WRITE_ENV) or None
         if db_path:
             self._db = sqlite3.connect(db_path, check_same_thread=False, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
@@ -63,6 +79,48 @@ class Store:
                 self._db.close()
                 self._db = None
 
+    # -- transactions ---------------------------------------------------------
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Hold the lock and make the block's writes atomic (nested blocks join the outer one)."""
+        with self.lock:
+            outer = self._depth == 0
+            self._depth += 1
+            try:
+                yield
+            except BaseException:
+                self._depth -= 1
+                if outer:
+                    self._rollback()
+                raise
+            self._depth -= 1
+            if outer:
+                if self._begun:
+                    self._begun = False
+                    assert self._db is not None
+                    self._db.execute("COMMIT")
+                self._undo.clear()
+
+    def _rollback(self) -> None:
+        if self._begun:
+            self._begun = False
+            assert self._db is not None
+            self._db.execute("ROLLBACK")
+        for kind, key, previous in reversed(self._undo):
+            if previous is _MISSING:
+                self._tables[kind].pop(key, None)
+            else:
+                self._tables[kind][key] = previous
+        self._undo.clear()
+
+    def _remember(self, kind: str, key: Key) -> None:
+        """Before a write inside a transaction: keep the old value, open the SQLite transaction."""
+        if self._depth:
+            self._undo.append((kind, key, self._tables[kind].get(key, _MISSING)))
+            if self._db is not None and not self._begun:
+                self._db.execute("BEGIN IMMEDIATE")
+                self._begun = True
+
     # -- access -------------------------------------------------------------
     def get(self, kind: str, key: Key) -> Any:
         """Return a copy of the stored value (a message of the table's class, or bytes), or ``None``."""
@@ -78,6 +136,7 @@ class Store:
         """Insert or overwrite (an overwrite keeps the row's original position)."""
         with self.lock:
             key = tuple(key)
+            self._remember(kind, key)
             self._tables[kind][key] = _copy(value)
             if self._db is not None:
                 data = value if isinstance(value, bytes) else value.SerializeToString(deterministic=True)
@@ -86,14 +145,23 @@ class Store:
                     " ON CONFLICT(kind, key) DO UPDATE SET value = excluded.value",
                     (kind, json.dumps(list(key)), sqlite3.Binary(data)),
                 )
+                if kind == self._crash_after:
+                    os.kill(os.getpid(), signal.SIGKILL)
 
     def delete(self, kind: str, key: Key) -> bool:
         with self.lock:
             key = tuple(key)
-            existed = self._tables[kind].pop(key, None) is not None
-            if existed and self._db is not None:
+            if key not in self._tables[kind]:
+                return False
+            self._remember(kind, key)
+            del self._tables[kind][key]
+            if self._db is not None:
                 self._db.execute("DELETE FROM entities WHERE kind = ? AND key = ?", (kind, json.dumps(list(key))))
-            return existed
+            return True
+
+    def keys(self, kind: str) -> List[Key]:
+        with self.lock:
+            return list(self._tables[kind])
 
     def items(self, kind: str) -> List[Tuple[Key, Any]]:
         """Snapshot of (key, copy of value) in insertion order."""

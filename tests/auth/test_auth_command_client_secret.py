@@ -201,7 +201,7 @@ def test_secrets_and_tokens_not_logged(oauth, flyte, caplog):
         assert SERVICE_CLIENT_SECRET not in text and token not in text
 
 
-# -- proxy_command -----------------------------------------------------------------------
+# -- proxy_command (end to end: test_auth_proxy.py) ------------------------------------
 
 
 def test_proxy_authenticator(flyte):
@@ -209,25 +209,6 @@ def test_proxy_authenticator(flyte):
     proxy = create_proxy_authenticator(PlatformConfig(proxy_command=print_command("proxy-tok")))
     proxy.refresh_credentials()
     assert proxy.fetch_grpc_call_auth_metadata() == ("proxy-authorization", "Bearer proxy-tok")
-
-
-def test_proxy_token_on_grpc_and_oauth_requests(oauth, flyte):
-    flyte.check.proxy_token = "proxy-tok"
-    cfg = client_secret_cfg(flyte, proxy_command=print_command("proxy-tok"))
-    auth = create_authenticator(cfg, flyte.channel)
-    proxy = create_proxy_authenticator(cfg)
-    proxy.refresh_credentials()
-    auth.refresh_credentials()
-    stub_metadata = [auth.fetch_grpc_call_auth_metadata(), proxy.fetch_grpc_call_auth_metadata()]
-    from flyteidl.admin import version_pb2
-    from flyteidl.service import admin_pb2_grpc
-
-    response = admin_pb2_grpc.AdminServiceStub(flyte.channel).GetVersion(
-        version_pb2.GetVersionRequest(), metadata=stub_metadata, timeout=10
-    )
-    assert response.control_plane_version.Version == "v-test"
-    (request,) = oauth.state.grants("client_credentials")
-    assert request["headers"].get("proxy-authorization") == "Bearer proxy-tok"
 
 
 # -- factory rules -----------------------------------------------------------------------

@@ -148,10 +148,85 @@ def test_false_booleans(isolated_env, monkeypatch, value):
     assert cfg.insecure is False and cfg.insecure_skip_verify is False
 
 
-@pytest.mark.parametrize("value", ["true", "1", "on", "yes", "anything"])
+@pytest.mark.parametrize("value", ["true", "1", "on", "yes", "Y", " TRUE "])
 def test_true_booleans(isolated_env, monkeypatch, value):
     monkeypatch.setenv("FLYTE_PLATFORM_INSECURE", value)
     assert PlatformConfig.auto().insecure is True
+
+
+# -- strictness: a typo is an error naming where it is, never a silent default ----------
+
+
+@pytest.fixture(params=["pyyaml", "built-in reader"])
+def yaml_reader(request, monkeypatch):
+    if request.param != "pyyaml":
+        monkeypatch.setitem(sys.modules, "yaml", None)
+
+
+@pytest.mark.parametrize("value", ["maybe", "ture", "2", "[true]"])
+def test_non_boolean_in_yaml_names_file_and_key(isolated_env, yaml_reader, value):
+    path = write(isolated_env / "config.yaml", f"admin:\n  endpoint: x:1\n  insecure: {value}\n")
+    with pytest.raises(ConfigError, match=rf"config\.yaml: admin\.insecure: expected a boolean"):
+        PlatformConfig.auto(str(path))
+
+
+def test_non_boolean_env_var_and_ini_are_errors(isolated_env, monkeypatch):
+    monkeypatch.setenv("FLYTE_PLATFORM_INSECURE", "anything")
+    with pytest.raises(ConfigError, match="environment variable FLYTE_PLATFORM_INSECURE: expected a boolean"):
+        PlatformConfig.auto()
+    monkeypatch.delenv("FLYTE_PLATFORM_INSECURE")
+    path = write(isolated_env / "flytekit.config", "[platform]\nurl = x:1\ninsecure_skip_verify = maybe\n")
+    with pytest.raises(ConfigError, match=r"flytekit\.config: \[platform\] insecure_skip_verify: expected a boolean"):
+        PlatformConfig.auto(str(path))
+    with pytest.raises(ConfigError, match="PlatformConfig insecure: expected a boolean"):
+        PlatformConfig(insecure="maybe")
+
+
+def test_wrong_types_in_yaml_name_file_and_key(isolated_env, yaml_reader):
+    path = write(isolated_env / "config.yaml", "admin:\n  endpoint:\n    host: flyte\n    port: 443\n")
+    with pytest.raises(ConfigError, match=r"config\.yaml: admin\.endpoint: expected a string, got a mapping"):
+        PlatformConfig.auto(str(path))
+    write(path, "admin:\n  endpoint: x:1\n  scopes:\n    all: true\n")
+    with pytest.raises(ConfigError, match=r"admin\.scopes: expected a list or a string, got a mapping"):
+        PlatformConfig.auto(str(path))
+    write(path, "admin: hello\n")
+    with pytest.raises(ConfigError, match=r"config\.yaml: `admin:` must be a mapping of settings, got str 'hello'"):
+        PlatformConfig.auto(str(path))
+    write(path, "admin:\n  endpoint: x:1\nconsole: [a]\n")
+    with pytest.raises(ConfigError, match=r"`console:` must be a mapping"):
+        PlatformConfig.auto(str(path))
+
+
+def test_unknown_admin_key_is_an_error_naming_it(isolated_env, yaml_reader):
+    path = write(isolated_env / "config.yaml", "admin:\n  endpoint: x:1\n  insecur: true\n")
+    with pytest.raises(ConfigError, match=r"config\.yaml: unknown key admin\.insecur .*did you mean admin\.insecure\?"):
+        PlatformConfig.auto(str(path))
+
+
+def test_flytectl_keys_the_client_ignores_keep_working(isolated_env, yaml_reader):
+    text = textwrap.dedent(
+        """\
+        admin:
+          endpoint: dns:///flyte.example.com:443
+          insecure: true
+          maxBackoffDelay: 8s
+          perRetryTimeout: 15s
+          maxRetries: 4
+          useAuth: false
+          useAudienceFromAdmin: true
+          authorizationHeader: flyte-authorization
+          tokenUrl: https://idp.example.com/token
+          pkceConfig:
+            timeout: 2m0s
+            refreshTime: 5m0s
+          deviceFlowConfig:
+            pollInterval: 5s
+          defaultServiceConfig: '{"loadBalancingConfig": [{"round_robin":{}}]}'
+        """
+    )
+    path = write(isolated_env / "config.yaml", text)
+    cfg = PlatformConfig.auto(str(path))
+    assert (cfg.endpoint, cfg.insecure) == ("flyte.example.com:443", True)
 
 
 def test_search_order(isolated_env, monkeypatch):

@@ -44,11 +44,14 @@ class RecordingServer:
 
     def __init__(self, delay: float = 0.0, max_workers: int = 40, options: Sequence = ()) -> None:
         self.received: List[Received] = []
+        self.arrived: List[str] = []  # every call's RPC name, even those refused before the handler
         self.delay = delay
         self._scripts: Dict[str, List[Any]] = {}
         self._defaults: Dict[str, Any] = {}
         self._lock = threading.Lock()
-        self._server = grpc.server(futures.ThreadPoolExecutor(max_workers=max_workers), options=list(options))
+        self._server = grpc.server(
+            futures.ThreadPoolExecutor(max_workers=max_workers), options=list(options), interceptors=[_Arrivals(self.arrived)]
+        )
         handlers: Dict[str, Dict[str, grpc.RpcMethodHandler]] = {}
         for spec in methods.BY_PATH.values():
             handler = grpc.unary_unary_rpc_method_handler(
@@ -99,6 +102,17 @@ class RecordingServer:
 
     def __exit__(self, *exc: Any) -> None:
         self._server.stop(grace=None)
+
+
+class _Arrivals(grpc.ServerInterceptor):
+    """Counts calls as they arrive, before gRPC reads (and maybe refuses) the request."""
+
+    def __init__(self, arrived: List[str]) -> None:
+        self._arrived = arrived
+
+    def intercept_service(self, continuation: Any, handler_call_details: Any) -> Any:
+        self._arrived.append(handler_call_details.method.rsplit("/", 1)[-1])
+        return continuation(handler_call_details)
 
 
 def abort(context: grpc.ServicerContext, failure: Fail) -> None:

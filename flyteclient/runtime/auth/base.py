@@ -9,8 +9,9 @@ import time
 from typing import Optional, Tuple
 
 from flyteclient.runtime.auth.credentials import Credentials
+from flyteclient.runtime.deadline import fetch_deadline
 
-__all__ = ["Authenticator", "DEFAULT_HEADER_KEY"]
+__all__ = ["Authenticator", "DEFAULT_HEADER_KEY", "header_of"]
 
 logger = logging.getLogger(__name__)
 
@@ -21,13 +22,28 @@ DEFAULT_HEADER_KEY = "authorization"
 _MIN_PROACTIVE_INTERVAL_S = 1.0
 
 
+def header_of(authenticator: "Authenticator") -> Optional[Tuple[str, str]]:
+    """``authenticator``'s ``(key, value)``, getting credentials first when it has none
+    (proxy credentials must be there before the first request)."""
+    header = authenticator.fetch_grpc_call_auth_metadata()
+    if header is None:
+        authenticator.refresh_credentials()
+        header = authenticator.fetch_grpc_call_auth_metadata()
+    return header
+
+
 class Authenticator(abc.ABC):
     """Holds a token and knows how to get a new one (flytekit's interface).
 
     - :meth:`fetch_grpc_call_auth_metadata` returns ``(header key, "Bearer <token>")``
-      for the current token, or None when there is none yet. A token known to expire
-      soon is first refreshed, when that can be done without user interaction.
-    - :meth:`refresh_credentials` gets a new token (which may prompt the user).
+      for the current token, or None when there is none yet. When the token is known
+      to expire soon, a refresh that needs no user interaction starts in the background
+      (at most one per second); the current token is returned meanwhile, unless it has
+      already expired: then the new one is waited for, but not past the deadline of the
+      call being made (:data:`~flyteclient.runtime.deadline.fetch_deadline`).
+    - :meth:`refresh_credentials` gets a new token (which may prompt the user) and
+      blocks until it has; the client runs it so that a call can stop waiting for it
+      at its deadline.
 
     Thread-safe: refreshes are serialised by a lock, and a caller that waited while
     another thread refreshed does not refresh again.
@@ -39,26 +55,23 @@ class Authenticator(abc.ABC):
         self._generation = 0  # bumped each time new credentials are set
         self._started = False
         self._set_at = float("-inf")  # time.monotonic() of the last _set_credentials
+        self._proactive_at = float("-inf")  # time.monotonic() the last proactive refresh started
+        self._proactive_lock = threading.Lock()
+        self._proactive: Optional[threading.Event] = None  # set when the running proactive refresh ends
 
     # -- public interface ------------------------------------------------------------
 
     def fetch_grpc_call_auth_metadata(self) -> Optional[Tuple[str, str]]:
         """The ``(metadata key, "Bearer <token>")`` pair to send, or None without a token."""
         creds = self._current()
-        if (
-            creds is not None
-            and creds.needs_refresh()
-            and time.monotonic() - self._set_at >= _MIN_PROACTIVE_INTERVAL_S
-        ):
-            with self._lock:
-                if self._creds is creds:  # nobody refreshed while we waited for the lock
-                    try:
-                        self._refresh_silently()
-                    except Exception as e:  # the server will reject an expired token; refresh then
-                        logger.warning("Refreshing the expiring access token failed: %s", e)
-            creds = self._creds
         if creds is None:
             return None
+        if creds.needs_refresh():
+            done = self._refresh_in_background(creds)
+            if done is not None and creds.expired():
+                deadline = fetch_deadline.get()
+                done.wait(None if deadline is None else max(0.0, deadline - time.monotonic()))
+                creds = self._creds or creds
         return self._header_key(), f"Bearer {creds.access_token}"
 
     def refresh_credentials(self) -> None:
@@ -73,6 +86,34 @@ class Authenticator(abc.ABC):
     def get_credentials(self) -> Optional[Credentials]:
         """The credentials held now (None before the first refresh)."""
         return self._current()
+
+    def _refresh_in_background(self, creds: Credentials) -> Optional[threading.Event]:
+        """Start a silent refresh unless one runs (or ran less than a second ago);
+        the running refresh's completion event, or None."""
+        now = time.monotonic()
+        with self._proactive_lock:
+            if self._proactive is not None:
+                return self._proactive
+            if now - max(self._set_at, self._proactive_at) < _MIN_PROACTIVE_INTERVAL_S:
+                return None
+            self._proactive_at = now
+            done = self._proactive = threading.Event()
+        threading.Thread(
+            target=self._refresh_expiring, args=(creds, done), name="flyteclient-token-refresh", daemon=True
+        ).start()
+        return done
+
+    def _refresh_expiring(self, creds: Credentials, done: threading.Event) -> None:
+        try:
+            with self._lock:
+                if self._creds is creds:  # nobody refreshed meanwhile
+                    self._refresh_silently()
+        except Exception as e:  # the server will reject an expired token; refresh then
+            logger.warning("Refreshing the expiring access token failed: %s", e)
+        finally:
+            with self._proactive_lock:
+                self._proactive = None
+            done.set()
 
     # -- for subclasses ---------------------------------------------------------------
 

@@ -54,12 +54,14 @@ class CommandAuthenticator(Authenticator):
             result = subprocess.run(
                 self._argv, capture_output=True, text=True, timeout=self._timeout, stdin=subprocess.DEVNULL
             )
-        except FileNotFoundError:
-            raise AuthenticationError(f"The token command {program!r} was not found") from None
+        except FileNotFoundError as e:
+            raise AuthenticationError(f"The token command {program!r} was not found") from e
         except subprocess.TimeoutExpired:
-            raise AuthenticationError(f"The token command {program!r} did not finish within {self._timeout}s") from None
+            # The cause names only the program: TimeoutExpired's own text holds every argument.
+            cause = subprocess.TimeoutExpired([program], self._timeout or 0)
+            raise AuthenticationError(f"The token command {program!r} did not finish within {self._timeout}s") from cause
         except OSError as e:
-            raise AuthenticationError(f"The token command {program!r} could not be run: {e.strerror or e}") from None
+            raise AuthenticationError(f"The token command {program!r} could not be run: {e.strerror or e}") from e
         if result.returncode != 0:
             stderr = (result.stderr or "").strip()[-_STDERR_TAIL:]
             raise AuthenticationError(

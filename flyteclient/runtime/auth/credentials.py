@@ -68,6 +68,10 @@ class Credentials:
             return cls.from_token(access_token, refresh_token, id_token)
         return cls(access_token, refresh_token, id_token, expires_at=time.time() + lifetime, lifetime=lifetime)
 
+    def expired(self) -> bool:
+        """True when the token is known to have expired."""
+        return self.expires_at is not None and time.time() >= self.expires_at
+
     def needs_refresh(self, now: Optional[float] = None) -> bool:
         """True when the token has expired or will within the refresh margin."""
         if self.expires_at is None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Optional, Tuple
+from typing import Any, Optional, Tuple
 
 import grpc
 
-from flyteclient.runtime.auth.base import DEFAULT_HEADER_KEY
+from flyteclient.runtime.auth.base import DEFAULT_HEADER_KEY, header_of
 from flyteclient.runtime.auth.errors import AuthenticationError, AuthNotEnabledError
 
 __all__ = ["ClientConfig", "RemoteClientConfigStore"]
@@ -37,10 +37,17 @@ class RemoteClientConfigStore:
     are how the client learns to authenticate.
     """
 
-    def __init__(self, channel: grpc.Channel, endpoint: str = "", timeout: float = _DISCOVERY_TIMEOUT_S) -> None:
+    def __init__(
+        self,
+        channel: grpc.Channel,
+        endpoint: str = "",
+        timeout: float = _DISCOVERY_TIMEOUT_S,
+        proxy_authenticator: Optional[Any] = None,
+    ) -> None:
         self._channel = channel
         self._endpoint = endpoint
         self._timeout = timeout
+        self._proxy = proxy_authenticator  # its header goes on the discovery calls
         self._lock = threading.Lock()
         self._config: Optional[ClientConfig] = None
 
@@ -65,21 +72,23 @@ class RemoteClientConfigStore:
 
         stub = auth_pb2_grpc.AuthMetadataServiceStub(self._channel)
         where = f" at {self._endpoint}" if self._endpoint else ""
+        proxy = header_of(self._proxy) if self._proxy is not None else None
+        metadata = [proxy] if proxy is not None else None
         try:
-            client = stub.GetPublicClientConfig(auth_pb2.PublicClientAuthConfigRequest(), timeout=self._timeout)
-            oauth = stub.GetOAuth2Metadata(auth_pb2.OAuth2MetadataRequest(), timeout=self._timeout)
+            client = stub.GetPublicClientConfig(auth_pb2.PublicClientAuthConfigRequest(), timeout=self._timeout, metadata=metadata)
+            oauth = stub.GetOAuth2Metadata(auth_pb2.OAuth2MetadataRequest(), timeout=self._timeout, metadata=metadata)
         except grpc.RpcError as e:
             code = e.code() if hasattr(e, "code") else None
             if code == grpc.StatusCode.UNIMPLEMENTED:
                 raise AuthNotEnabledError(
                     f"The Flyte server{where} does not serve AuthMetadataService, so it does not have "
                     "authentication enabled; OAuth2 login is not possible"
-                ) from None
+                ) from e
             details = e.details() if hasattr(e, "details") else str(e)
             name = code.name if code is not None else "error"
             raise AuthenticationError(
                 f"Could not discover the auth settings of the Flyte server{where}: {name}: {details}"
-            ) from None
+            ) from e
         return ClientConfig(
             token_endpoint=oauth.token_endpoint,
             authorization_endpoint=oauth.authorization_endpoint,

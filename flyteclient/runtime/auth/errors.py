@@ -1,13 +1,20 @@
-"""Exceptions raised by the authenticators. Messages never contain tokens or secrets."""
+"""Exceptions raised by the authenticators. Messages never contain tokens or secrets.
+
+Both are :class:`~flyteclient.exceptions.FlyteAuthenticationException` (so a failed
+login is caught by ``except FlyteException``); what caused them (the failed process,
+HTTP request or gRPC call) is their ``__cause__``.
+"""
 
 from __future__ import annotations
 
 from typing import Optional
 
+from flyteclient.runtime.exceptions import FlyteAuthenticationException
+
 __all__ = ["AuthNotEnabledError", "AuthenticationError", "TokenRequestError"]
 
 
-class AuthenticationError(Exception):
+class AuthenticationError(FlyteAuthenticationException):
     """Credentials could not be obtained or refreshed."""
 
 

@@ -29,7 +29,11 @@ def auth_required(cfg: PlatformConfig) -> bool:
     return bool(cfg.command or cfg.client_credentials_secret or cfg.auth_mode_is_explicit)
 
 
-def create_authenticator(cfg: PlatformConfig, channel: Optional[grpc.Channel]) -> Optional[Authenticator]:
+def create_authenticator(
+    cfg: PlatformConfig,
+    channel: Optional[grpc.Channel],
+    proxy_authenticator: Optional[Authenticator] = None,
+) -> Optional[Authenticator]:
     """The authenticator for ``cfg``, or None when no authentication applies (see
     :func:`auth_required`).
 
@@ -38,11 +42,17 @@ def create_authenticator(cfg: PlatformConfig, channel: Optional[grpc.Channel]) -
     access and logins all happen lazily, on first use, not here. The mode is
     ``cfg.effective_auth_mode``: an invalid ``auth_mode`` raises ``ValueError`` listing the
     valid modes. OAuth2 modes need ``requests`` (``pip install 'flyteclient[auth]'``).
+
+    ``proxy_authenticator`` supplies ``proxy-authorization`` for the discovery calls and
+    OAuth2 requests (default: one for ``cfg.proxy_command``); the client passes the one
+    its calls use, so the proxy command runs once for both.
     """
     mode = cfg.effective_auth_mode  # validates auth_mode first, whatever else is set
     if not auth_required(cfg):
         return None
-    store = RemoteClientConfigStore(channel, cfg.endpoint) if channel is not None else None
+    if proxy_authenticator is None:
+        proxy_authenticator = create_proxy_authenticator(cfg)
+    store = RemoteClientConfigStore(channel, cfg.endpoint, proxy_authenticator=proxy_authenticator) if channel is not None else None
 
     if mode == "ExternalCommand":
         if not cfg.command:
@@ -54,7 +64,7 @@ def create_authenticator(cfg: PlatformConfig, channel: Optional[grpc.Channel]) -
 
     from flyteclient.runtime.auth.http import OAuthHttp
 
-    http = OAuthHttp(cfg, proxy_authenticator=create_proxy_authenticator(cfg))
+    http = OAuthHttp(cfg, proxy_authenticator=proxy_authenticator)
     if mode == "ClientSecret":
         from flyteclient.runtime.auth.client_secret import ClientSecretAuthenticator
 

@@ -13,6 +13,7 @@ import threading
 import urllib.parse
 from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Sequence
 
+from flyteclient.runtime.auth.base import header_of
 from flyteclient.runtime.auth.errors import AuthenticationError, TokenRequestError
 from flyteclient.runtime.config import PlatformConfig
 from flyteclient.runtime.tls import requests_verify_for
@@ -93,12 +94,9 @@ class OAuthHttp:
         if authorization:
             headers["Authorization"] = authorization
         if self._proxy_authenticator is not None:
-            metadata = self._proxy_authenticator.fetch_grpc_call_auth_metadata()
-            if metadata is None:
-                self._proxy_authenticator.refresh_credentials()
-                metadata = self._proxy_authenticator.fetch_grpc_call_auth_metadata()
-            if metadata is not None:
-                headers[metadata[0]] = metadata[1]
+            proxy = header_of(self._proxy_authenticator)
+            if proxy is not None:
+                headers[proxy[0]] = proxy[1]
         body = {k: v for k, v in data.items() if v is not None}
         try:
             response = self._session().post(
@@ -111,7 +109,7 @@ class OAuthHttp:
                 allow_redirects=False,
             )
         except self._requests.RequestException as e:
-            raise AuthenticationError(f"The {what} to {url} failed: {type(e).__name__}: {e}") from None
+            raise AuthenticationError(f"The {what} to {url} failed: {type(e).__name__}: {e}") from e
         try:
             payload = response.json()
         except ValueError:

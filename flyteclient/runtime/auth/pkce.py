@@ -112,7 +112,7 @@ class PkceAuthenticator(UserLoginAuthenticator):
         except OSError as e:
             raise AuthenticationError(
                 f"Cannot listen on {redirect.hostname}:{redirect.port or 80} for the login callback: {e.strerror or e}"
-            ) from None
+            ) from e
         thread = threading.Thread(
             target=callback.serve_forever, kwargs={"poll_interval": 0.1}, name="flyteclient-pkce-callback", daemon=True
         )
