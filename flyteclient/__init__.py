@@ -18,8 +18,8 @@ if TYPE_CHECKING:  # what type checkers see; at run time the names load on first
     from flyteclient.helpers import iterate_node_executions as iterate_node_executions
     from flyteclient.helpers import iterate_task_executions as iterate_task_executions
     from flyteclient.runtime.config import PlatformConfig as PlatformConfig
-    from flyteclient.runtime.deadline import scoped_deadline as scoped_deadline
-    from flyteclient.runtime.retry import RetryPolicy as RetryPolicy
+    from flyteclient.runtime.interceptors.deadline import scoped_deadline as scoped_deadline
+    from flyteclient.runtime.interceptors.retry import RetryPolicy as RetryPolicy
 
 __all__ = [
     "SynchronousFlyteClient",
@@ -35,8 +35,8 @@ _LAZY = {
     "SynchronousFlyteClient": "flyteclient.generated.friendly",
     "RawSynchronousFlyteClient": "flyteclient.generated.raw",
     "PlatformConfig": "flyteclient.runtime.config",
-    "RetryPolicy": "flyteclient.runtime.retry",
-    "scoped_deadline": "flyteclient.runtime.deadline",
+    "RetryPolicy": "flyteclient.runtime.interceptors.retry",
+    "scoped_deadline": "flyteclient.runtime.interceptors.deadline",
     "iterate_node_executions": "flyteclient.helpers",
     "iterate_task_executions": "flyteclient.helpers",
 }

@@ -18,7 +18,7 @@ def server():
 @pytest.fixture
 def client(server):
     from flyteclient import SynchronousFlyteClient
-    from flyteclient.runtime.retry import RetryPolicy
+    from flyteclient.runtime.interceptors.retry import RetryPolicy
 
     with SynchronousFlyteClient(server.endpoint, insecure=True, retry=RetryPolicy(initial_backoff=0.01)) as c:
         yield c

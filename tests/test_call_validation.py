@@ -11,7 +11,7 @@ from flyteidl.admin import common_pb2, project_pb2, version_pb2
 
 from flyteclient import SynchronousFlyteClient, scoped_deadline
 from flyteclient import exceptions as fx
-from flyteclient.runtime.retry import RetryPolicy
+from flyteclient.runtime.interceptors.retry import RetryPolicy
 from tests.support.servers import RecordingServer
 
 NE = common_pb2.NamedEntityIdentifier(project="p", domain="d")

@@ -5,9 +5,9 @@ import pytest
 
 from flyteclient import RawSynchronousFlyteClient
 from flyteclient.exceptions import FlyteResourceExhaustedException, FlyteSystemUnavailableException
-from flyteclient.runtime.channel import DEFAULT_OPTIONS, MAX_METADATA_SIZE, channel_options
-from flyteclient.runtime.metadata import user_agent
-from flyteclient.runtime.retry import RetryPolicy
+from flyteclient.runtime.transport.channel import DEFAULT_OPTIONS, MAX_METADATA_SIZE, channel_options
+from flyteclient.runtime.transport.channel import user_agent
+from flyteclient.runtime.interceptors.retry import RetryPolicy
 
 
 def test_flytekit_options_in_order_then_callers():

@@ -13,7 +13,7 @@ from flyteidl.core import identifier_pb2
 
 from flyteclient import SynchronousFlyteClient, scoped_deadline
 from flyteclient import exceptions as fx
-from flyteclient.runtime.retry import RetryPolicy
+from flyteclient.runtime.interceptors.retry import RetryPolicy
 from tests.support.servers import Fail, RecordingServer
 from tests.support.threads import run_concurrently
 

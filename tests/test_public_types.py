@@ -52,7 +52,7 @@ def test_readme_example_is_typed(tmp_path):
     assert version in ("str", "builtins.str")
     assert raw == "flyteclient.generated.raw.RawSynchronousFlyteClient"
     assert from_config == "flyteclient.generated.friendly.SynchronousFlyteClient"
-    assert policy == "flyteclient.runtime.retry.RetryPolicy"
+    assert policy == "flyteclient.runtime.interceptors.retry.RetryPolicy"
     assert auto.endswith("flyteclient.runtime.config.PlatformConfig"), auto
     assert re.match(r"def \(seconds: (builtins\.)?float\)", deadline), deadline
     assert "error:" not in stdout, stdout

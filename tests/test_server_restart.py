@@ -12,7 +12,7 @@ from flyteidl.core import identifier_pb2
 
 from flyteclient import SynchronousFlyteClient
 from flyteclient import exceptions as fx
-from flyteclient.runtime.retry import RetryPolicy
+from flyteclient.runtime.interceptors.retry import RetryPolicy
 from tests.support.processes import AdminProcess
 from tests.support.servers import Fail
 

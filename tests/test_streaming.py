@@ -10,7 +10,7 @@ from flyteidl.admin import version_pb2
 from flyteclient import SynchronousFlyteClient
 from flyteclient import exceptions as fx
 from flyteclient.runtime.methods import MethodSpec
-from flyteclient.runtime.retry import RetryPolicy
+from flyteclient.runtime.interceptors.retry import RetryPolicy
 
 WATCH = MethodSpec("test.Streamer", "Watch", version_pb2.GetVersionRequest, version_pb2.GetVersionResponse, "read", server_streaming=True)
 

@@ -1,4 +1,18 @@
-"""What every generated client class stands on: channel, call pipeline, cache, lifecycle."""
+"""What every generated client class stands on: connection settings, transport, call
+pipeline, cache and lifecycle. :class:`ClientBase` is the sync form; the async form
+(:mod:`flyteclient.runtime.aio`) shares every construction step through :class:`CoreBase`.
+
+Construction, one named step each:
+
+1. :meth:`Connection.resolve` — the endpoint, TLS and config from ``cfg`` (a
+   ``"host:port"`` string, or flyteclient's or flytekit's ``PlatformConfig``);
+2. the transport — the one given (``transport=``), else a gRPC channel to the endpoint;
+3. :func:`retry_policy_for` — the retry policy given, or one from ``cfg.rpc_retries``;
+4. :meth:`CoreBase._layers` — the interceptors, outermost first: the subclass's own,
+   deadline, retry and error mapping, server credentials, proxy credentials, metadata,
+   the caller's;
+5. the per-client cache of immutable entities.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +20,18 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Type, T
 
 import grpc
 
-from .auth_interceptor import AuthInterceptor, Authenticator
 from .cache import LRUCache
-from .channel import create_channel
-from .deadline import DeadlineInterceptor
 from .endpoint import strip_dns_scheme
-from .metadata import MetadataInterceptor
+from .interceptors.auth import AuthInterceptor, Authenticator
+from .interceptors.deadline import DeadlineInterceptor
+from .interceptors.metadata import MetadataInterceptor
+from .interceptors.retry import RetryInterceptor, RetryPolicy
 from .methods import MethodSpec
-from .pipeline import Interceptor, Metadata, Transport, compose
-from .retry import RetryInterceptor, RetryPolicy
+from .pipeline import Interceptor, Metadata, compose
+from .transport.grpc import GrpcTransport
 
-_Client = TypeVar("_Client", bound="ClientBase")
-_CHANNEL_KWARGS = ("credentials", "root_certificates", "private_key", "certificate_chain", "options", "compression")
+_Client = TypeVar("_Client", bound="CoreBase")
+CHANNEL_KWARGS = ("credentials", "root_certificates", "private_key", "certificate_chain", "options", "compression")
 
 
 def deprecated(rpc: str) -> None:
@@ -51,8 +65,61 @@ def _as_platform_config(cfg: Any) -> Any:
     return PlatformConfig(**values)
 
 
-class ClientBase:
-    """Connection and call machinery shared by the raw and friendly clients.
+class Connection:
+    """Where and how to connect: the endpoint, plain text or TLS, the config (with its
+    auth settings, when it has any) and the channel arguments (TLS roots from the config
+    added)."""
+
+    __slots__ = ("endpoint", "insecure", "config", "channel_kwargs")
+
+    def __init__(self, endpoint: str, insecure: bool, config: Any, channel_kwargs: Dict[str, Any]) -> None:
+        self.endpoint = endpoint
+        self.insecure = insecure
+        self.config = config
+        self.channel_kwargs = channel_kwargs
+
+    @classmethod
+    def resolve(cls, cfg: Any, insecure: Optional[bool], channel_kwargs: Dict[str, Any]) -> "Connection":
+        """Check the constructor's arguments (before any I/O) and derive the settings."""
+        unknown = sorted(set(channel_kwargs) - set(CHANNEL_KWARGS))
+        if unknown:
+            raise TypeError(f"unexpected keyword argument(s) {', '.join(unknown)}; channel arguments are {', '.join(CHANNEL_KWARGS)}")
+        if isinstance(cfg, str):
+            endpoint, config = cfg, None
+        elif hasattr(cfg, "endpoint"):
+            endpoint, config = cfg.endpoint, cfg
+        else:
+            raise TypeError(f"cfg must be an endpoint 'host:port' or a config with an endpoint attribute, not {type(cfg).__name__}")
+        if not isinstance(endpoint, str) or not endpoint:
+            raise ValueError(f"endpoint must be a non-empty 'host:port' string, got {endpoint!r}")
+        if insecure is None:
+            insecure = bool(getattr(config, "insecure", False))
+        if config is not None and _uses_auth(config):
+            config = _as_platform_config(config)
+            if not insecure and not any(channel_kwargs.get(k) for k in ("credentials", "root_certificates")):
+                from .tls import root_certificates_for
+
+                roots = root_certificates_for(config)
+                if roots:
+                    channel_kwargs = {**channel_kwargs, "root_certificates": roots}
+        return cls(strip_dns_scheme(endpoint), insecure, config, channel_kwargs)
+
+    @property
+    def authenticates(self) -> bool:
+        """The config carries auth settings (it may still need no login: see the factory)."""
+        return self.config is not None and _uses_auth(self.config)
+
+
+def retry_policy_for(retry: Optional[RetryPolicy], config: Any) -> RetryPolicy:
+    """``retry``, else a policy with the config's ``rpc_retries``, else the default."""
+    if retry is not None:
+        return retry
+    retries = getattr(config, "rpc_retries", None)
+    return RetryPolicy(max_retries=retries) if isinstance(retries, int) and retries >= 0 else RetryPolicy()
+
+
+class CoreBase:
+    """Construction and call helpers shared by the sync and async client bases.
 
     Args:
         cfg: ``"host:port"``, or a config with ``endpoint`` and ``insecure`` attributes
@@ -69,14 +136,19 @@ class ClientBase:
         interceptors: extra interceptors (``intercept(method, request, timeout,
             metadata, proceed)``), innermost, just before the transport.
         cache_size: entries kept by the per-client cache of immutable entities.
+        transport: what sends each call (see :mod:`flyteclient.runtime.transport`);
+            default: a gRPC channel to the endpoint.
         **channel_kwargs: ``credentials``, ``root_certificates``, ``private_key``,
             ``certificate_chain``, ``options`` (after flytekit's defaults),
-            ``compression``.
+            ``compression`` (for the default transport).
     """
 
     _error_codes: Dict[grpc.StatusCode, type]
     _error_messages: Tuple[Tuple[grpc.StatusCode, str, type], ...]
     _default_error: type
+    # The layer classes of this flavour (the async base uses their async forms).
+    _retry_layer: Type[RetryInterceptor] = RetryInterceptor
+    _auth_layer: Type[AuthInterceptor] = AuthInterceptor
 
     def __init__(
         self,
@@ -90,56 +162,55 @@ class ClientBase:
         headers: Sequence[Tuple[str, str]] = (),
         interceptors: Sequence[Interceptor] = (),
         cache_size: int = 256,
+        transport: Any = None,
         **channel_kwargs: Any,
     ) -> None:
-        unknown = sorted(set(channel_kwargs) - set(_CHANNEL_KWARGS))
-        if unknown:
-            raise TypeError(f"unexpected keyword argument(s) {', '.join(unknown)}; channel arguments are {', '.join(_CHANNEL_KWARGS)}")
-        if isinstance(cfg, str):
-            endpoint, config = cfg, None
-        elif hasattr(cfg, "endpoint"):
-            endpoint, config = cfg.endpoint, cfg
-        else:
-            raise TypeError(f"cfg must be an endpoint 'host:port' or a config with an endpoint attribute, not {type(cfg).__name__}")
-        if not isinstance(endpoint, str) or not endpoint:
-            raise ValueError(f"endpoint must be a non-empty 'host:port' string, got {endpoint!r}")
-        self._endpoint = strip_dns_scheme(endpoint)
-        if insecure is None:
-            insecure = bool(getattr(config, "insecure", False))
-        self._insecure = insecure
-        if config is not None and _uses_auth(config):
-            config = _as_platform_config(config)
-        self._config = config
-        if config is not None and not insecure and _uses_auth(config):
-            if not any(channel_kwargs.get(k) for k in ("credentials", "root_certificates")):
-                from .tls import root_certificates_for
+        self._connection = Connection.resolve(cfg, insecure, channel_kwargs)
+        self._transport = transport if transport is not None else self._connect(self._connection)
+        self._retry = self._retry_layer(
+            retry_policy_for(retry, self._connection.config), self._error_codes, self._error_messages, self._default_error
+        )
+        self._interceptors = self._layers(timeout, authenticator, proxy_authenticator, headers, interceptors)
+        self._invoke = compose(self._interceptors, self._transport)
+        self._cache = self._new_cache(cache_size)
 
-                roots = root_certificates_for(config)
-                if roots:
-                    channel_kwargs["root_certificates"] = roots
-        if retry is None:
-            retries = getattr(config, "rpc_retries", None)
-            retry = RetryPolicy(max_retries=retries) if isinstance(retries, int) and retries >= 0 else RetryPolicy()
-        self._channel = create_channel(self._endpoint, insecure, **channel_kwargs)
-        self._retry = RetryInterceptor(retry, self._error_codes, self._error_messages, self._default_error)
-        layers: list = [*self._outer_interceptors(), DeadlineInterceptor(timeout), self._retry]
+    # -- construction steps ----------------------------------------------------------
+    def _connect(self, connection: Connection) -> Any:
+        """The default transport for ``connection``."""
+        raise NotImplementedError
+
+    def _discovery_transport(self) -> Any:
+        """A *sync* transport without auth layers, for the authenticator's discovery of
+        the server's OAuth2 settings (it runs on worker threads)."""
+        raise NotImplementedError
+
+    def _new_cache(self, size: int) -> Any:
+        return LRUCache(size)
+
+    def _layers(
+        self,
+        timeout: Optional[float],
+        authenticator: Optional[Authenticator],
+        proxy_authenticator: Optional[Authenticator],
+        headers: Sequence[Tuple[str, str]],
+        interceptors: Sequence[Interceptor],
+    ) -> Tuple[Interceptor, ...]:
+        config = self._connection.config
+        layers: List[Any] = [*self._outer_interceptors(), DeadlineInterceptor(timeout), self._retry]
         proxy: List[AuthInterceptor] = []  # filled below; the server's factory reads it later
         server: Optional[AuthInterceptor] = None
-        if authenticator is not None or (config is not None and _uses_auth(config)):
-            server = AuthInterceptor(self._authenticator_factory(authenticator, proxy))
+        if authenticator is not None or self._connection.authenticates:
+            server = self._auth_layer(self._authenticator_factory(authenticator, proxy))
             layers.append(server)
         if proxy_authenticator is not None or getattr(config, "proxy_command", None):
             # Inside the server's layer: a rejection by the proxy is handled before the
             # server's credentials would be refreshed for nothing.
-            proxy.append(AuthInterceptor(self._proxy_factory(proxy_authenticator), proxy_for=server))
+            proxy.append(self._auth_layer(self._proxy_factory(proxy_authenticator), proxy_for=server))
             layers.append(proxy[0])
         layers.append(MetadataInterceptor(headers))
         layers.extend(interceptors)
-        self._interceptors = tuple(layers)
-        self._invoke = compose(self._interceptors, Transport(self._channel))
-        self._cache = LRUCache(cache_size)
+        return tuple(layers)
 
-    # -- construction helpers ----------------------------------------------------
     def _outer_interceptors(self) -> Tuple[Interceptor, ...]:
         """Layers a subclass puts outside all others (flyteclient.flytekit's)."""
         return ()
@@ -147,7 +218,7 @@ class ClientBase:
     def _authenticator_factory(self, given: Optional[Authenticator], proxy: List[AuthInterceptor]) -> Callable[[], Optional[Authenticator]]:
         if given is not None:
             return lambda: given
-        config, channel = self._config, self._channel
+        config = self._connection.config
 
         def create() -> Optional[Authenticator]:
             from .auth import create_authenticator
@@ -157,14 +228,14 @@ class ClientBase:
             # The OAuth2 discovery and token requests go through the same proxy, with the
             # same proxy credentials as the calls.
             proxy_authenticator: Any = proxy[0].authenticator if proxy else None
-            return create_authenticator(config, channel, proxy_authenticator=proxy_authenticator)
+            return create_authenticator(config, self._discovery_transport(), proxy_authenticator=proxy_authenticator)
 
         return create
 
     def _proxy_factory(self, given: Optional[Authenticator]) -> Callable[[], Optional[Authenticator]]:
         if given is not None:
             return lambda: given
-        config = self._config
+        config = self._connection.config
 
         def create() -> Optional[Authenticator]:
             from .auth import create_proxy_authenticator
@@ -186,9 +257,10 @@ class ClientBase:
 
         return cls(PlatformConfig.auto(config_file), **kwargs)
 
-    # -- call helpers used by the generated methods --------------------------------
+    # -- call helpers used by the generated methods ----------------------------------
     def _call(self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata) -> Any:
-        """Send ``request`` (checked to be the RPC's request message) through the pipeline."""
+        """Send ``request`` (checked to be the RPC's request message) through the pipeline
+        (the async client awaits what this returns)."""
         if type(request) is not method.request_type:
             request = method.coerce(request)
         return self._invoke(method, request, timeout, metadata)
@@ -197,16 +269,9 @@ class ClientBase:
         invoke = self._invoke
         return lambda request: invoke(method, request, None, None)
 
-    def _cached_call(self, method: MethodSpec, request: Any, timeout: Optional[float] = None, metadata: Metadata = None) -> Any:
-        key = (method.path, request.SerializeToString(deterministic=True))
-        value = self._cache.get_or_load(key, lambda: self._invoke(method, request, timeout, metadata))
-        copy = type(value)()
-        copy.CopyFrom(value)  # callers may mutate what they get; the cache stays intact
-        return copy
-
     def _view(self, cls: Type[_Client]) -> _Client:
         """This client as a ``cls`` (another generated client class) sharing everything:
-        channel, pipeline, cache. Made once per class."""
+        transport, pipeline, cache. Made once per class."""
         views: Dict[type, Any] = self.__dict__.setdefault("_views", {})
         view = views.get(cls)
         if view is None:
@@ -214,30 +279,54 @@ class ClientBase:
             view.__dict__ = self.__dict__
         return view
 
-    # -- public surface ------------------------------------------------------------
+    # -- public surface --------------------------------------------------------------
     @property
     def url(self) -> str:
         """The endpoint, ``host:port``."""
-        return self._endpoint
+        return self._connection.endpoint
 
     @property
-    def channel(self) -> grpc.Channel:
-        return self._channel
+    def transport(self) -> Any:
+        """What sends the calls (see :mod:`flyteclient.runtime.transport`)."""
+        return self._transport
+
+    @property
+    def channel(self) -> Any:
+        """The gRPC channel of the default transport (None for a transport without one)."""
+        return getattr(self._transport, "channel", None)
 
     @property
     def retry_policy(self) -> RetryPolicy:
         return self._retry.policy
 
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._connection.endpoint!r}, insecure={self._connection.insecure})"
+
+
+class ClientBase(CoreBase):
+    """The sync client base: calls return results; ``close()`` and ``with`` close the
+    transport. See :class:`CoreBase` for the constructor's arguments."""
+
+    def _connect(self, connection: Connection) -> Any:
+        return GrpcTransport.connect(connection.endpoint, connection.insecure, **connection.channel_kwargs)
+
+    def _discovery_transport(self) -> Any:
+        return self._transport
+
+    def _cached_call(self, method: MethodSpec, request: Any, timeout: Optional[float] = None, metadata: Metadata = None) -> Any:
+        key = (method.path, request.SerializeToString(deterministic=True))
+        value = self._cache.get_or_load(key, lambda: self._invoke(method, request, timeout, metadata))
+        copy = type(value)()
+        copy.CopyFrom(value)  # callers may mutate what they get; the cache stays intact
+        return copy
+
     def close(self) -> None:
-        """Close the channel and drop cached entities. Calls after this raise."""
+        """Close the transport (the channel) and drop cached entities. Calls after this raise."""
         self._cache.clear()
-        self._channel.close()
+        self._transport.close()
 
     def __enter__(self: _Client) -> _Client:
         return self
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self._endpoint!r}, insecure={self._insecure})"

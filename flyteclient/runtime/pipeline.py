@@ -16,9 +16,7 @@ deadline bounds all attempts together)::
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, Dict, Optional, Protocol, Sequence, Tuple
-
-import grpc
+from typing import Any, Callable, Optional, Protocol, Sequence, Tuple
 
 from .methods import MethodSpec
 
@@ -30,23 +28,6 @@ class Interceptor(Protocol):
     def intercept(
         self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata, proceed: Invoker
     ) -> Any: ...
-
-
-class Transport:
-    """Sends a call on the channel; one cached multicallable per RPC."""
-
-    def __init__(self, channel: grpc.Channel) -> None:
-        self._channel = channel
-        self._callables: Dict[str, Any] = {}
-
-    def __call__(self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Any) -> Any:
-        call = self._callables.get(method.path)
-        if call is None:
-            factory = self._channel.unary_stream if method.server_streaming else self._channel.unary_unary
-            call = self._callables[method.path] = factory(
-                method.path, request_serializer=method.serialize, response_deserializer=method.deserialize
-            )
-        return call(request, timeout=timeout, metadata=metadata)
 
 
 def compose(interceptors: Sequence[Interceptor], transport: Invoker) -> Invoker:

@@ -27,7 +27,7 @@ from flyteclient import exceptions as fc
 from flyteclient.flytekit import SynchronousFlyteClient
 from flyteclient.flytekit import exceptions as compat
 from flyteclient.generated import errors
-from flyteclient.runtime.retry import RetryPolicy
+from flyteclient.runtime.interceptors.retry import RetryPolicy
 from tests.flytekit.support import normalize
 from tests.support.messages import populate
 from tests.support.servers import Fail, RecordingServer

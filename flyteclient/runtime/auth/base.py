@@ -9,7 +9,7 @@ import time
 from typing import Optional, Tuple
 
 from flyteclient.runtime.auth.credentials import Credentials
-from flyteclient.runtime.deadline import fetch_deadline
+from flyteclient.runtime.interceptors.deadline import fetch_deadline
 
 __all__ = ["Authenticator", "DEFAULT_HEADER_KEY", "header_of"]
 
@@ -40,7 +40,7 @@ class Authenticator(abc.ABC):
       to expire soon, a refresh that needs no user interaction starts in the background
       (at most one per second); the current token is returned meanwhile, unless it has
       already expired: then the new one is waited for, but not past the deadline of the
-      call being made (:data:`~flyteclient.runtime.deadline.fetch_deadline`).
+      call being made (:data:`~flyteclient.runtime.interceptors.deadline.fetch_deadline`).
     - :meth:`refresh_credentials` gets a new token (which may prompt the user) and
       blocks until it has; the client runs it so that a call can stop waiting for it
       at its deadline.

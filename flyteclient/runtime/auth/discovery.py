@@ -8,6 +8,8 @@ from typing import Any, Optional, Tuple
 
 import grpc
 
+from flyteclient.runtime.transport.grpc import GrpcTransport
+
 from flyteclient.runtime.auth.base import DEFAULT_HEADER_KEY, header_of
 from flyteclient.runtime.auth.errors import AuthenticationError, AuthNotEnabledError
 
@@ -33,18 +35,19 @@ class ClientConfig:
 class RemoteClientConfigStore:
     """Asks the server's AuthMetadataService once (lazily, thread-safe) and remembers the answer.
 
-    ``channel`` must be the bare channel, without the auth interceptor: these calls
-    are how the client learns to authenticate.
+    ``transport`` sends the calls (a sync transport, see
+    :mod:`flyteclient.runtime.transport`; a ``grpc.Channel`` is accepted too) and must be
+    bare, without the auth layers: these calls are how the client learns to authenticate.
     """
 
     def __init__(
         self,
-        channel: grpc.Channel,
+        transport: Any,
         endpoint: str = "",
         timeout: float = _DISCOVERY_TIMEOUT_S,
         proxy_authenticator: Optional[Any] = None,
     ) -> None:
-        self._channel = channel
+        self._call = GrpcTransport(transport) if isinstance(transport, grpc.Channel) else transport
         self._endpoint = endpoint
         self._timeout = timeout
         self._proxy = proxy_authenticator  # its header goes on the discovery calls
@@ -68,15 +71,16 @@ class RemoteClientConfigStore:
             return DEFAULT_HEADER_KEY
 
     def _fetch(self) -> ClientConfig:
-        from flyteidl.service import auth_pb2, auth_pb2_grpc
+        from flyteclient.generated import methods
 
-        stub = auth_pb2_grpc.AuthMetadataServiceStub(self._channel)
         where = f" at {self._endpoint}" if self._endpoint else ""
         proxy = header_of(self._proxy) if self._proxy is not None else None
         metadata = [proxy] if proxy is not None else None
         try:
-            client = stub.GetPublicClientConfig(auth_pb2.PublicClientAuthConfigRequest(), timeout=self._timeout, metadata=metadata)
-            oauth = stub.GetOAuth2Metadata(auth_pb2.OAuth2MetadataRequest(), timeout=self._timeout, metadata=metadata)
+            client_spec = methods.AuthMetadataService_GetPublicClientConfig
+            client = self._call(client_spec, client_spec.request_type(), self._timeout, metadata)
+            oauth_spec = methods.AuthMetadataService_GetOAuth2Metadata
+            oauth = self._call(oauth_spec, oauth_spec.request_type(), self._timeout, metadata)
         except grpc.RpcError as e:
             code = e.code() if hasattr(e, "code") else None
             if code == grpc.StatusCode.UNIMPLEMENTED:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
-import grpc
+from typing import Any, Optional
 
 from flyteclient.runtime.auth.base import DEFAULT_HEADER_KEY, Authenticator
 from flyteclient.runtime.auth.command import CommandAuthenticator
@@ -31,14 +29,14 @@ def auth_required(cfg: PlatformConfig) -> bool:
 
 def create_authenticator(
     cfg: PlatformConfig,
-    channel: Optional[grpc.Channel],
+    channel: Any,
     proxy_authenticator: Optional[Authenticator] = None,
 ) -> Optional[Authenticator]:
     """The authenticator for ``cfg``, or None when no authentication applies (see
     :func:`auth_required`).
 
-    ``channel`` is the bare channel (no auth interceptor) used to discover the server's
-    OAuth2 endpoints and metadata key through AuthMetadataService; discovery, keyring
+    ``channel`` is the bare sync transport or channel (no auth layers) used to discover the
+    server's OAuth2 endpoints and metadata key through AuthMetadataService; discovery, keyring
     access and logins all happen lazily, on first use, not here. The mode is
     ``cfg.effective_auth_mode``: an invalid ``auth_mode`` raises ``ValueError`` listing the
     valid modes. OAuth2 modes need ``requests`` (``pip install 'flyteclient[auth]'``).

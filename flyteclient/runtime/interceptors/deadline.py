@@ -10,10 +10,10 @@ from typing import Any, Iterator, Optional
 
 import grpc
 
-from .exceptions import FlyteTimeout
+from ..exceptions import FlyteTimeout
 from .metadata import check_metadata
-from .methods import MethodSpec
-from .pipeline import Invoker, Metadata
+from ..methods import MethodSpec
+from ..pipeline import Invoker, Metadata
 
 _scope: contextvars.ContextVar[Optional[float]] = contextvars.ContextVar("flyteclient_deadline", default=None)
 

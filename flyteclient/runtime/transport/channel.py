@@ -47,10 +47,46 @@ def channel_options(options: ChannelOptions = None) -> List[Tuple[str, Any]]:
     overridden = {name for name, _ in extra}
     opts = [*(o for o in DEFAULT_OPTIONS if o[0] not in overridden), *extra]
     if "grpc.primary_user_agent" not in overridden:
-        from .metadata import user_agent
-
         opts.append(("grpc.primary_user_agent", user_agent()))
     return opts
+
+
+def _installed_version(package: Any) -> Optional[str]:
+    """The version in the name of ``package``'s ``*.dist-info`` directory beside it: a
+    directory listing, where ``importlib.metadata`` would import email, zipfile and csv."""
+    import os
+
+    site = os.path.dirname(os.path.dirname(package.__file__))
+    prefix = f"{package.__name__}-"
+    try:
+        found = [n for n in os.listdir(site) if n.startswith(prefix) and n.endswith(".dist-info")]
+    except OSError:
+        return None
+    return found[0][len(prefix) : -len(".dist-info")] if len(found) == 1 else None
+
+
+def user_agent() -> str:
+    """``flyteclient/<version> flyteidl/<version>`` (the installed flyteidl's version,
+    else the one the client was generated from)."""
+    import flyteidl
+
+    from flyteclient._version import __version__
+    from flyteclient.generated import FLYTEIDL_VERSION
+
+    return f"flyteclient/{__version__} flyteidl/{_installed_version(flyteidl) or FLYTEIDL_VERSION}"
+
+
+def _credentials(
+    insecure: bool,
+    credentials: Optional[grpc.ChannelCredentials],
+    root_certificates: Optional[bytes],
+    private_key: Optional[bytes],
+    certificate_chain: Optional[bytes],
+) -> Optional[grpc.ChannelCredentials]:
+    """None for plain text; else ``credentials`` or SSL credentials from the PEM parts."""
+    if insecure:
+        return None
+    return credentials or grpc.ssl_channel_credentials(root_certificates, private_key, certificate_chain)
 
 
 def create_channel(
@@ -70,11 +106,36 @@ def create_channel(
     ``root_certificates`` / ``private_key`` / ``certificate_chain`` (system roots when
     none). ``insecure=True`` opens a plain-text channel and ignores the TLS arguments.
     """
+    _check_endpoint(endpoint)
+    opts = channel_options(options)
+    creds = _credentials(insecure, credentials, root_certificates, private_key, certificate_chain)
+    if creds is None:
+        return grpc.insecure_channel(endpoint, options=opts, compression=compression)
+    return grpc.secure_channel(endpoint, creds, options=opts, compression=compression)
+
+
+def create_aio_channel(
+    endpoint: str,
+    insecure: bool = False,
+    *,
+    credentials: Optional[grpc.ChannelCredentials] = None,
+    root_certificates: Optional[bytes] = None,
+    private_key: Optional[bytes] = None,
+    certificate_chain: Optional[bytes] = None,
+    options: ChannelOptions = None,
+    compression: Optional[grpc.Compression] = None,
+) -> Any:
+    """:func:`create_channel` for ``grpc.aio`` (same arguments and defaults)."""
+    import grpc.aio
+
+    _check_endpoint(endpoint)
+    opts = channel_options(options)
+    creds = _credentials(insecure, credentials, root_certificates, private_key, certificate_chain)
+    if creds is None:
+        return grpc.aio.insecure_channel(endpoint, options=opts, compression=compression)
+    return grpc.aio.secure_channel(endpoint, creds, options=opts, compression=compression)
+
+
+def _check_endpoint(endpoint: Any) -> None:
     if not isinstance(endpoint, str) or not endpoint:
         raise TypeError(f"endpoint must be a non-empty 'host:port' string, got {endpoint!r}")
-    opts = channel_options(options)
-    if insecure:
-        return grpc.insecure_channel(endpoint, options=opts, compression=compression)
-    if credentials is None:
-        credentials = grpc.ssl_channel_credentials(root_certificates, private_key, certificate_chain)
-    return grpc.secure_channel(endpoint, credentials, options=opts, compression=compression)

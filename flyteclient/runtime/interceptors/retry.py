@@ -31,9 +31,9 @@ from typing import Any, Callable, Dict, Iterator, Optional, Sequence, Tuple
 
 import grpc
 
-from .exceptions import FlyteException, map_rpc_error
-from .methods import MethodSpec
-from .pipeline import Invoker, Metadata
+from ..exceptions import FlyteException, map_rpc_error
+from ..methods import MethodSpec
+from ..pipeline import Invoker, Metadata
 
 log = logging.getLogger("flyteclient.retry")
 

@@ -1,16 +1,17 @@
 """Default metadata on every call: ``accept: application/grpc`` and the caller's headers.
 
 The client's version goes in the standard ``user-agent`` header, set once on the channel
-(``grpc.primary_user_agent``, see :func:`user_agent`) rather than per call: the
-benchmarks show every per-call header costs about 1% of a loopback call's CPU."""
+(``grpc.primary_user_agent``, see :func:`~flyteclient.runtime.transport.channel.user_agent`)
+rather than per call: the benchmarks show every per-call header costs about 1% of a
+loopback call's CPU."""
 
 from __future__ import annotations
 
 import re
 from typing import Any, Optional, Sequence, Tuple
 
-from .methods import MethodSpec
-from .pipeline import Invoker, Metadata
+from ..methods import MethodSpec
+from ..pipeline import Invoker, Metadata
 
 _KEY = re.compile(r"[0-9a-z_.\-]+")
 _VALUE = re.compile(r"[\x20-\x7e]*")
@@ -42,20 +43,6 @@ def check_metadata(metadata: Any, param: str = "metadata") -> None:
                 raise ValueError(f"{param}[{i}]: the value of {key!r} must be printable ASCII (use a '-bin' key for other bytes)")
         else:
             raise TypeError(f"{param}[{i}]: the value of {key!r} must be str, not {type(value).__name__}")
-
-
-def _version(dist: str) -> str:
-    from importlib import metadata
-
-    try:
-        return metadata.version(dist)
-    except metadata.PackageNotFoundError:
-        return "unknown"
-
-
-def user_agent() -> str:
-    """``flyteclient/<version> flyteidl/<version>``."""
-    return f"flyteclient/{_version('flyteclient')} flyteidl/{_version('flyteidl')}"
 
 
 class MetadataInterceptor:

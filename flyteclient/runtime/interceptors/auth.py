@@ -21,7 +21,7 @@ Deadlines: a refresh runs on its own thread and the call waits for it only until
 call's deadline, then raises :class:`~flyteclient.exceptions.FlyteTimeout` (the refresh
 goes on, and later calls use its result). The retry after a refresh gets the time left,
 not the original timeout. While credentials are fetched, the call's deadline is in
-:data:`~flyteclient.runtime.deadline.fetch_deadline`, so an authenticator waiting for a
+:data:`~flyteclient.runtime.interceptors.deadline.fetch_deadline`, so an authenticator waiting for a
 token that expired (flyteclient's do) stops waiting then too.
 
 Refreshing is single-flight: each credential has a generation number. A call remembers
@@ -41,9 +41,9 @@ from typing import Any, Callable, Iterator, Optional, Protocol, Tuple
 import grpc
 
 from .deadline import fetch_deadline
-from .exceptions import FlyteException, FlyteTimeout
-from .methods import MethodSpec
-from .pipeline import Invoker, Metadata
+from ..exceptions import FlyteException, FlyteTimeout
+from ..methods import MethodSpec
+from ..pipeline import Invoker, Metadata
 
 log = logging.getLogger("flyteclient.auth")
 
