@@ -33,10 +33,12 @@ retry with the new token.
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import logging
 import threading
 import time
-from typing import Any, Callable, Iterator, Optional, Protocol, Tuple
+from typing import Any, AsyncIterator, Callable, Iterator, Optional, Protocol, Tuple
 
 import grpc
 
@@ -63,22 +65,22 @@ def rejected_by_proxy(error: grpc.RpcError) -> bool:
 
 
 class _Refresh:
-    """One refresh in flight, on a daemon thread, so waiters can give up at their deadline."""
+    """One refresh in flight, on a daemon thread, so waiters can give up at their
+    deadline: threads wait on ``future`` directly, tasks on ``asyncio.wrap_future``."""
 
-    __slots__ = ("done", "error")
+    __slots__ = ("future",)
 
     def __init__(self, run: Callable[[], None]) -> None:
-        self.done = threading.Event()
-        self.error: Optional[BaseException] = None
+        self.future: "concurrent.futures.Future[None]" = concurrent.futures.Future()
         threading.Thread(target=self._run, args=(run,), name="flyteclient-auth-refresh", daemon=True).start()
 
     def _run(self, run: Callable[[], None]) -> None:
         try:
             run()
         except BaseException as e:  # handed to every waiting caller
-            self.error = e
-        finally:
-            self.done.set()
+            self.future.set_exception(e)
+        else:
+            self.future.set_result(None)
 
 
 def _time_left(deadline: Optional[float], method: MethodSpec) -> Optional[float]:
@@ -88,6 +90,23 @@ def _time_left(deadline: Optional[float], method: MethodSpec) -> Optional[float]
     if left <= 0:
         raise FlyteTimeout("the call's deadline passed while refreshing credentials", code=grpc.StatusCode.DEADLINE_EXCEEDED, rpc=method.name)
     return left
+
+
+def _refresh_timeout(method: MethodSpec) -> FlyteTimeout:
+    return FlyteTimeout(
+        "credentials were not refreshed before the call's deadline (the refresh goes on in the background)",
+        code=grpc.StatusCode.DEADLINE_EXCEEDED,
+        rpc=method.name,
+    )
+
+
+def _raise_failure(flight: _Refresh, method: MethodSpec) -> None:
+    """Raise the finished refresh's error, if it failed, naming the call it failed."""
+    error = flight.future.exception()
+    if error is not None:
+        if isinstance(error, FlyteException) and error.rpc is None:
+            error.rpc = method.name  # e.g. AuthenticationError: name the call it failed
+        raise error
 
 
 _SERVER = object()  # proxy_for's default: this layer holds the server's credentials
@@ -147,26 +166,27 @@ class AuthInterceptor:
             return True
         return unauthenticated and (self._server is None or self._server.authenticator is None)
 
-    def _refresh_after(self, generation: int, method: MethodSpec, deadline: Optional[float]) -> None:
-        """Refresh unless another call did since ``generation``; wait until ``deadline``."""
+    def _join_refresh(self, generation: int, method: MethodSpec) -> Optional[_Refresh]:
+        """The refresh to wait for: the one in flight, or a new one; None when another
+        call has refreshed since ``generation`` (its credentials are new already)."""
         with self._lock:
             if self._generation != generation:
-                return
+                return None
             flight = self._flight
             if flight is None:
                 log.debug("refreshing %scredentials for %s", "proxy " if self._proxy else "", method.name)
                 flight = self._flight = _Refresh(self._run_refresh)
-        if not flight.done.wait(None if deadline is None else deadline - time.monotonic()):
-            raise FlyteTimeout(
-                "credentials were not refreshed before the call's deadline (the refresh goes on in the background)",
-                code=grpc.StatusCode.DEADLINE_EXCEEDED,
-                rpc=method.name,
-            )
-        error = flight.error
-        if error is not None:
-            if isinstance(error, FlyteException) and error.rpc is None:
-                error.rpc = method.name  # e.g. AuthenticationError: name the call it failed
-            raise error
+            return flight
+
+    def _refresh_after(self, generation: int, method: MethodSpec, deadline: Optional[float]) -> None:
+        """Refresh unless another call did since ``generation``; wait until ``deadline``."""
+        flight = self._join_refresh(generation, method)
+        if flight is None:
+            return
+        done, _ = concurrent.futures.wait([flight.future], None if deadline is None else deadline - time.monotonic())
+        if not done:
+            raise _refresh_timeout(method)
+        _raise_failure(flight, method)
 
     def _run_refresh(self) -> None:
         authenticator = self._authenticator
@@ -214,3 +234,95 @@ class AuthInterceptor:
             self._refresh_after(generation, method, deadline)
         with_auth = self._with_credentials(metadata, method, deadline)[1]
         yield from proceed(method, request, _time_left(deadline, method), with_auth)
+
+
+class AsyncAuthInterceptor(AuthInterceptor):
+    """:class:`AuthInterceptor` for the async client. Nothing that blocks runs on the
+    event loop: the authenticator is created (keyring, discovery) on a worker thread, a
+    token is read without waiting (an expired one is sent, rejected and refreshed), and
+    refreshes run on their own thread as in the sync client, awaited until the call's
+    deadline. Single-flight across tasks and threads alike: one refresh however many
+    calls fail together."""
+
+    async def _credentials(self, metadata: Metadata, method: MethodSpec, deadline: Optional[float]) -> Tuple[int, Metadata]:
+        generation = self._generation
+        if not self._created:
+            await asyncio.to_thread(self._first_use, deadline)
+        authenticator = self._authenticator
+        if authenticator is None:
+            return generation, metadata
+        header = self._read_now(authenticator)
+        if header is None and self._proxy:  # proxy credentials are needed before the first call
+            await self._refresh_after_async(generation, method, deadline)
+            generation, header = self._generation, self._read_now(authenticator)
+        if header is None:
+            return generation, metadata
+        return generation, (*(metadata or ()), header)
+
+    def _first_use(self, deadline: Optional[float]) -> None:
+        """Create the authenticator and read its first credentials (a keyring, a cache
+        file): on a worker thread, waiting no longer than the call's deadline."""
+        authenticator = self.authenticator
+        if authenticator is not None:
+            token = fetch_deadline.set(deadline)
+            try:
+                authenticator.fetch_grpc_call_auth_metadata()
+            finally:
+                fetch_deadline.reset(token)
+
+    @staticmethod
+    def _read_now(authenticator: Authenticator) -> Optional[Tuple[str, str]]:
+        """The current header, never waiting for a token being refreshed."""
+        token = fetch_deadline.set(time.monotonic())
+        try:
+            return authenticator.fetch_grpc_call_auth_metadata()
+        finally:
+            fetch_deadline.reset(token)
+
+    async def _refresh_after_async(self, generation: int, method: MethodSpec, deadline: Optional[float]) -> None:
+        flight = self._join_refresh(generation, method)
+        if flight is None:
+            return
+        waiting = asyncio.shield(asyncio.wrap_future(flight.future))
+        try:
+            await asyncio.wait_for(waiting, None if deadline is None else max(0.0, deadline - time.monotonic()))
+        except asyncio.TimeoutError:
+            raise _refresh_timeout(method) from None
+        except BaseException:
+            if not flight.future.done():  # cancelled: the refresh goes on for others
+                raise
+        _raise_failure(flight, method)
+
+    def intercept(self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata, proceed: Invoker) -> Any:
+        if method.server_streaming:
+            return self._async_stream(method, request, timeout, metadata, proceed)
+        return self._call_with_credentials(method, request, timeout, metadata, proceed)
+
+    async def _call_with_credentials(self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata, proceed: Invoker) -> Any:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        generation, with_auth = await self._credentials(metadata, method, deadline)
+        try:
+            return await proceed(method, request, _time_left(deadline, method), with_auth)
+        except grpc.RpcError as error:
+            if not self._should_refresh(error):
+                raise
+        await self._refresh_after_async(generation, method, deadline)
+        with_auth = (await self._credentials(metadata, method, deadline))[1]
+        return await proceed(method, request, _time_left(deadline, method), with_auth)
+
+    async def _async_stream(self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata, proceed: Invoker) -> AsyncIterator[Any]:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        generation, with_auth = await self._credentials(metadata, method, deadline)
+        received = False
+        try:
+            async for item in proceed(method, request, _time_left(deadline, method), with_auth):
+                received = True
+                yield item
+            return
+        except grpc.RpcError as error:
+            if received or not self._should_refresh(error):
+                raise
+        await self._refresh_after_async(generation, method, deadline)
+        with_auth = (await self._credentials(metadata, method, deadline))[1]
+        async for item in proceed(method, request, _time_left(deadline, method), with_auth):
+            yield item

@@ -25,9 +25,10 @@ initial_backoff * multiplier**n))``, at most half the time left before the deadl
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from typing import Any, Callable, Dict, Iterator, Optional, Sequence, Tuple
+from typing import Any, AsyncIterator, Awaitable, Callable, Dict, Iterator, Optional, Sequence, Tuple
 
 import grpc
 
@@ -160,12 +161,13 @@ class RetryInterceptor:
             return proceed(method, request, timeout, metadata)
         except grpc.RpcError as error:
             attempts = _Attempts(self, method, timeout, started)  # bookkeeping only after a failure
-            attempts.wait_or_raise(error)
+            self._sleep(attempts.delay_or_raise(error))
         while True:
+            attempts.advance()
             try:
                 return proceed(method, request, attempts.timeout, metadata)
             except grpc.RpcError as error:
-                attempts.wait_or_raise(error)
+                self._sleep(attempts.delay_or_raise(error))
 
     def _stream(self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata, proceed: Invoker) -> Iterator[Any]:
         attempts = _Attempts(self, method, timeout, time.monotonic())
@@ -178,7 +180,48 @@ class RetryInterceptor:
                 return
             except grpc.RpcError as error:
                 # Once a message was delivered a retry would repeat it: only retry before.
-                attempts.wait_or_raise(error, retry_allowed=not received)
+                self._sleep(attempts.delay_or_raise(error, retry_allowed=not received))
+            attempts.advance()
+
+
+class AsyncRetryInterceptor(RetryInterceptor):
+    """:class:`RetryInterceptor` for the async client: the same policy and decisions
+    (:class:`_Attempts`), awaiting each attempt and sleeping with ``asyncio.sleep``
+    (or the ``sleep`` coroutine function given)."""
+
+    def __init__(self, *args: Any, sleep: Optional[Callable[[float], Awaitable[None]]] = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._async_sleep = sleep or asyncio.sleep
+
+    def intercept(self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata, proceed: Invoker) -> Any:
+        if method.server_streaming:
+            return self._async_stream(method, request, timeout, metadata, proceed)
+        return self._call_with_retries(method, request, timeout, metadata, proceed)
+
+    async def _call_with_retries(self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata, proceed: Invoker) -> Any:
+        attempts: Optional[_Attempts] = None
+        started = time.monotonic()
+        while True:
+            try:
+                return await proceed(method, request, timeout, metadata)
+            except grpc.RpcError as error:
+                attempts = attempts or _Attempts(self, method, timeout, started)
+                await self._async_sleep(attempts.delay_or_raise(error))
+            attempts.advance()
+            timeout = attempts.timeout
+
+    async def _async_stream(self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata, proceed: Invoker) -> AsyncIterator[Any]:
+        attempts = _Attempts(self, method, timeout, time.monotonic())
+        while True:
+            received = False
+            try:
+                async for item in proceed(method, request, attempts.timeout, metadata):
+                    received = True
+                    yield item
+                return
+            except grpc.RpcError as error:
+                await self._async_sleep(attempts.delay_or_raise(error, retry_allowed=not received))
+            attempts.advance()
 
 
 class _Attempts:
@@ -211,14 +254,19 @@ class _Attempts:
             return None
         return delay
 
-    def wait_or_raise(self, error: grpc.RpcError, retry_allowed: bool = True) -> None:
+    def delay_or_raise(self, error: grpc.RpcError, retry_allowed: bool = True) -> float:
+        """Seconds to sleep before the next attempt; raises the mapped error (``from``
+        ``error``) when no further attempt is allowed."""
         name, number = self.method.name, self.attempt + 1
         delay = self._next_delay(error) if retry_allowed else None
         if delay is None:
             log.debug("%s attempt %d failed with %s; not retrying", name, number, _code(error))
             raise self.interceptor.map_error(error, self.method) from error
         log.debug("%s attempt %d failed with %s; retrying in %.3fs", name, number, _code(error), delay)
-        self.interceptor._sleep(delay)
+        return delay
+
+    def advance(self) -> None:
+        """After the sleep: count the attempt and shrink the timeout to what is left."""
         self.attempt += 1
         if self.deadline is not None:
             self.timeout = self.deadline - time.monotonic()
