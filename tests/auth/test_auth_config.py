@@ -69,7 +69,8 @@ def test_fields_and_defaults_match_flytekit():
         if name == "scopes":
             assert value == () and expected == []
         elif name == "auth_mode":
-            assert value == "Pkce" and canonical_auth_mode(expected) == "Pkce"
+            # not chosen (None), which means Pkce, as flytekit's default (standard) does
+            assert value is None and default.effective_auth_mode == "Pkce" and canonical_auth_mode(expected) == "Pkce"
         else:
             assert value == expected, name
 
