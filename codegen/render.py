@@ -10,25 +10,28 @@ from __future__ import annotations
 import json
 import textwrap
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 import jinja2
 
 from .format import LINE_LENGTH, format_python
 from .manifest import build_manifest
 from .naming import collecting_imports
-from .schema import Api
+from .schema import ASYNC, SYNC, Api, Flavor
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
-# Output file -> template. Every file of the generated package is listed here.
-PYTHON_FILES = {
-    "__init__.py": "package_init.py.j2",
-    "methods.py": "methods.py.j2",
-    "errors.py": "errors.py.j2",
-    "raw.py": "raw.py.j2",
-    "friendly.py": "friendly.py.j2",
-    "flytekit_compat.py": "flytekit_compat.py.j2",
+# Output file -> (template, client flavour). Every file of the generated package is here;
+# the sync and async clients come from the same templates.
+PYTHON_FILES: dict[str, tuple[str, Optional[Flavor]]] = {
+    "__init__.py": ("package_init.py.j2", None),
+    "methods.py": ("methods.py.j2", None),
+    "errors.py": ("errors.py.j2", None),
+    "raw.py": ("raw.py.j2", SYNC),
+    "friendly.py": ("friendly.py.j2", SYNC),
+    "aio_raw.py": ("raw.py.j2", ASYNC),
+    "aio_friendly.py": ("friendly.py.j2", ASYNC),
+    "flytekit_compat.py": ("flytekit_compat.py.j2", SYNC),
 }
 MANIFEST_FILE = "api.json"
 GENERATOR = "codegen (flyteclient)"
@@ -89,9 +92,9 @@ def render_all(api: Api) -> dict[str, str]:
     """All generated files, relative path -> formatted content."""
     env = environment()
     files = {}
-    for out, template in PYTHON_FILES.items():
+    for out, (template, flavor) in PYTHON_FILES.items():
         with collecting_imports() as imports:
-            source = env.get_template(template).render(api=api, header=python_header(api), imports=imports)
+            source = env.get_template(template).render(api=api, header=python_header(api), imports=imports, flavor=flavor)
         files[out] = format_python(source, out)
     manifest = build_manifest(api)
     manifest = {"_generated": header(api), **manifest}

@@ -30,7 +30,7 @@ from .load import LoadedServices
 from .naming import PyRef, dotted_ref, python_ref, safe_param_name, snake_case
 from .surface import RetrySurface, RpcSurface, Surface
 
-__all__ = ["Api", "Field", "Message", "Method", "Param", "ParamKind", "RequestNode", "RetryClass", "ReturnShape", "Service", "build_api"]
+__all__ = ["ASYNC", "SYNC", "Api", "Field", "Flavor", "Message", "Method", "Param", "ParamKind", "RequestNode", "RetryClass", "ReturnShape", "Service", "build_api"]
 
 _SCALARS = {
     FieldDescriptor.TYPE_STRING: ("string", "str"),
@@ -643,6 +643,40 @@ def _method(service: Service, m: MethodDescriptor) -> Method:
         surface=service.surface.for_rpc(m.name),
         retry_rules=service.surface.retry,
     )
+
+
+@dataclass(frozen=True)
+class Flavor:
+    """One shape of the generated clients: the same templates render a sync and an
+    async client from the same schema (as gapic renders ``client.py`` and
+    ``async_client.py`` from the same wrappers)."""
+
+    aio: bool
+    raw_class: str
+    friendly_class: str
+    base_class: str
+    base_module: str
+    pager_class: str
+    raw_module: str
+
+    @property
+    def def_(self) -> str:
+        """How a unary method is defined: ``def`` or ``async def``."""
+        return "async def" if self.aio else "def"
+
+    @property
+    def await_(self) -> str:
+        """What precedes a call whose result a unary method returns."""
+        return "await " if self.aio else ""
+
+    @property
+    def iterator(self) -> str:
+        """The type of a server-streaming method's result."""
+        return "AsyncIterator" if self.aio else "Iterator"
+
+
+SYNC = Flavor(False, "RawSynchronousFlyteClient", "SynchronousFlyteClient", "ClientBase", "flyteclient.runtime.client_base", "Pager", "raw")
+ASYNC = Flavor(True, "AsyncRawFlyteClient", "AsyncFlyteClient", "AsyncClientBase", "flyteclient.runtime.aio", "AsyncPager", "aio_raw")
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,8 @@ Admin server for demos and tests.
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # what type checkers see; at run time the names load on first use
+    from flyteclient.generated.aio_friendly import AsyncFlyteClient as AsyncFlyteClient
+    from flyteclient.generated.aio_raw import AsyncRawFlyteClient as AsyncRawFlyteClient
     from flyteclient.generated.friendly import SynchronousFlyteClient as SynchronousFlyteClient
     from flyteclient.generated.raw import RawSynchronousFlyteClient as RawSynchronousFlyteClient
     from flyteclient.helpers import iterate_node_executions as iterate_node_executions
@@ -24,6 +26,8 @@ if TYPE_CHECKING:  # what type checkers see; at run time the names load on first
 __all__ = [
     "SynchronousFlyteClient",
     "RawSynchronousFlyteClient",
+    "AsyncFlyteClient",
+    "AsyncRawFlyteClient",
     "PlatformConfig",
     "RetryPolicy",
     "scoped_deadline",
@@ -34,6 +38,8 @@ __all__ = [
 _LAZY = {
     "SynchronousFlyteClient": "flyteclient.generated.friendly",
     "RawSynchronousFlyteClient": "flyteclient.generated.raw",
+    "AsyncFlyteClient": "flyteclient.generated.aio_friendly",
+    "AsyncRawFlyteClient": "flyteclient.generated.aio_raw",
     "PlatformConfig": "flyteclient.runtime.config",
     "RetryPolicy": "flyteclient.runtime.interceptors.retry",
     "scoped_deadline": "flyteclient.runtime.interceptors.deadline",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Generic, Iterator, Optional, TypeVar
+from typing import Any, AsyncIterator, Callable, Generic, Iterator, Optional, Set, TypeVar
 
 from .exceptions import FlyteException
 
@@ -42,29 +42,77 @@ class Pager(Generic[T]):
 
     def pages(self) -> Iterator[Any]:
         """Each response message in turn (the last one may be cut short by ``limit``)."""
-        request = type(self._request)()
-        request.CopyFrom(self._request)
-        seen = set()
-        remaining = self.limit
+        cursor = _Cursor(self)
         while True:
-            request.limit = self.page_size if remaining is None else min(self.page_size, remaining)
-            page = self._fetch(request)
-            items = getattr(page, self._items_field)
-            if remaining is not None and len(items) > remaining:
-                del items[remaining:]
+            page = cursor.trim(self._fetch(cursor.request))
             yield page
-            if remaining is not None:
-                remaining -= len(items)
-            token = page.token
-            if not token or not items or remaining == 0:
+            if not cursor.advance(page):
                 return
-            if token in seen or token == request.token:
-                raise PaginationError(
-                    f"server returned page token {token!r} twice for {type(request).__name__}; stopping"
-                )
-            seen.add(token)
-            request.token = token
 
     def __iter__(self) -> Iterator[T]:
         for page in self.pages():
             yield from getattr(page, self._items_field)
+
+
+class AsyncPager(Pager[T]):
+    """:class:`Pager` for the async client: ``async for item in client.iter_tasks(...)``,
+    and ``async for page in pager.pages()``; ``fetch`` returns an awaitable page."""
+
+    async def pages(self) -> AsyncIterator[Any]:  # type: ignore[override]
+        """Each response message in turn (the last one may be cut short by ``limit``)."""
+        cursor = _Cursor(self)
+        while True:
+            page = cursor.trim(await self._fetch(cursor.request))
+            yield page
+            if not cursor.advance(page):
+                return
+
+    async def __aiter__(self) -> AsyncIterator[T]:
+        async for page in self.pages():
+            for item in getattr(page, self._items_field):
+                yield item
+
+    def __iter__(self) -> Iterator[T]:
+        raise TypeError("an AsyncPager is iterated with `async for`")
+
+
+class _Cursor:
+    """Where one iteration of a pager is: the next request (page size, token), the items
+    still wanted under ``limit``, and the tokens seen (a repeated one would never end)."""
+
+    def __init__(self, pager: Pager[Any]) -> None:
+        self.request = type(pager._request)()
+        self.request.CopyFrom(pager._request)
+        self._items_field = pager._items_field
+        self._page_size = pager.page_size
+        self._remaining = pager.limit
+        self._seen: Set[str] = set()
+        self._set_limit()
+
+    def _set_limit(self) -> None:
+        remaining = self._remaining
+        self.request.limit = self._page_size if remaining is None else min(self._page_size, remaining)
+
+    def trim(self, page: Any) -> Any:
+        """``page`` without the items past ``limit``."""
+        items = getattr(page, self._items_field)
+        if self._remaining is not None and len(items) > self._remaining:
+            del items[self._remaining :]
+        return page
+
+    def advance(self, page: Any) -> bool:
+        """Move to the page after ``page``; False when ``page`` was the last one."""
+        items = getattr(page, self._items_field)
+        if self._remaining is not None:
+            self._remaining -= len(items)
+        token = page.token
+        if not token or not items or self._remaining == 0:
+            return False
+        if token in self._seen or token == self.request.token:
+            raise PaginationError(
+                f"server returned page token {token!r} twice for {type(self.request).__name__}; stopping"
+            )
+        self._seen.add(token)
+        self.request.token = token
+        self._set_limit()
+        return True

@@ -2,26 +2,54 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable, Dict, Optional
 
-import grpc.aio
-
+from ..methods import MethodSpec
+from ..pipeline import Metadata
 from .channel import create_aio_channel
-from .grpc import Multicallables
 
 
-class AioGrpcTransport(Multicallables):
-    """Calls over a ``grpc.aio.Channel``; each call is awaitable (cancelling the task
-    awaiting it cancels the RPC)."""
+class AioGrpcTransport:
+    """Calls over a ``grpc.aio`` channel; each call is awaitable, and cancelling the task
+    that awaits it cancels the RPC.
 
-    channel: grpc.aio.Channel
+    The channel is given, or opened on the first call (``connect``): a ``grpc.aio``
+    channel belongs to the event loop it is first used in, so a client can be created
+    outside a coroutine and used inside one.
+    """
 
-    def __init__(self, channel: grpc.aio.Channel) -> None:
-        super().__init__(channel)
+    def __init__(self, channel: Any = None, *, open_channel: Optional[Callable[[], Any]] = None) -> None:
+        if channel is None and open_channel is None:
+            raise TypeError("AioGrpcTransport needs a channel or open_channel")
+        self._channel = channel
+        self._open_channel = open_channel
+        self._callables: Dict[str, Callable[..., Any]] = {}
 
     @classmethod
     def connect(cls, endpoint: str, insecure: bool = False, **channel_kwargs: Any) -> "AioGrpcTransport":
-        return cls(create_aio_channel(endpoint, insecure, **channel_kwargs))
+        """A transport that opens its channel to ``endpoint`` on the first call (see
+        :func:`~flyteclient.runtime.transport.channel.create_aio_channel`)."""
+        return cls(open_channel=lambda: create_aio_channel(endpoint, insecure, **channel_kwargs))
+
+    @property
+    def channel(self) -> Any:
+        """The ``grpc.aio.Channel`` (opened now if it was not yet)."""
+        if self._channel is None:
+            assert self._open_channel is not None
+            self._channel = self._open_channel()
+        return self._channel
+
+    def __call__(self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata) -> Any:
+        call = self._callables.get(method.path)
+        if call is None:
+            channel = self.channel
+            factory = channel.unary_stream if method.server_streaming else channel.unary_unary
+            call = self._callables[method.path] = factory(
+                method.path, request_serializer=method.serialize, response_deserializer=method.deserialize
+            )
+        return call(request, timeout=timeout, metadata=metadata)
 
     async def close(self) -> None:
-        await self.channel.close(None)
+        """Close the channel, if it was opened (calls in progress are cancelled)."""
+        if self._channel is not None:
+            await self._channel.close(None)

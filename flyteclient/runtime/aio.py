@@ -1,0 +1,68 @@
+"""What the generated async clients stand on: :class:`AsyncClientBase`, the async form
+of :class:`~flyteclient.runtime.client_base.ClientBase` (same constructor, same
+construction steps and call pipeline, with the async forms of the retry and auth layers
+and a ``grpc.aio`` transport)."""
+
+from __future__ import annotations
+
+from typing import Any, Optional, TypeVar
+
+from .cache import AsyncLRUCache
+from .client_base import Connection, CoreBase
+from .interceptors.auth import AsyncAuthInterceptor
+from .interceptors.retry import AsyncRetryInterceptor
+from .methods import MethodSpec
+from .pipeline import Metadata
+from .transport.aio_grpc import AioGrpcTransport
+from .transport.grpc import GrpcTransport
+
+_Client = TypeVar("_Client", bound="AsyncClientBase")
+
+
+class AsyncClientBase(CoreBase):
+    """The async client base: methods are coroutines, pagers async iterators,
+    ``await client.close()`` or ``async with`` closes the transport. One client belongs
+    to one event loop (its channel does). See
+    :class:`~flyteclient.runtime.client_base.CoreBase` for the constructor's arguments;
+    ``transport`` is an async transport here.
+    """
+
+    _retry_layer = AsyncRetryInterceptor
+    _auth_layer = AsyncAuthInterceptor
+    _cache: AsyncLRUCache
+
+    def _connect(self, connection: Connection) -> Any:
+        return AioGrpcTransport.connect(connection.endpoint, connection.insecure, **connection.channel_kwargs)
+
+    def _discovery_transport(self) -> Any:
+        # The authenticator discovers the OAuth2 settings on a worker thread, with blocking
+        # calls: a sync channel of its own, opened the first time it is needed.
+        discovery = self.__dict__.get("_discovery")
+        if discovery is None:
+            connection = self._connection
+            discovery = self._discovery = GrpcTransport.connect(connection.endpoint, connection.insecure, **connection.channel_kwargs)
+        return discovery
+
+    def _new_cache(self, size: int) -> AsyncLRUCache:
+        return AsyncLRUCache(size)
+
+    async def _cached_call(self, method: MethodSpec, request: Any, timeout: Optional[float] = None, metadata: Metadata = None) -> Any:
+        key = (method.path, request.SerializeToString(deterministic=True))
+        value = await self._cache.get_or_load_async(key, lambda: self._invoke(method, request, timeout, metadata))
+        copy = type(value)()
+        copy.CopyFrom(value)  # callers may mutate what they get; the cache stays intact
+        return copy
+
+    async def close(self) -> None:
+        """Close the transport (cancelling calls in progress) and drop cached entities."""
+        self._cache.clear()
+        discovery = self.__dict__.pop("_discovery", None)
+        if discovery is not None:
+            discovery.close()
+        await self._transport.close()
+
+    async def __aenter__(self: _Client) -> _Client:
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.close()
