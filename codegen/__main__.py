@@ -1,4 +1,10 @@
-"""``python -m codegen``: regenerate ``flyteclient/generated`` (or check it, or diff manifests)."""
+"""``python -m codegen``: regenerate ``flyteclient/generated`` (or check it, or diff manifests).
+
+By default the client is generated from the installed flyteidl. ``--descriptor-set FILE``
+or ``--protos DIR`` generate it from another IDL instead (an unreleased one, to preview
+its client); the generated code still imports flyteidl's ``_pb2`` modules at run time,
+so running it needs a flyteidl built from that same IDL.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +12,22 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Any, Optional, Sequence
 
 from .errors import CodegenError
 
 DEFAULT_OUT = Path(__file__).resolve().parent.parent / "flyteclient" / "generated"
 
 
-def generate(out: Path, check: bool, services: Optional[Sequence[str]]) -> int:
-    from .load import load_services
+def generate(
+    out: Path,
+    check: bool,
+    services: Optional[Sequence[str]],
+    idl: Optional[Path] = None,
+    proto_paths: Sequence[Path] = (),
+) -> int:
+    """Render the client (from ``idl``, a descriptor set or ``.proto`` directory, when
+    given) and write it to ``out``, or with ``check`` compare it with what is there."""
     from .output import diff_tree, write_tree
     from .render import render_all
     from .schema import build_api
@@ -22,7 +35,7 @@ def generate(out: Path, check: bool, services: Optional[Sequence[str]]) -> int:
 
     started = time.perf_counter()
     surface = load_surface()
-    api = build_api(load_services(surface["services"], services), surface)
+    api = build_api(_load(surface["services"], services, idl, proto_paths), surface)
     files = render_all(api)
     if check:
         diff = diff_tree(out, files)
@@ -45,6 +58,20 @@ def generate(out: Path, check: bool, services: Optional[Sequence[str]]) -> int:
     return 0
 
 
+def _load(
+    modules: dict[str, str], services: Optional[Sequence[str]], idl: Optional[Path], proto_paths: Sequence[Path]
+) -> Any:
+    if idl is None:
+        from .load import load_services
+
+        return load_services(modules, services)
+    from .idl import build_pool, read_idl
+    from .load import load_pool_services
+
+    source = read_idl(idl, proto_paths)
+    return load_pool_services(build_pool(source), source.version, modules, services)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["diff"]:
@@ -55,14 +82,22 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 and print a diff if out of date")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output directory (default: %(default)s)")
     parser.add_argument("--service", action="append", dest="services", metavar="NAME", help="only this service (repeatable)")
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--descriptor-set", type=Path, metavar="FILE", help="generate from this FileDescriptorSet (buf build -o / protoc --descriptor_set_out)")
+    source.add_argument("--protos", type=Path, metavar="DIR", help="generate from the .proto files under DIR (compiled with grpcio-tools)")
+    parser.add_argument("--proto-path", action="append", type=Path, default=[], metavar="DIR", help="include directory for --protos (repeatable)")
     args = parser.parse_args(argv)
+    if args.proto_path and not args.protos:
+        parser.error("--proto-path needs --protos")
+    if args.descriptor_set is not None and args.descriptor_set.is_dir():
+        parser.error(f"--descriptor-set {args.descriptor_set}: is a directory (use --protos for .proto files)")
     try:
-        return generate(args.out, args.check, args.services)
+        return generate(args.out, args.check, args.services, args.descriptor_set or args.protos, args.proto_path)
     except CodegenError as exc:
         print(f"codegen: error: {exc}", file=sys.stderr)
         return 2
     except ImportError as exc:
-        if exc.name not in ("jinja2", "black", "tomli"):
+        if exc.name not in ("jinja2", "black", "tomli", "grpc_tools"):
             raise
         print(f"codegen: error: {exc.name} is missing; install the generator: pip install 'flyteclient[codegen]'", file=sys.stderr)
         return 2

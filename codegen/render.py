@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import jinja2
 
 from .format import format_python
-from .manifest import build_manifest
+from .manifest import build_manifest, manifest_files
 from .schema import Api
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -21,7 +20,6 @@ PYTHON_FILES = {
     "raw.py": "raw.py.j2",
     "friendly.py": "friendly.py.j2",
 }
-MANIFEST_FILE = "api.json"
 GENERATOR = "codegen (flyteclient)"
 
 
@@ -50,7 +48,5 @@ def render_all(api: Api) -> dict[str, str]:
     for out, template in PYTHON_FILES.items():
         source = env.get_template(template).render(api=api, header=header(api))
         files[out] = format_python(source, out)
-    manifest = build_manifest(api)
-    manifest = {"_generated": header(api), **manifest}
-    files[MANIFEST_FILE] = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
+    files.update(manifest_files(build_manifest(api), header(api)))
     return files
