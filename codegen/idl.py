@@ -12,6 +12,9 @@ service descriptors exactly as it does from the installed modules.
   bundled well-known types. An import found on none of them but importable as a Python
   ``_pb2`` module (``google/api/annotations.proto`` from googleapis-common-protos,
   ``protoc-gen-openapiv2/options/annotations.proto``) is taken from that module.
+
+Options such as ``google.api.http`` are read from pool-built descriptors through the
+installed modules that declare those extensions (see :func:`register_extensions`).
 * A flyteidl wheel (``pip download flyteidl==1.16.8 --no-deps``): the serialized file
   descriptors embedded in its ``_pb2.py`` modules, no installation needed.
 
@@ -249,7 +252,19 @@ def build_pool(idl: Idl) -> descriptor_pool.DescriptorPool:
 
     for proto in idl.files:
         add(proto.name, idl.version, ())
+    register_extensions(by_name.values())
     return pool
+
+
+def register_extensions(files: Iterable[descriptor_pb2.FileDescriptorProto]) -> None:
+    """Import the installed module of every file that declares extensions (``google.api.http``,
+    ``openapiv2_operation``...). A descriptor's options are parsed, once, on its first
+    ``GetOptions()``, against the extensions the default pool knows at that moment; without
+    this an option of a pool-built descriptor would stay an unknown field. Extensions
+    without an installed module (custom options of an unreleased IDL) stay unreadable."""
+    for proto in files:
+        if proto.extension:
+            installed_file(proto.name)
 
 
 def read_idl(path: Path, proto_paths: Sequence[Path] = ()) -> Idl:

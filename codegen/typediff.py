@@ -146,9 +146,11 @@ def _message(found: _Findings, o: Record, n: Record) -> None:
         target = by_name.get(field.get("name"))
         if target is not None and target not in before:
             moved.add(target)
-            text = f"{_field_label(number, field)} deleted and re-added as field {target} (renumbered)"
+            text = (
+                f"{_field_label(number, field)} `{_type_text(field)}` deleted and re-added as "
+                f"field {target} `{_type_text(after[target])}` (renumbered)"
+            )
             found.add("FIELD_SAME_NUMBER", text, field.get("name"), number)
-            _field(found, target, field, after[target], partial=bool(o.get("partial") or n.get("partial")))
         else:
             _deleted_field(found, number, field, n)
     for number in sorted(set(after) - set(before) - moved):

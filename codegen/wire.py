@@ -32,7 +32,8 @@ from google.protobuf.descriptor import ServiceDescriptor
 from .idl import file_closure
 
 FDP = descriptor_pb2.FieldDescriptorProto
-FeatureSet = descriptor_pb2.FeatureSet
+# Editions features (protobuf >= 4.25); only read for files with ``syntax = "editions"``.
+_IMPLICIT, _LEGACY_REQUIRED, _CLOSED = 2, 3, 2  # FeatureSet.FieldPresence / .EnumType numbers
 
 SCALARS = {
     FDP.TYPE_DOUBLE: "double",
@@ -65,7 +66,7 @@ class _Type:
     package: str
     file: descriptor_pb2.FileDescriptorProto
     proto: Any  # DescriptorProto | EnumDescriptorProto
-    features: tuple[FeatureSet, ...]  # file's, then each enclosing message's, then its own
+    scopes: tuple[Any, ...]  # options: the file's, each enclosing message's, its own
 
     @property
     def is_message(self) -> bool:
@@ -84,23 +85,22 @@ class WireApi:
 def _index(files: Iterable[descriptor_pb2.FileDescriptorProto]) -> dict[str, _Type]:
     found: dict[str, _Type] = {}
 
-    def add_enums(prefix: str, f: Any, enums: Iterable[Any], features: tuple[FeatureSet, ...]) -> None:
+    def add_enums(prefix: str, f: Any, enums: Iterable[Any], scopes: tuple[Any, ...]) -> None:
         for e in enums:
-            found[prefix + e.name] = _Type(prefix + e.name, f.package, f, e, (*features, e.options.features))
+            found[prefix + e.name] = _Type(prefix + e.name, f.package, f, e, (*scopes, e.options))
 
-    def add_messages(prefix: str, f: Any, messages: Iterable[Any], features: tuple[FeatureSet, ...]) -> None:
+    def add_messages(prefix: str, f: Any, messages: Iterable[Any], scopes: tuple[Any, ...]) -> None:
         for m in messages:
             name = prefix + m.name
-            own = (*features, m.options.features)
+            own = (*scopes, m.options)
             found[name] = _Type(name, f.package, f, m, own)
             add_messages(name + ".", f, m.nested_type, own)
             add_enums(name + ".", f, m.enum_type, own)
 
     for f in files:
         prefix = f"{f.package}." if f.package else ""
-        features = (f.options.features,)
-        add_messages(prefix, f, f.message_type, features)
-        add_enums(prefix, f, f.enum_type, features)
+        add_messages(prefix, f, f.message_type, (f.options,))
+        add_enums(prefix, f, f.enum_type, (f.options,))
     return found
 
 
@@ -110,10 +110,11 @@ def default_json_name(name: str) -> str:
     return parts[0] + "".join(p[:1].upper() + p[1:] for p in parts[1:])
 
 
-def _nearest(chain: Iterable[FeatureSet], feature: str) -> Optional[int]:
-    """An editions feature's value from the nearest scope that sets it (None: default)."""
-    for features in chain:
-        if feature in (d.name for d, _ in features.ListFields()):
+def _nearest(scopes: Iterable[Any], feature: str) -> Optional[int]:
+    """An editions feature's value from the nearest options that set it (None: default)."""
+    for options in scopes:
+        features = options.features if options.HasField("features") else None
+        if features is not None and feature in (d.name for d, _ in features.ListFields()):
             return int(getattr(features, feature))
     return None
 
@@ -123,7 +124,7 @@ def _syntax(t: _Type) -> str:
 
 
 def _field_presence(t: _Type, f: Any) -> Optional[int]:
-    return _nearest((f.options.features, *reversed(t.features)), "field_presence")
+    return _nearest((f.options, *reversed(t.scopes)), "field_presence")
 
 
 def _explicit_presence(t: _Type, f: Any) -> bool:
@@ -131,19 +132,19 @@ def _explicit_presence(t: _Type, f: Any) -> bool:
         return True
     if _syntax(t) in ("proto2", "proto3"):
         return _syntax(t) == "proto2" or bool(f.proto3_optional)
-    return _field_presence(t, f) != FeatureSet.IMPLICIT  # edition 2023 default: EXPLICIT
+    return _field_presence(t, f) != _IMPLICIT  # edition 2023 default: EXPLICIT
 
 
 def _required(t: _Type, f: Any) -> bool:
     if f.label == FDP.LABEL_REQUIRED:
         return True
-    return _syntax(t) == "editions" and _field_presence(t, f) == FeatureSet.LEGACY_REQUIRED
+    return _syntax(t) == "editions" and _field_presence(t, f) == _LEGACY_REQUIRED
 
 
 def _closed(t: _Type) -> bool:
     if _syntax(t) in ("proto2", "proto3"):
         return _syntax(t) == "proto2"
-    return _nearest(reversed(t.features), "enum_type") == FeatureSet.CLOSED
+    return _nearest(reversed(t.scopes), "enum_type") == _CLOSED
 
 
 def _reserved(proto: Any, exclusive_end: bool) -> dict[str, Any]:
