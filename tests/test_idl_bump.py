@@ -231,41 +231,58 @@ def test_each_signature_reason_is_its_own_line_naming_the_parameter() -> None:
     )
 
 
-@pytest.mark.parametrize(
-    "old, new, expected",
-    [
-        ("(a, b)", "(a, b, c=None)", [("PARAMETER_ADDED", "c", "parameter `c=None` added")]),
-        ("(a, *, b=None)", "(a, *, c=None, b=None)", [("PARAMETER_ADDED", "c", "parameter `c=None` added")]),
-        ("(a, b)", "(a, b, c)", [("PARAMETER_NO_ADD_REQUIRED", "c", "required parameter `c` added")]),
-        ("(a, b)", "(a)", [("PARAMETER_NO_DELETE", "b", "parameter `b` removed")]),
-        ("(a, b)", "(a, x)", [("PARAMETER_SAME_NAME", "b", "parameter `b` renamed to `x`")]),
-        (
-            "(a, b)",
-            "(b, a)",
-            [
-                ("PARAMETER_SAME_POSITION", "a", "`a` moved from position 1 to 2"),
-                ("PARAMETER_SAME_POSITION", "b", "`b` moved from position 2 to 1"),
-            ],
-        ),
-        (
-            "(a, b=None)",
-            "(x=None, a, b=None)",
-            [
-                ("PARAMETER_SAME_POSITION", "a", "`a` moved from position 1 to 2"),
-                ("PARAMETER_SAME_POSITION", "b", "`b` moved from position 2 to 3"),
-                ("PARAMETER_ADDED", "x", "parameter `x=None` added"),
-            ],
-        ),
-        ("(a, b=None)", "(a, *, b=None)", [("PARAMETER_NO_KEYWORD_ONLY", "b", "`b` became keyword-only")]),
-        ("(a, *, b=None)", "(a, b=None)", [("PARAMETER_POSITIONAL", "b", "`b` may now be passed positionally")]),
-        ("(a=None)", "(a)", [("PARAMETER_SAME_DEFAULT", "a", "`a` lost its default `None` (now required)")]),
-        ("(a)", "(a=None)", [("PARAMETER_DEFAULT_ADDED", "a", "`a` got a default `None`")]),
-        ("(a=1)", "(a=2)", [("PARAMETER_SAME_DEFAULT", "a", "default of `a` changed from `1` to `2`")]),
-        ("(a='x, y')", "(a='x, y', b=(1, 2))", [("PARAMETER_ADDED", "b", "parameter `b=(1, 2)` added")]),
-    ],
-)
+SIGNATURE_CASES = [
+    ("(a, b)", "(a, b, c=None)", [("PARAMETER_ADDED", "c", "parameter `c=None` added")]),
+    ("(a, *, b=None)", "(a, *, c=None, b=None)", [("PARAMETER_ADDED", "c", "parameter `c=None` added")]),
+    ("(a, b)", "(a, b, c)", [("PARAMETER_NO_ADD_REQUIRED", "c", "required parameter `c` added")]),
+    ("(a, b)", "(a)", [("PARAMETER_NO_DELETE", "b", "parameter `b` removed")]),
+    ("(a, b)", "(a, x)", [("PARAMETER_SAME_NAME", "b", "parameter `b` renamed to `x`")]),
+    (
+        "(a, b)",
+        "(b, a)",
+        [
+            ("PARAMETER_SAME_POSITION", "a", "`a` moved from position 1 to 2"),
+            ("PARAMETER_SAME_POSITION", "b", "`b` moved from position 2 to 1"),
+        ],
+    ),
+    (
+        "(a, b=None)",
+        "(x=None, a, b=None)",
+        [
+            ("PARAMETER_SAME_POSITION", "a", "`a` moved from position 1 to 2"),
+            ("PARAMETER_SAME_POSITION", "b", "`b` moved from position 2 to 3"),
+            ("PARAMETER_ADDED", "x", "parameter `x=None` added"),
+        ],
+    ),
+    ("(a, b=None)", "(a, *, b=None)", [("PARAMETER_NO_KEYWORD_ONLY", "b", "`b` became keyword-only")]),
+    ("(a, *, b=None)", "(a, b=None)", [("PARAMETER_POSITIONAL", "b", "`b` may now be passed positionally")]),
+    ("(a=None)", "(a)", [("PARAMETER_SAME_DEFAULT", "a", "`a` lost its default `None` (now required)")]),
+    ("(a)", "(a=None)", [("PARAMETER_DEFAULT_ADDED", "a", "`a` got a default `None`")]),
+    ("(a=1)", "(a=2)", [("PARAMETER_SAME_DEFAULT", "a", "default of `a` changed from `1` to `2`")]),
+    ("(a='x, y')", "(a='x, y', b=(1, 2))", [("PARAMETER_ADDED", "b", "parameter `b=(1, 2)` added")]),
+]
+
+
+@pytest.mark.parametrize("old, new, expected", SIGNATURE_CASES)
 def test_signature_rules(old: str, new: str, expected: list[tuple[str, str, str]]) -> None:
     assert signature_changes(old, new) == expected
+
+
+def test_a_reformatted_signature_is_compatible() -> None:
+    old, new = old_manifest(), old_manifest()
+    new["services"]["flyteidl.service.AdminService"]["rpcs"]["Unchanged"]["friendly"]["signature"] = "( id )"
+    assert [(c.rule_id, c.breaking) for c in compare(old, new)] == [("SIGNATURE_FORMAT", False)]
+
+
+def test_every_rule_has_a_test() -> None:
+    """Each rule of codegen/rules.py is expected somewhere: here, or in a synthetic IDL
+    case of tests/test_idl_rules.py."""
+    from codegen.rules import RULES
+    from tests.test_idl_rules import CASES
+
+    tested = {rule for rule, _ in EXPECTED} | {rule for _, _, found in SIGNATURE_CASES for rule, _, _ in found}
+    tested |= {rule for case in CASES for rule, _, _ in case.expected} | {"SIGNATURE_FORMAT"}
+    assert set(RULES) - tested == set()
 
 
 def test_parse_signature_handles_keyword_only_and_commas_in_defaults() -> None:
@@ -840,3 +857,25 @@ def test_bump_idl_end_to_end_in_a_copy(tmp_path: Path) -> None:
         ).returncode
         == 0
     )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("version", ["1.10.7", "1.16.8"])
+def test_fixtures_are_the_released_wheels(version: str, tmp_path: Path) -> None:
+    """tests/fixtures/flyteidl-<version>.binpb holds exactly the flyteidl files of that
+    release on PyPI (their imports come from this environment's google packages), and a
+    wheel is itself a valid diff input."""
+    from google.protobuf import descriptor_pb2
+
+    from codegen.idl import read_wheel
+    from tests.support.idl_sets import download_wheel, fixture, service_closure
+
+    wheel = download_wheel(version, tmp_path)
+    rebuilt = service_closure(read_wheel(wheel))
+    committed = descriptor_pb2.FileDescriptorSet.FromString(fixture(version).read_bytes())
+    assert [f.name for f in rebuilt.file] == [f.name for f in committed.file]
+    for built, kept in zip(rebuilt.file, committed.file):
+        if built.name.startswith("flyteidl/"):
+            assert built == kept, built.name
+    done = run_diff(str(wheel), str(fixture(version)))
+    assert done.returncode == 0 and "No change to the client surface." in done.stdout, done.stdout

@@ -30,6 +30,7 @@ package flyteidl.service;
 import "flyteidl/core/deep.proto";
 import "flyteidl/core/leaf.proto";
 import "flyteidl/core/legacy.proto";
+import "flyteidl/core/modern.proto";
 import "google/api/annotations.proto";
 service AdminService {
   rpc GetThing(GetThingRequest) returns (Thing) { option (google.api.http) = {get: "/api/v1/things/{id}"}; }
@@ -39,6 +40,7 @@ message GetThingRequest { string id = 1; }
 message Thing {
   Middle middle = 1;
   flyteidl.core.Legacy legacy = 2;
+  flyteidl.core.Modern modern = 4;
 %(thing)s
 }
 message Middle {
@@ -54,11 +56,22 @@ enum Color {
 message Orphan {
 %(orphan)s
 }
+enum Shade { SHADE_UNSPECIFIED = 0; }
 """
 LEAF_FILE = """syntax = "proto3";
 package flyteidl.core;
 import "flyteidl/core/deep.proto";
 %(leaf_in_leaf)s
+"""
+MODERN = """edition = "2023";
+package flyteidl.core;
+message Modern {
+%(modern)s
+}
+enum Tone {
+  option features.enum_type = %(tone_type)s;
+  TONE_UNSPECIFIED = 0;
+}
 """
 LEGACY = """syntax = "proto2";
 package flyteidl.core;
@@ -87,7 +100,15 @@ BASE = {
     "color": "  COLOR_UNSPECIFIED = 0;\n  RED = 1;\n  GREEN = 2;\n  reserved 9;",
     "orphan": "  string x = 1;",
     "legacy": "  optional int32 n = 1 [default = 5];",
+    "modern": """  int32 a = 1;
+  int32 b = 2 [features.field_presence = IMPLICIT];
+  Tone tone = 3;
+  int32 c = 4 [features.field_presence = LEGACY_REQUIRED];""",
+    "tone_type": "OPEN",
 }
+
+
+BASE_MODERN = BASE["modern"]
 
 
 def tree(**overrides: str) -> dict[str, str]:
@@ -101,6 +122,7 @@ def tree(**overrides: str) -> dict[str, str]:
         "flyteidl/core/deep.proto": DEEP % values,
         "flyteidl/core/leaf.proto": LEAF_FILE % values,
         "flyteidl/core/legacy.proto": LEGACY % values,
+        "flyteidl/core/modern.proto": MODERN % values,
     }
 
 
@@ -115,6 +137,7 @@ def color(old: str, new: str) -> dict[str, str]:
 
 
 LEAF, COLOR, INNER = "flyteidl.core.Leaf", "flyteidl.core.Color", "flyteidl.core.Leaf.Inner"
+MODERN_MSG, TONE = "flyteidl.core.Modern", "flyteidl.core.Tone"
 LEGACY_MSG, MIDDLE, GET = "flyteidl.core.Legacy", "flyteidl.service.Middle", "AdminService.GetThing"
 
 
@@ -188,6 +211,12 @@ CASES = [
     Case("message moved to another file", {"leaf_home": "deep"}, {("TYPE_SAME_FILE", LEAF, None), ("TYPE_SAME_FILE", INNER, None)}, True),
     Case("response type replaced", {"rpcs": BASE["rpcs"].replace("returns (Thing)", "returns (Middle)")}, {("RPC_SAME_RESPONSE_TYPE", "AdminService.DeleteThing", None)}, True),
     Case("server streaming", {"rpcs": BASE["rpcs"].replace("returns (Thing)", "returns (stream Thing)")}, {("RPC_SAME_SERVER_STREAMING", "AdminService.DeleteThing", None)}, True),
+    Case(
+        "client streaming",
+        {"rpcs": BASE["rpcs"].replace("DeleteThing(GetThingRequest)", "DeleteThing(stream GetThingRequest)")},
+        {("RPC_SAME_CLIENT_STREAMING", "AdminService.DeleteThing", None)},
+        True,
+    ),
     Case("RPC removed", {"rpcs": ""}, {("RPC_NO_DELETE", "AdminService.DeleteThing", None)}, True),
     Case(
         "idempotency level set",
@@ -199,6 +228,13 @@ CASES = [
         "route verb changes the retry class",
         {"rpcs": BASE["rpcs"].replace("delete:", "get:")},
         {("RETRY_SAME_CLASS", "AdminService.DeleteThing", None), ("HTTP_ROUTE", "AdminService.DeleteThing", None)},
+        True,
+    ),
+    Case("editions: closed enum", {"tone_type": "CLOSED"}, {("ENUM_SAME_TYPE", TONE, None)}, True),
+    Case(
+        "editions: implicit presence dropped",
+        {"modern": BASE_MODERN.replace(" [features.field_presence = IMPLICIT]", "")},
+        {("FIELD_SAME_PRESENCE", MODERN_MSG, 2)},
         True,
     ),
     # -- compatible ------------------------------------------------------------------
@@ -225,6 +261,9 @@ CASES = [
     Case("field deprecated", leaf("int32 size = 2;", "int32 size = 2 [deprecated = true];"), {("DEPRECATION", LEAF, 2)}, False),
     Case("RPC added", {"rpcs": BASE["rpcs"] + "\n  rpc CountThings(GetThingRequest) returns (Middle);"}, {("RPC_ADDED", "AdminService.CountThings", None)}, False),
     Case("HTTP route path", {"rpcs": BASE["rpcs"].replace("/api/v1/things/{id}", "/api/v2/things/{id}")}, {("HTTP_ROUTE", "AdminService.DeleteThing", None)}, False),
+    Case("enum added", {"thing": "  flyteidl.core.Shade shade = 3;"}, {("ENUM_ADDED", "flyteidl.core.Shade", None)}, False),
+    Case("RPC deprecated", {"rpcs": BASE["rpcs"].replace("; }", "; option deprecated = true; }")}, {("RPC_DEPRECATION", "AdminService.DeleteThing", None)}, False),
+    Case("message deprecated", leaf("  reserved 20;", "  reserved 20;\n  option deprecated = true;"), {("DEPRECATION", LEAF, None)}, False),
     Case("unreachable message changed", {"orphan": ""}, set(), False),
 ]
 
@@ -394,3 +433,29 @@ def test_the_cross_check_notices_a_missing_line(tmp_path: Path, capsys: pytest.C
     assert [f.rule for f in findings] == ["FIELD_SAME_ONEOF"]
     emptied = {**outcome.report, "changes": []}
     assert len(uncovered_buf_findings(emptied, manifests, findings, packages)) == 1
+
+
+def test_the_manifest_records_presence_labels_and_enum_types(tmp_path: Path) -> None:
+    """What the rules compare: proto3 implicit/explicit (optional, message, oneof),
+    synthetic oneofs left out, maps, proto2 defaults, editions features."""
+    manifest = manifest_of(compile_tree(tmp_path / "idl", tree()))
+    leaf_fields = manifest["messages"][LEAF]["fields"]
+    assert leaf_fields["2"] == {"name": "size", "json_name": "size", "type": "int32", "kind": "scalar", "label": "optional", "presence": "implicit"}
+    assert leaf_fields["5"] == {"name": "labels", "json_name": "labels", "type": "map<string, string>", "kind": "map", "label": "map"}
+    assert leaf_fields["6"]["oneof"] == "choice" and leaf_fields["6"]["presence"] == "explicit"
+    assert leaf_fields["8"]["presence"] == "explicit" and "oneof" not in leaf_fields["8"]
+    assert leaf_fields["9"]["type"] == INNER and leaf_fields["9"]["presence"] == "explicit"
+    assert manifest["messages"][LEAF]["oneofs"] == ["choice"]
+    assert manifest["messages"][LEAF]["reserved"] == {"numbers": [[20, 20]]}
+    assert manifest["enums"][COLOR] == {
+        "file": "flyteidl/core/deep.proto",
+        "values": {"COLOR_UNSPECIFIED": 0, "RED": 1, "GREEN": 2},
+        "reserved": {"numbers": [[9, 9]]},
+    }
+    assert manifest["messages"][LEGACY_MSG]["fields"]["1"]["default"] == "5"
+    modern = manifest["messages"][MODERN_MSG]["fields"]
+    assert [modern[n].get("presence") for n in "123"] == ["explicit", "implicit", "explicit"]
+    assert modern["4"]["label"] == "required"
+    assert "closed" not in manifest["enums"][TONE]
+    assert "flyteidl.core.Orphan" not in manifest["messages"]  # no RPC reaches it
+    assert "flyteidl.core.Leaf.LabelsEntry" not in manifest["messages"]  # a map, not a type
