@@ -59,7 +59,10 @@ def generate(
 
 
 def _load(
-    modules: dict[str, str], services: Optional[Sequence[str]], idl: Optional[Path], proto_paths: Sequence[Path]
+    modules: dict[str, str],
+    services: Optional[Sequence[str]],
+    idl: Optional[Path],
+    proto_paths: Sequence[Path],
 ) -> Any:
     if idl is None:
         from .load import load_services
@@ -79,27 +82,61 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
         return diff_main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m codegen", description=__doc__)
-    parser.add_argument("--check", action="store_true", help="write nothing; exit 1 and print a diff if out of date")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output directory (default: %(default)s)")
-    parser.add_argument("--service", action="append", dest="services", metavar="NAME", help="only this service (repeatable)")
+    parser.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 and print a diff if out of date"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=DEFAULT_OUT, help="output directory (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--service",
+        action="append",
+        dest="services",
+        metavar="NAME",
+        help="only this service (repeatable)",
+    )
     source = parser.add_mutually_exclusive_group()
-    source.add_argument("--descriptor-set", type=Path, metavar="FILE", help="generate from this FileDescriptorSet (buf build -o / protoc --descriptor_set_out)")
-    source.add_argument("--protos", type=Path, metavar="DIR", help="generate from the .proto files under DIR (compiled with grpcio-tools)")
-    parser.add_argument("--proto-path", action="append", type=Path, default=[], metavar="DIR", help="include directory for --protos (repeatable)")
+    source.add_argument(
+        "--descriptor-set",
+        type=Path,
+        metavar="FILE",
+        help="generate from this FileDescriptorSet (buf build -o / protoc --descriptor_set_out)",
+    )
+    source.add_argument(
+        "--protos",
+        type=Path,
+        metavar="DIR",
+        help="generate from the .proto files under DIR (compiled with grpcio-tools)",
+    )
+    parser.add_argument(
+        "--proto-path",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="DIR",
+        help="include directory for --protos (repeatable)",
+    )
     args = parser.parse_args(argv)
     if args.proto_path and not args.protos:
         parser.error("--proto-path needs --protos")
     if args.descriptor_set is not None and args.descriptor_set.is_dir():
-        parser.error(f"--descriptor-set {args.descriptor_set}: is a directory (use --protos for .proto files)")
+        parser.error(
+            f"--descriptor-set {args.descriptor_set}: is a directory (use --protos for .proto files)"
+        )
     try:
-        return generate(args.out, args.check, args.services, args.descriptor_set or args.protos, args.proto_path)
+        return generate(
+            args.out, args.check, args.services, args.descriptor_set or args.protos, args.proto_path
+        )
     except CodegenError as exc:
         print(f"codegen: error: {exc}", file=sys.stderr)
         return 2
     except ImportError as exc:
         if exc.name not in ("jinja2", "black", "tomli", "grpc_tools"):
             raise
-        print(f"codegen: error: {exc.name} is missing; install the generator: pip install 'flyteclient[codegen]'", file=sys.stderr)
+        print(
+            f"codegen: error: {exc.name} is missing; install the generator: pip install 'flyteclient[codegen]'",
+            file=sys.stderr,
+        )
         return 2
 
 

@@ -52,7 +52,9 @@ class ManifestError(Exception):
 # -- inputs ---------------------------------------------------------------------------
 
 
-def load_manifest(spec: str, cwd: Optional[Path] = None, proto_paths: Sequence[Path] = ()) -> dict[str, Any]:
+def load_manifest(
+    spec: str, cwd: Optional[Path] = None, proto_paths: Sequence[Path] = ()
+) -> dict[str, Any]:
     """The in-memory manifest that ``spec`` names (see the module docstring)."""
     path = Path(cwd or ".") / spec
     try:
@@ -123,11 +125,15 @@ def _from_git(spec: str, cwd: Optional[Path]) -> dict[str, Any]:
         try:
             files = parse_descriptor_set(data, spec).file
         except CodegenError as exc:
-            raise ManifestError(f"{spec}: neither a manifest nor a FileDescriptorSet ({exc})") from exc
+            raise ManifestError(
+                f"{spec}: neither a manifest nor a FileDescriptorSet ({exc})"
+            ) from exc
         return _pool_manifest(Idl(posixpath.basename(rel), tuple(files)))
 
     def read(type_rel: str) -> str:
-        return _git_show(f"{rev}:{posixpath.join(posixpath.dirname(rel), type_rel)}", spec, cwd).decode("utf-8")
+        return _git_show(
+            f"{rev}:{posixpath.join(posixpath.dirname(rel), type_rel)}", spec, cwd
+        ).decode("utf-8")
 
     return parse_manifest(data.decode("utf-8", errors="replace"), spec, read)
 
@@ -148,11 +154,15 @@ def _pool_manifest(idl: Any) -> dict[str, Any]:
     from .surface import load_surface
 
     surface = load_surface()
-    loaded = load_pool_services(build_pool(idl), idl.version, surface["services"], allow_missing=True)
+    loaded = load_pool_services(
+        build_pool(idl), idl.version, surface["services"], allow_missing=True
+    )
     return build_manifest(build_api(loaded, surface))
 
 
-def parse_manifest(text: str, source: str, read: Callable[[str], str] = lambda rel: "{}") -> dict[str, Any]:
+def parse_manifest(
+    text: str, source: str, read: Callable[[str], str] = lambda rel: "{}"
+) -> dict[str, Any]:
     """Parse and shape-check a manifest (``read`` gives its type files); ``source`` names
     it in errors. A format-1 manifest is converted (see :func:`upgrade`)."""
     try:
@@ -167,7 +177,9 @@ def parse_manifest(text: str, source: str, read: Callable[[str], str] = lambda r
     for name, service in services.items():
         rpcs = service.get("rpcs") if isinstance(service, dict) else None
         if not isinstance(rpcs, dict) or not all(isinstance(r, dict) for r in rpcs.values()):
-            raise ManifestError(f'{source}: not an API manifest (service {name} has no "rpcs" object)')
+            raise ManifestError(
+                f'{source}: not an API manifest (service {name} has no "rpcs" object)'
+            )
     return upgrade(data)
 
 
@@ -184,7 +196,11 @@ def upgrade(data: dict[str, Any]) -> dict[str, Any]:
                 if not isinstance(entry, dict):
                     continue
                 fields = {
-                    str(spec.get("number")): {"name": name, "type": spec.get("type"), "label": spec.get("label")}
+                    str(spec.get("number")): {
+                        "name": name,
+                        "type": spec.get("type"),
+                        "label": spec.get("label"),
+                    }
                     for name, spec in (entry.get("fields") or {}).items()
                 }
                 messages.setdefault(str(entry.get("type")), {"partial": True, "fields": fields})
@@ -210,9 +226,19 @@ def main(argv: Sequence[str]) -> int:
     forms = "manifest (api.json or its directory), git REV or REV:path, descriptor set, .proto directory or wheel"
     parser.add_argument("old", help=forms)
     parser.add_argument("new", help="same forms as OLD")
-    parser.add_argument("--format", choices=("markdown", "json"), default="markdown", help="report format (default: %(default)s)")
     parser.add_argument(
-        "--proto-path", action="append", type=Path, default=[], metavar="DIR", help="include directory for .proto inputs (repeatable)"
+        "--format",
+        choices=("markdown", "json"),
+        default="markdown",
+        help="report format (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--proto-path",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="DIR",
+        help="include directory for .proto inputs (repeatable)",
     )
     args = parser.parse_args(list(argv))
     try:
@@ -222,5 +248,7 @@ def main(argv: Sequence[str]) -> int:
         print(f"codegen diff: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     changes = compare(old, new)
-    sys.stdout.write(as_json(old, new, changes) if args.format == "json" else markdown(old, new, changes))
+    sys.stdout.write(
+        as_json(old, new, changes) if args.format == "json" else markdown(old, new, changes)
+    )
     return EXIT_BREAKING if any(c.breaking for c in changes) else EXIT_OK

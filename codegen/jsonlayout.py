@@ -33,7 +33,11 @@ def dumps(value: Any, expand: Collection[str] = ()) -> str:
     def emit(prefix: str, v: Any, depth: int, key: str | None, last: bool) -> None:
         comma = "" if last else ","
         pad = INDENT * depth
-        items = list(v.items()) if isinstance(v, dict) else list(enumerate(v)) if isinstance(v, list) else None
+        items = (
+            list(v.items())
+            if isinstance(v, dict)
+            else list(enumerate(v)) if isinstance(v, list) else None
+        )
         if items is None or not items or (key not in expand and _flat(list(dict(items).values()))):
             lines.append(f"{pad}{prefix}{_inline(v)}{comma}")
             return

@@ -38,9 +38,7 @@ def flyteidl_version() -> str:
         return "unknown"
 
 
-def load_services(
-    modules: Mapping[str, str], only: Sequence[str] | None = None
-) -> LoadedServices:
+def load_services(modules: Mapping[str, str], only: Sequence[str] | None = None) -> LoadedServices:
     """Import each service's ``_pb2`` module and return its descriptor.
 
     ``modules`` maps service names (``"AdminService"``) to the Python module that

@@ -40,7 +40,15 @@ def raw_signature(m: Method) -> str:
 def friendly_signature(m: Method) -> str:
     if m.flytekit_style:
         return _signature([p.signature for p in m.params])
-    return _signature([f"{m.raw_param}=None", "*", *[p.signature for p in m.params], "timeout=None", "metadata=None"])
+    return _signature(
+        [
+            f"{m.raw_param}=None",
+            "*",
+            *[p.signature for p in m.params],
+            "timeout=None",
+            "metadata=None",
+        ]
+    )
 
 
 def pager_signature(m: Method) -> str:
@@ -59,7 +67,11 @@ def _pager(m: Method) -> Optional[dict[str, str]]:
 def _rpc(m: Method, wire: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "raw": {"name": m.raw_name, "signature": raw_signature(m)},
-        "friendly": {"name": m.friendly_name, "signature": friendly_signature(m), "returns": m.return_hint},
+        "friendly": {
+            "name": m.friendly_name,
+            "signature": friendly_signature(m),
+            "returns": m.return_hint,
+        },
         "pager": _pager(m),
         "request": m.request.full_name,
         "response": m.response.full_name,

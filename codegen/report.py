@@ -12,7 +12,7 @@ from .typediff import users_text
 LEGEND = (
     "**breaking**: existing client code, its expectations, or peers on the wire may stop "
     "working; compatible: they keep working. Each line names its rule "
-    "(`codegen/rules.py`, README \"Reviewing a generated diff\")."
+    '(`codegen/rules.py`, README "Reviewing a generated diff").'
 )
 
 
@@ -64,7 +64,9 @@ def ordered(changes: Sequence[Change]) -> list[Change]:
 def line(change: Change) -> str:
     flag = "**breaking**" if change.breaking else "compatible"
     users = users_text(change.users)
-    return f"- {flag} {change.rule_id}: `{change.subject}` {change.text}" + (f" ({users})" if users else "")
+    return f"- {flag} {change.rule_id}: `{change.subject}` {change.text}" + (
+        f" ({users})" if users else ""
+    )
 
 
 def markdown(old: Mapping[str, Any], new: Mapping[str, Any], changes: Sequence[Change]) -> str:

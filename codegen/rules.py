@@ -45,6 +45,7 @@ class Rule:
         return self.category != COMPATIBLE
 
 
+# fmt: off
 _RULES = (
     # -- RPCs --------------------------------------------------------------------------
     Rule("RPC_NO_DELETE", CLIENT, "rpcs", "an RPC (or a whole service) is removed"),
@@ -103,5 +104,6 @@ _RULES = (
     Rule("RETRY_SAME_CLASS", CLIENT, "behaviour", "an RPC's retry class changes (read, write, non_idempotent)"),
     Rule("HTTP_ROUTE", COMPATIBLE, "behaviour", "an HTTP route changes (informational: the client calls gRPC)"),
 )
+# fmt: on
 
 RULES: dict[str, Rule] = {r.id: r for r in _RULES}

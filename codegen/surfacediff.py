@@ -40,8 +40,14 @@ def compare_rpcs(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Change]
     """RPCs added and removed, and per RPC present in both, everything but its types."""
     before, after = rpcs(old), rpcs(new)
     partial = bool(old.get("partial") or new.get("partial"))
-    changes = [Change("RPC_ADDED", key, f"RPC added ({_describe(after[key])})") for key in sorted(after.keys() - before.keys())]
-    changes += [Change("RPC_NO_DELETE", key, f"RPC removed ({_describe(before[key])})") for key in sorted(before.keys() - after.keys())]
+    changes = [
+        Change("RPC_ADDED", key, f"RPC added ({_describe(after[key])})")
+        for key in sorted(after.keys() - before.keys())
+    ]
+    changes += [
+        Change("RPC_NO_DELETE", key, f"RPC removed ({_describe(before[key])})")
+        for key in sorted(before.keys() - after.keys())
+    ]
     for key in sorted(before.keys() & after.keys()):
         o, n = before[key], after[key]
         changes.extend(_wire_shape(key, o, n, partial))
@@ -63,7 +69,10 @@ def _describe(rpc: Rpc) -> str:
 def _wire_shape(key: str, o: Rpc, n: Rpc, partial: bool) -> Iterator[Change]:
     """Request and response types, streaming; unless one side is a format-1 manifest
     (which did not record them), idempotency level and deprecation."""
-    for side, rule in (("request", "RPC_SAME_REQUEST_TYPE"), ("response", "RPC_SAME_RESPONSE_TYPE")):
+    for side, rule in (
+        ("request", "RPC_SAME_REQUEST_TYPE"),
+        ("response", "RPC_SAME_RESPONSE_TYPE"),
+    ):
         if o.get(side) != n.get(side):
             yield Change(rule, key, f"{side} type `{o.get(side)}` → `{n.get(side)}`")
     streaming_before, streaming_after = o.get("streaming") or {}, n.get("streaming") or {}
@@ -77,7 +86,11 @@ def _wire_shape(key: str, o: Rpc, n: Rpc, partial: bool) -> Iterator[Change]:
         text = f"idempotency_level `{o.get('idempotency') or 'unknown'}` → `{n.get('idempotency') or 'unknown'}`"
         yield Change("RPC_SAME_IDEMPOTENCY_LEVEL", key, text)
     if bool(o.get("deprecated")) != bool(n.get("deprecated")):
-        yield Change("RPC_DEPRECATION", key, "RPC deprecated" if n.get("deprecated") else "RPC no longer deprecated")
+        yield Change(
+            "RPC_DEPRECATION",
+            key,
+            "RPC deprecated" if n.get("deprecated") else "RPC no longer deprecated",
+        )
 
 
 # -- names and signatures -------------------------------------------------------------
@@ -144,22 +157,35 @@ def signature_changes(old: str, new: str) -> list[tuple[str, str, str]]:
     reasons: list[tuple[str, str, str]] = []
     for p in before:
         if p.name in renamed:
-            reasons.append(("PARAMETER_SAME_NAME", p.name, f"parameter `{p.name}` renamed to `{renamed[p.name]}`"))
+            reasons.append(
+                (
+                    "PARAMETER_SAME_NAME",
+                    p.name,
+                    f"parameter `{p.name}` renamed to `{renamed[p.name]}`",
+                )
+            )
         elif p.name not in new_by:
             reasons.append(("PARAMETER_NO_DELETE", p.name, f"parameter `{p.name}` removed"))
         else:
-            reasons.extend((rule, p.name, text) for rule, text in _param_changes(p, new_by[p.name], old_pos, new_pos))
+            reasons.extend(
+                (rule, p.name, text)
+                for rule, text in _param_changes(p, new_by[p.name], old_pos, new_pos)
+            )
     for q in after:
         if q.name in old_by or q.name in renamed.values():
             continue
         if q.default is None:
-            reasons.append(("PARAMETER_NO_ADD_REQUIRED", q.name, f"required parameter `{q.name}` added"))
+            reasons.append(
+                ("PARAMETER_NO_ADD_REQUIRED", q.name, f"required parameter `{q.name}` added")
+            )
         else:
             reasons.append(("PARAMETER_ADDED", q.name, f"parameter `{q.name}={q.default}` added"))
     return reasons
 
 
-def _param_changes(p: SigParam, q: SigParam, old_pos: list[str], new_pos: list[str]) -> Iterator[tuple[str, str]]:
+def _param_changes(
+    p: SigParam, q: SigParam, old_pos: list[str], new_pos: list[str]
+) -> Iterator[tuple[str, str]]:
     if not p.keyword_only and q.keyword_only:
         yield "PARAMETER_NO_KEYWORD_ONLY", f"`{p.name}` became keyword-only"
     elif not p.keyword_only and old_pos.index(p.name) != new_pos.index(q.name):
@@ -180,7 +206,9 @@ def _signature(key: str, what: str, name: str, old: str, new: str) -> Iterator[C
         return
     reasons = signature_changes(old, new)
     if not reasons:
-        yield Change("SIGNATURE_FORMAT", key, f"{what} `{name}`: `{old}` → `{new}` (same parameters)")
+        yield Change(
+            "SIGNATURE_FORMAT", key, f"{what} `{name}`: `{old}` → `{new}` (same parameters)"
+        )
     for rule, param, text in reasons:
         yield Change(rule, key, f"{what} `{name}{new}`: {text}", member=param)
 
@@ -189,15 +217,27 @@ def _names_and_signatures(key: str, old: Rpc, new: Rpc) -> Iterator[Change]:
     for what in ("raw", "friendly"):
         o, n = old.get(what) or {}, new.get(what) or {}
         if o.get("name") != n.get("name"):
-            yield Change("METHOD_SAME_NAME", key, f"{what} method renamed `{o.get('name')}` → `{n.get('name')}`")
-        yield from _signature(key, what, str(n.get("name")), o.get("signature", ""), n.get("signature", ""))
-    o_ret, n_ret = (old.get("friendly") or {}).get("returns"), (new.get("friendly") or {}).get("returns")
+            yield Change(
+                "METHOD_SAME_NAME",
+                key,
+                f"{what} method renamed `{o.get('name')}` → `{n.get('name')}`",
+            )
+        yield from _signature(
+            key, what, str(n.get("name")), o.get("signature", ""), n.get("signature", "")
+        )
+    o_ret, n_ret = (old.get("friendly") or {}).get("returns"), (new.get("friendly") or {}).get(
+        "returns"
+    )
     if o_ret != n_ret:
-        yield Change("METHOD_SAME_RETURN_TYPE", key, f"friendly method now returns `{n_ret}` (was `{o_ret}`)")
+        yield Change(
+            "METHOD_SAME_RETURN_TYPE", key, f"friendly method now returns `{n_ret}` (was `{o_ret}`)"
+        )
     yield from _pager_changes(key, old.get("pager"), new.get("pager"))
 
 
-def _pager_changes(key: str, old: Optional[Mapping[str, Any]], new: Optional[Mapping[str, Any]]) -> Iterator[Change]:
+def _pager_changes(
+    key: str, old: Optional[Mapping[str, Any]], new: Optional[Mapping[str, Any]]
+) -> Iterator[Change]:
     if old is None and new is None:
         return
     if old is None or new is None:
@@ -208,11 +248,17 @@ def _pager_changes(key: str, old: Optional[Mapping[str, Any]], new: Optional[Map
             yield Change("PAGER_NO_DELETE", key, f"pager `{old.get('name')}` removed")
         return
     if old.get("name") != new.get("name"):
-        yield Change("METHOD_SAME_NAME", key, f"pager renamed `{old.get('name')}` → `{new.get('name')}`")
+        yield Change(
+            "METHOD_SAME_NAME", key, f"pager renamed `{old.get('name')}` → `{new.get('name')}`"
+        )
     if old.get("items") != new.get("items"):
-        text = f"pager `{new.get('name')}` now yields `{new.get('items')}` (was `{old.get('items')}`)"
+        text = (
+            f"pager `{new.get('name')}` now yields `{new.get('items')}` (was `{old.get('items')}`)"
+        )
         yield Change("PAGER_SAME_ITEMS", key, text)
-    yield from _signature(key, "pager", str(new.get("name")), old.get("signature", ""), new.get("signature", ""))
+    yield from _signature(
+        key, "pager", str(new.get("name")), old.get("signature", ""), new.get("signature", "")
+    )
 
 
 # -- routes and retry classes ---------------------------------------------------------
@@ -234,4 +280,8 @@ def _behaviour(key: str, old: Rpc, new: Rpc) -> Iterator[Change]:
         yield Change("HTTP_ROUTE", key, f"HTTP route `{old.get('http')}` → `{new.get('http')}`")
     if old.get("retry") != new.get("retry"):
         effect = _retry_effect(old.get("retry"), new.get("retry"))
-        yield Change("RETRY_SAME_CLASS", key, f"retry class `{old.get('retry')}` → `{new.get('retry')}` ({effect})")
+        yield Change(
+            "RETRY_SAME_CLASS",
+            key,
+            f"retry class `{old.get('retry')}` → `{new.get('retry')}` ({effect})",
+        )

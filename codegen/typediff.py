@@ -80,7 +80,9 @@ class _Findings:
         self.subject, self.users = subject, tuple(users)
         self.changes: list[Change] = []
 
-    def add(self, rule: str, text: str, member: Optional[str] = None, number: Optional[int] = None) -> None:
+    def add(
+        self, rule: str, text: str, member: Optional[str] = None, number: Optional[int] = None
+    ) -> None:
         self.changes.append(Change(rule, self.subject, text, member, number, self.users))
 
 
@@ -111,15 +113,24 @@ def _added_or_removed(found: _Findings, kind: str, added: bool, record: Any) -> 
     if added:
         found.add(f"{what.upper()}_ADDED", f"{what} added {where}")
     else:
-        found.add(f"{what.upper()}_NO_DELETE", f"{what} {where} no longer reachable (deleted, renamed or no longer referenced)")
+        found.add(
+            f"{what.upper()}_NO_DELETE",
+            f"{what} {where} no longer reachable (deleted, renamed or no longer referenced)",
+        )
 
 
 def _common(found: _Findings, o: Record, n: Record, what: str) -> None:
     if o.get("file") and n.get("file") and o["file"] != n["file"]:
-        found.add("TYPE_SAME_FILE", f"{what} moved from `{o['file']}` to `{n['file']}` (another `_pb2` module)")
+        found.add(
+            "TYPE_SAME_FILE",
+            f"{what} moved from `{o['file']}` to `{n['file']}` (another `_pb2` module)",
+        )
     partial = o.get("partial") or n.get("partial")
     if not partial and bool(o.get("deprecated")) != bool(n.get("deprecated")):
-        found.add("DEPRECATION", f"{what} {'deprecated' if n.get('deprecated') else 'no longer deprecated'}")
+        found.add(
+            "DEPRECATION",
+            f"{what} {'deprecated' if n.get('deprecated') else 'no longer deprecated'}",
+        )
 
 
 # -- messages -------------------------------------------------------------------------
@@ -141,7 +152,13 @@ def _message(found: _Findings, o: Record, n: Record) -> None:
     for number in sorted(before):
         field = before[number]
         if number in after:
-            _field(found, number, field, after[number], partial=bool(o.get("partial") or n.get("partial")))
+            _field(
+                found,
+                number,
+                field,
+                after[number],
+                partial=bool(o.get("partial") or n.get("partial")),
+            )
             continue
         target = by_name.get(field.get("name"))
         if target is not None and target not in before:
@@ -173,9 +190,13 @@ def _deleted_field(found: _Findings, number: int, field: Record, new: Record) ->
     name_reserved = name in ((new.get("reserved") or {}).get("names") or [])
     label = f"{_field_label(number, field)} `{_type_text(field)}`"
     if number_reserved and name_reserved:
-        found.add("FIELD_DELETED_RESERVED", f"{label} deleted, number and name reserved", name, number)
+        found.add(
+            "FIELD_DELETED_RESERVED", f"{label} deleted, number and name reserved", name, number
+        )
         return
-    missing = " and ".join(w for w, done in (("number", number_reserved), ("name", name_reserved)) if not done)
+    missing = " and ".join(
+        w for w, done in (("number", number_reserved), ("name", name_reserved)) if not done
+    )
     found.add("FIELD_NO_DELETE", f"{label} deleted without reserving its {missing}", name, number)
 
 
@@ -239,7 +260,10 @@ def _enum(found: _Findings, o: Record, n: Record) -> None:
     _common(found, o, n, "enum")
     if bool(o.get("closed")) != bool(n.get("closed")):
         state = "closed" if n.get("closed") else "open"
-        found.add("ENUM_SAME_TYPE", f"enum is now {state} (unknown values are {'dropped' if state == 'closed' else 'kept'})")
+        found.add(
+            "ENUM_SAME_TYPE",
+            f"enum is now {state} (unknown values are {'dropped' if state == 'closed' else 'kept'})",
+        )
     old_values, new_values = o.get("values") or {}, n.get("values") or {}
     before, after = _by_number(old_values), _by_number(new_values)
     moved: set[int] = set()
@@ -254,8 +278,15 @@ def _enum(found: _Findings, o: Record, n: Record) -> None:
                 moved.add(int(new_values[name]))
                 text = f"value {number} `{name}` deleted and re-added as {new_values[name]} (renumbered)"
                 found.add("ENUM_VALUE_SAME_NUMBER", text, name, number)
-            elif reserves_number(n, number) and name in ((n.get("reserved") or {}).get("names") or []):
-                found.add("ENUM_VALUE_DELETED_RESERVED", f"value {number} `{name}` deleted, number and name reserved", name, number)
+            elif reserves_number(n, number) and name in (
+                (n.get("reserved") or {}).get("names") or []
+            ):
+                found.add(
+                    "ENUM_VALUE_DELETED_RESERVED",
+                    f"value {number} `{name}` deleted, number and name reserved",
+                    name,
+                    number,
+                )
             else:
                 found.add("ENUM_VALUE_NO_DELETE", f"value {number} `{name}` deleted", name, number)
     for number in sorted(set(after) - set(before) - moved):
@@ -264,7 +295,9 @@ def _enum(found: _Findings, o: Record, n: Record) -> None:
     old_dep, new_dep = set(o.get("deprecated_values") or ()), set(n.get("deprecated_values") or ())
     for name in sorted((old_dep ^ new_dep) & set(new_values)):
         state = "deprecated" if name in new_dep else "no longer deprecated"
-        found.add("DEPRECATION", f"value {new_values[name]} `{name}` {state}", name, int(new_values[name]))
+        found.add(
+            "DEPRECATION", f"value {new_values[name]} `{name}` {state}", name, int(new_values[name])
+        )
     _reserved(found, o, n, "RESERVED_ENUM_NO_DELETE")
 
 
@@ -272,14 +305,18 @@ def _enum(found: _Findings, o: Record, n: Record) -> None:
 
 
 def _ranges(record: Record) -> list[tuple[int, int]]:
-    return sorted((int(a), int(b)) for a, b in ((record.get("reserved") or {}).get("numbers") or []))
+    return sorted(
+        (int(a), int(b)) for a, b in ((record.get("reserved") or {}).get("numbers") or [])
+    )
 
 
 def reserves_number(record: Record, number: int) -> bool:
     return any(a <= number <= b for a, b in _ranges(record))
 
 
-def uncovered(ranges: Iterable[tuple[int, int]], cover: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+def uncovered(
+    ranges: Iterable[tuple[int, int]], cover: Sequence[tuple[int, int]]
+) -> list[tuple[int, int]]:
     """The parts of ``ranges`` (inclusive) that no range of ``cover`` contains."""
     out = []
     for lo, hi in ranges:

@@ -157,6 +157,17 @@ def _reserved(proto: Any, exclusive_end: bool) -> dict[str, Any]:
     return out
 
 
+def _set_if(record: dict[str, Any], **entries: Any) -> dict[str, Any]:
+    """``record`` plus those ``entries`` that say something: None, False and empty lists
+    or dicts are left out, so the manifest only spells out what is set."""
+    record.update(
+        (k, v)
+        for k, v in entries.items()
+        if v is not None and v is not False and v != [] and v != {}
+    )
+    return record
+
+
 class _Walker:
     """Breadth-first over the types reachable from some roots, recording each once."""
 
@@ -195,11 +206,18 @@ class _Walker:
         return entry.proto
 
     def _field(self, t: _Type, f: Any) -> dict[str, Any]:
-        record: dict[str, Any] = {"name": f.name, "json_name": f.json_name or default_json_name(f.name)}
+        record: dict[str, Any] = {
+            "name": f.name,
+            "json_name": f.json_name or default_json_name(f.name),
+        }
         entry = self._map_entry(f)
         if entry is not None:
             key, value = sorted(entry.field, key=lambda e: e.number)
-            record.update(type=f"map<{self._type_of(key)[0]}, {self._type_of(value)[0]}>", kind="map", label="map")
+            record.update(
+                type=f"map<{self._type_of(key)[0]}, {self._type_of(value)[0]}>",
+                kind="map",
+                label="map",
+            )
         else:
             record["type"], record["kind"] = self._type_of(f)
             if f.label == FDP.LABEL_REPEATED:
@@ -209,13 +227,13 @@ class _Walker:
             else:
                 record["label"] = "optional"
                 record["presence"] = "explicit" if _explicit_presence(t, f) else "implicit"
-        if f.HasField("oneof_index") and not f.proto3_optional:
-            record["oneof"] = t.proto.oneof_decl[f.oneof_index].name
-        if f.HasField("default_value"):
-            record["default"] = f.default_value
-        if f.options.deprecated:
-            record["deprecated"] = True
-        return record
+        real_oneof = f.HasField("oneof_index") and not f.proto3_optional
+        return _set_if(
+            record,
+            oneof=t.proto.oneof_decl[f.oneof_index].name if real_oneof else None,
+            default=f.default_value if f.HasField("default_value") else None,
+            deprecated=f.options.deprecated,
+        )
 
     def _message(self, t: _Type) -> dict[str, Any]:
         m = t.proto
@@ -225,31 +243,24 @@ class _Walker:
             "fields": {str(f.number): self._field(t, f) for f in fields},
         }
         synthetic = {f.oneof_index for f in m.field if f.proto3_optional}
-        oneofs = [o.name for i, o in enumerate(m.oneof_decl) if i not in synthetic]
-        if oneofs:
-            record["oneofs"] = oneofs
-        reserved = _reserved(m, exclusive_end=True)
-        if reserved:
-            record["reserved"] = reserved
-        if m.options.deprecated:
-            record["deprecated"] = True
-        return record
+        return _set_if(
+            record,
+            oneofs=[o.name for i, o in enumerate(m.oneof_decl) if i not in synthetic],
+            reserved=_reserved(m, exclusive_end=True),
+            deprecated=m.options.deprecated,
+        )
 
     def _enum(self, t: _Type) -> dict[str, Any]:
         e = t.proto
         values = sorted(e.value, key=lambda v: v.number)  # stable: declaration order among aliases
         record: dict[str, Any] = {"file": t.file.name, "values": {v.name: v.number for v in values}}
-        deprecated = [v.name for v in values if v.options.deprecated]
-        if deprecated:
-            record["deprecated_values"] = deprecated
-        if _closed(t):
-            record["closed"] = True
-        reserved = _reserved(e, exclusive_end=False)
-        if reserved:
-            record["reserved"] = reserved
-        if e.options.deprecated:
-            record["deprecated"] = True
-        return record
+        return _set_if(
+            record,
+            deprecated_values=[v.name for v in values if v.options.deprecated],
+            closed=_closed(t),
+            reserved=_reserved(e, exclusive_end=False),
+            deprecated=e.options.deprecated,
+        )
 
 
 def _rpc(service: Any, method: Any) -> dict[str, Any]:
@@ -257,12 +268,11 @@ def _rpc(service: Any, method: Any) -> dict[str, Any]:
         "request": method.input_type.lstrip("."),
         "response": method.output_type.lstrip("."),
     }
-    level = _IDEMPOTENCY.get(method.options.idempotency_level)
-    if level:
-        record["idempotency"] = level
-    if method.options.deprecated or service.options.deprecated:
-        record["deprecated"] = True
-    return record
+    return _set_if(
+        record,
+        idempotency=_IDEMPOTENCY.get(method.options.idempotency_level),
+        deprecated=method.options.deprecated or service.options.deprecated,
+    )
 
 
 def build_wire(services: Sequence[ServiceDescriptor]) -> WireApi:

@@ -44,14 +44,23 @@ CALL = "*, timeout=None, metadata=None"
 
 def _field(name: str, type_: str, label: str = "optional") -> dict[str, Any]:
     kind = "message" if "." in type_ else "scalar"
-    out: dict[str, Any] = {"name": name, "json_name": name, "type": type_, "kind": kind, "label": label}
+    out: dict[str, Any] = {
+        "name": name,
+        "json_name": name,
+        "type": type_,
+        "kind": kind,
+        "label": label,
+    }
     if label == "optional":
         out["presence"] = "explicit" if kind == "message" else "implicit"
     return out
 
 
 def _message(*fields: tuple[int, str, str, str]) -> dict[str, Any]:
-    return {"file": "flyteidl/admin/x.proto", "fields": {str(n): _field(name, t, label) for n, name, t, label in fields}}
+    return {
+        "file": "flyteidl/admin/x.proto",
+        "fields": {str(n): _field(name, t, label) for n, name, t, label in fields},
+    }
 
 
 def _rpc(
@@ -83,7 +92,9 @@ MESSAGES = {
     "flyteidl.core.Identifier": _message((1, "name", "string", "optional")),
     "flyteidl.admin.Thing": _message((1, "name", "string", "optional")),
     "flyteidl.admin.ResourceListRequest": _message(
-        (1, "project", "string", "optional"), (2, "limit", "uint32", "optional"), (3, "tags", "string", "repeated")
+        (1, "project", "string", "optional"),
+        (2, "limit", "uint32", "optional"),
+        (3, "tags", "string", "repeated"),
     ),
     "flyteidl.admin.OldRequest": _message(),
     "flyteidl.admin.NewRequest": _message(),
@@ -216,7 +227,9 @@ def test_every_kind_of_change_is_found_and_flagged() -> None:
 
 
 def test_each_signature_reason_is_its_own_line_naming_the_parameter() -> None:
-    changes = [c for c in compare(old_manifest(), new_manifest()) if c.subject == "AdminService.Signatures"]
+    changes = [
+        c for c in compare(old_manifest(), new_manifest()) if c.subject == "AdminService.Signatures"
+    ]
     assert sorted((c.rule_id, c.member) for c in changes) == sorted(
         [
             ("PARAMETER_NO_DELETE", "b"),
@@ -233,7 +246,11 @@ def test_each_signature_reason_is_its_own_line_naming_the_parameter() -> None:
 
 SIGNATURE_CASES = [
     ("(a, b)", "(a, b, c=None)", [("PARAMETER_ADDED", "c", "parameter `c=None` added")]),
-    ("(a, *, b=None)", "(a, *, c=None, b=None)", [("PARAMETER_ADDED", "c", "parameter `c=None` added")]),
+    (
+        "(a, *, b=None)",
+        "(a, *, c=None, b=None)",
+        [("PARAMETER_ADDED", "c", "parameter `c=None` added")],
+    ),
     ("(a, b)", "(a, b, c)", [("PARAMETER_NO_ADD_REQUIRED", "c", "required parameter `c` added")]),
     ("(a, b)", "(a)", [("PARAMETER_NO_DELETE", "b", "parameter `b` removed")]),
     ("(a, b)", "(a, x)", [("PARAMETER_SAME_NAME", "b", "parameter `b` renamed to `x`")]),
@@ -254,12 +271,28 @@ SIGNATURE_CASES = [
             ("PARAMETER_ADDED", "x", "parameter `x=None` added"),
         ],
     ),
-    ("(a, b=None)", "(a, *, b=None)", [("PARAMETER_NO_KEYWORD_ONLY", "b", "`b` became keyword-only")]),
-    ("(a, *, b=None)", "(a, b=None)", [("PARAMETER_POSITIONAL", "b", "`b` may now be passed positionally")]),
-    ("(a=None)", "(a)", [("PARAMETER_SAME_DEFAULT", "a", "`a` lost its default `None` (now required)")]),
+    (
+        "(a, b=None)",
+        "(a, *, b=None)",
+        [("PARAMETER_NO_KEYWORD_ONLY", "b", "`b` became keyword-only")],
+    ),
+    (
+        "(a, *, b=None)",
+        "(a, b=None)",
+        [("PARAMETER_POSITIONAL", "b", "`b` may now be passed positionally")],
+    ),
+    (
+        "(a=None)",
+        "(a)",
+        [("PARAMETER_SAME_DEFAULT", "a", "`a` lost its default `None` (now required)")],
+    ),
     ("(a)", "(a=None)", [("PARAMETER_DEFAULT_ADDED", "a", "`a` got a default `None`")]),
     ("(a=1)", "(a=2)", [("PARAMETER_SAME_DEFAULT", "a", "default of `a` changed from `1` to `2`")]),
-    ("(a='x, y')", "(a='x, y', b=(1, 2))", [("PARAMETER_ADDED", "b", "parameter `b=(1, 2)` added")]),
+    (
+        "(a='x, y')",
+        "(a='x, y', b=(1, 2))",
+        [("PARAMETER_ADDED", "b", "parameter `b=(1, 2)` added")],
+    ),
 ]
 
 
@@ -270,7 +303,9 @@ def test_signature_rules(old: str, new: str, expected: list[tuple[str, str, str]
 
 def test_a_reformatted_signature_is_compatible() -> None:
     old, new = old_manifest(), old_manifest()
-    new["services"]["flyteidl.service.AdminService"]["rpcs"]["Unchanged"]["friendly"]["signature"] = "( id )"
+    new["services"]["flyteidl.service.AdminService"]["rpcs"]["Unchanged"]["friendly"][
+        "signature"
+    ] = "( id )"
     assert [(c.rule_id, c.breaking) for c in compare(old, new)] == [("SIGNATURE_FORMAT", False)]
 
 
@@ -280,7 +315,9 @@ def test_every_rule_has_a_test() -> None:
     from codegen.rules import RULES
     from tests.test_idl_rules import CASES
 
-    tested = {rule for rule, _ in EXPECTED} | {rule for _, _, found in SIGNATURE_CASES for rule, _, _ in found}
+    tested = {rule for rule, _ in EXPECTED} | {
+        rule for _, _, found in SIGNATURE_CASES for rule, _, _ in found
+    }
     tested |= {rule for case in CASES for rule, _, _ in case.expected} | {"SIGNATURE_FORMAT"}
     assert set(RULES) - tested == set()
 
@@ -306,11 +343,16 @@ def test_report_has_summary_first_and_one_flagged_line_per_change() -> None:
     breaking = [line for line in flagged if line.startswith("- **breaking** ")]
     assert len(breaking) == sum(b for flags in EXPECTED.values() for b in flags)
     assert "- **breaking** RPC_NO_DELETE: `AdminService.Removed` RPC removed" in report
-    assert "- compatible HTTP_ROUTE: `AdminService.Route` HTTP route `GET /api/v1/route` → `GET /api/v2/route`" in report
+    assert (
+        "- compatible HTTP_ROUTE: `AdminService.Route` HTTP route `GET /api/v1/route` → `GET /api/v2/route`"
+        in report
+    )
     # Sections come in a fixed order; within one, breaking lines first.
     assert report.index("## RPCs") < report.index("## Method") < report.index("## Retry")
     section = report[report.index("## Method") : report.index("## Retry")]
-    flags = [line.startswith("- **breaking**") for line in section.splitlines() if line.startswith("- ")]
+    flags = [
+        line.startswith("- **breaking**") for line in section.splitlines() if line.startswith("- ")
+    ]
     assert flags == sorted(flags, reverse=True)
 
 
@@ -358,20 +400,28 @@ def format_1(manifest: dict[str, Any]) -> dict[str, Any]:
                 fields = manifest["messages"].get(rpc[side], {}).get("fields", {})
                 rpc[side] = {
                     "type": rpc[side],
-                    "fields": {f["name"]: {"number": int(n), "type": f["type"], "label": f["label"]} for n, f in fields.items()},
+                    "fields": {
+                        f["name"]: {"number": int(n), "type": f["type"], "label": f["label"]}
+                        for n, f in fields.items()
+                    },
                 }
     return old
 
 
 def test_exit_0_when_only_compatible_changes(tmp_path: Path) -> None:
     old, new = compatible_pair()
-    done = run_diff(str(write_manifest(tmp_path / "old", old)), str(write_manifest(tmp_path / "new", new)))
+    done = run_diff(
+        str(write_manifest(tmp_path / "old", old)), str(write_manifest(tmp_path / "new", new))
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith(
         "flyteidl 1.0.0 → 1.1.0: 1 RPC added, 0 removed, 1 signature change (0 breaking), "
         "1 message/enum change (0 breaking)"
     )
-    assert "- compatible FIELD_ADDED: `flyteidl.admin.ResourceListRequest` field 9 `org` `string` added" in done.stdout
+    assert (
+        "- compatible FIELD_ADDED: `flyteidl.admin.ResourceListRequest` field 9 `org` `string` added"
+        in done.stdout
+    )
     assert "- **breaking**" not in done.stdout
     assert done.stderr == ""
 
@@ -387,13 +437,21 @@ def test_exit_1_when_something_breaks(tmp_path: Path) -> None:
 
 def test_a_directory_means_its_api_json_and_types(tmp_path: Path) -> None:
     old, new = old_manifest(), copy.deepcopy(old_manifest())
-    del new["messages"]["flyteidl.core.Identifier"]["fields"]["1"]  # only in types/flyteidl.core.json
+    del new["messages"]["flyteidl.core.Identifier"]["fields"][
+        "1"
+    ]  # only in types/flyteidl.core.json
     write_manifest(tmp_path / "old", old)
     write_manifest(tmp_path / "new", new)
-    assert sorted(p.name for p in (tmp_path / "new" / "types").iterdir()) == ["flyteidl.admin.json", "flyteidl.core.json"]
+    assert sorted(p.name for p in (tmp_path / "new" / "types").iterdir()) == [
+        "flyteidl.admin.json",
+        "flyteidl.core.json",
+    ]
     done = run_diff(str(tmp_path / "old"), str(tmp_path / "new"))
     assert done.returncode == 1
-    assert "- **breaking** FIELD_NO_DELETE: `flyteidl.core.Identifier` field 1 `name` `string` deleted" in done.stdout
+    assert (
+        "- **breaking** FIELD_NO_DELETE: `flyteidl.core.Identifier` field 1 `name` `string` deleted"
+        in done.stdout
+    )
 
 
 def test_json_format_has_one_object_per_change(tmp_path: Path) -> None:
@@ -405,7 +463,9 @@ def test_json_format_has_one_object_per_change(tmp_path: Path) -> None:
     )
     assert done.returncode == 1
     report = json.loads(done.stdout)
-    assert report["old"] == "1.0.0" and report["breaking"] == sum(c["breaking"] for c in report["changes"])
+    assert report["old"] == "1.0.0" and report["breaking"] == sum(
+        c["breaking"] for c in report["changes"]
+    )
     removed = next(c for c in report["changes"] if c["subject"] == "AdminService.Removed")
     assert removed == {
         "rule": "RPC_NO_DELETE",
@@ -426,12 +486,19 @@ def test_a_format_1_manifest_is_compared_on_what_it_recorded(tmp_path: Path) -> 
     fields = new["messages"]["flyteidl.admin.ResourceListRequest"]["fields"]
     fields["3"]["label"] = "optional"
     fields["9"] = _field("org", "string")
-    new["messages"]["flyteidl.core.Identifier"]["fields"]["2"] = _field("org", "string")  # nested: unseen
-    done = run_diff(str(write(tmp_path / "old.json", format_1(old))), str(write_manifest(tmp_path / "new", new)))
+    new["messages"]["flyteidl.core.Identifier"]["fields"]["2"] = _field(
+        "org", "string"
+    )  # nested: unseen
+    done = run_diff(
+        str(write(tmp_path / "old.json", format_1(old))), str(write_manifest(tmp_path / "new", new))
+    )
     assert done.returncode == 1, done.stderr
     assert "OLD is a manifest written before nested messages and enums were recorded" in done.stdout
     lines = [line for line in done.stdout.splitlines() if line.startswith("- ")]
-    assert [line.split(":")[0] for line in lines] == ["- **breaking** FIELD_SAME_CARDINALITY", "- compatible FIELD_ADDED"]
+    assert [line.split(":")[0] for line in lines] == [
+        "- **breaking** FIELD_SAME_CARDINALITY",
+        "- compatible FIELD_ADDED",
+    ]
     assert run_diff(str(tmp_path / "old.json"), str(tmp_path / "old.json")).returncode == 0
 
 
@@ -442,7 +509,10 @@ def test_a_format_1_manifest_is_compared_on_what_it_recorded(tmp_path: Path) -> 
         ("{not json", "invalid JSON"),
         ("[]", "not an API manifest"),
         ('{"services": {"flyteidl.service.X": {}}}', "not an API manifest"),
-        ('{"format": 2, "packages": {"a": "types/a.json"}, "services": {}}', "cannot read types/a.json"),
+        (
+            '{"format": 2, "packages": {"a": "types/a.json"}, "services": {}}',
+            "cannot read types/a.json",
+        ),
         (b"\x08\x96\x01garbage", "not a FileDescriptorSet"),
     ],
 )
@@ -511,7 +581,9 @@ def test_git_revisions_name_the_generated_manifest(repo: Path) -> None:
     done = run_diff("v1", "HEAD", cwd=repo)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("flyteidl 1.0.0 → 1.1.0")
-    assert "`flyteidl.admin.ResourceListRequest` field 9 `org`" in done.stdout  # from types/ at HEAD
+    assert (
+        "`flyteidl.admin.ResourceListRequest` field 9 `org`" in done.stdout
+    )  # from types/ at HEAD
     sub = repo / "flyteclient"  # a revision is read from the repository root, wherever we are
     assert run_diff("HEAD~1", "HEAD", cwd=sub).stdout == done.stdout
 
@@ -559,7 +631,12 @@ SIX = {
 
 
 def test_flyteidl_1_10_7_to_1_16_8_names_the_six_breaking_changes() -> None:
-    done = run_diff(str(FIXTURES / "flyteidl-1.10.7.binpb"), str(FIXTURES / "flyteidl-1.16.8.binpb"), "--format", "json")
+    done = run_diff(
+        str(FIXTURES / "flyteidl-1.10.7.binpb"),
+        str(FIXTURES / "flyteidl-1.16.8.binpb"),
+        "--format",
+        "json",
+    )
     assert done.returncode == 1, done.stderr
     report = json.loads(done.stdout)
     breaking = [c for c in report["changes"] if c["breaking"]]
@@ -573,11 +650,16 @@ def test_flyteidl_1_10_7_to_1_16_8_names_the_six_breaking_changes() -> None:
     assert rules[("flyteidl.core.TaskMetadata", 10)] == {"FIELD_SAME_NUMBER"}  # now 15, a BoolValue
     added = {c["subject"] for c in report["changes"] if c["rule"] == "RPC_ADDED"}
     assert added == {"AdminService.GetDomains", "AdminService.GetProject"}
-    markdown_report = run_diff(str(FIXTURES / "flyteidl-1.10.7.binpb"), str(FIXTURES / "flyteidl-1.16.8.binpb")).stdout
-    assert "**6 breaking changes**" not in markdown_report.splitlines()[0]  # 7 lines: ArrayNode has two
+    markdown_report = run_diff(
+        str(FIXTURES / "flyteidl-1.10.7.binpb"), str(FIXTURES / "flyteidl-1.16.8.binpb")
+    ).stdout
+    assert (
+        "**6 breaking changes**" not in markdown_report.splitlines()[0]
+    )  # 7 lines: ArrayNode has two
     assert (
         "- **breaking** FIELD_SAME_ONEOF: `flyteidl.core.ArrayNode` field 2 `parallelism` moved into oneof "
-        "`parallelism_option` (reached from `AdminService.CreateNodeEvent` request" in markdown_report
+        "`parallelism_option` (reached from `AdminService.CreateNodeEvent` request"
+        in markdown_report
     )
 
 
@@ -589,7 +671,10 @@ def test_buf_agrees_on_flyteidl_1_10_7_to_1_16_8() -> None:
     assert len(findings) == 6
     report = json.loads(run_diff(str(old), str(new), "--format", "json").stdout)
     packages = {**_packages(old), **_packages(new)}
-    assert uncovered_buf_findings(report, [manifest_of(old), manifest_of(new)], findings, packages) == []
+    assert (
+        uncovered_buf_findings(report, [manifest_of(old), manifest_of(new)], findings, packages)
+        == []
+    )
 
 
 def test_generating_from_the_descriptor_set_gives_the_committed_client(tmp_path: Path) -> None:
@@ -598,14 +683,26 @@ def test_generating_from_the_descriptor_set_gives_the_committed_client(tmp_path:
     only the version in the headers differs."""
     out = tmp_path / "generated"
     done = subprocess.run(
-        [sys.executable, "-m", "codegen", "--descriptor-set", str(FIXTURES / "flyteidl-1.16.8.binpb"), "--out", str(out)],
+        [
+            sys.executable,
+            "-m",
+            "codegen",
+            "--descriptor-set",
+            str(FIXTURES / "flyteidl-1.16.8.binpb"),
+            "--out",
+            str(out),
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    committed = {p.relative_to(GENERATED): p.read_text() for p in GENERATED.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+    committed = {
+        p.relative_to(GENERATED): p.read_text()
+        for p in GENERATED.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
     rendered = {p.relative_to(out): p.read_text() for p in out.rglob("*") if p.is_file()}
     assert rendered.keys() == committed.keys()
     for rel, text in rendered.items():
@@ -624,7 +721,10 @@ def test_generating_from_protos_and_bad_idl_inputs(tmp_path: Path) -> None:
     def generate(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "codegen", *args, "--out", str(tmp_path / "out")],
-            cwd=ROOT, capture_output=True, text=True, timeout=120,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
 
     done = generate("--protos", str(protos), "--service", "AdminService")
@@ -636,9 +736,16 @@ def test_generating_from_protos_and_bad_idl_inputs(tmp_path: Path) -> None:
     assert (tmp_path / "out" / "types" / "flyteidl.core.json").is_file()
     # The other services are not in this IDL: generating them all is refused.
     done = generate("--protos", str(protos))
-    assert done.returncode == 2 and "does not define service flyteidl.service.DataProxyService" in done.stderr
+    assert (
+        done.returncode == 2
+        and "does not define service flyteidl.service.DataProxyService" in done.stderr
+    )
     bad = write(tmp_path / "bad.binpb", "not a descriptor set")
-    for args in (("--descriptor-set", str(bad)), ("--descriptor-set", str(tmp_path / "missing.binpb")), ("--protos", str(bad))):
+    for args in (
+        ("--descriptor-set", str(bad)),
+        ("--descriptor-set", str(tmp_path / "missing.binpb")),
+        ("--protos", str(bad)),
+    ):
         done = generate(*args)
         assert done.returncode == 2 and len(done.stderr.splitlines()) == 1, (args, done.stderr)
 
@@ -743,7 +850,10 @@ def test_regenerate_against_flyteidl_1_10_7(oldest_venv: Path, tmp_path: Path) -
         "- compatible FIELD_ADDED: `flyteidl.service.CreateUploadLocationRequest` field 7 "
         "`add_content_md5_metadata` `bool` added" in report
     )
-    assert "- compatible PARAMETER_ADDED: `DataProxyService.CreateUploadLocation` friendly `get_upload_signed_url" in report
+    assert (
+        "- compatible PARAMETER_ADDED: `DataProxyService.CreateUploadLocation` friendly `get_upload_signed_url"
+        in report
+    )
     # Generated from the installed 1.10.7, the manifest is the one its descriptor set gives.
     from_set = run_diff(str(out), str(FIXTURES / "flyteidl-1.10.7.binpb"))
     assert from_set.returncode == 0 and "No change to the client surface." in from_set.stdout

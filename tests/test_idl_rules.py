@@ -159,61 +159,173 @@ CASES = [
         {("FIELD_NO_DELETE", LEAF, 2), ("RESERVED_ADDED", LEAF, None)},
         True,
     ),
-    Case("nested message field deleted", leaf("message Inner { int32 v = 1; }", "message Inner { }"), {("FIELD_NO_DELETE", INNER, 1)}, True),
-    Case("field renumbered", leaf("int32 size = 2;", "int32 size = 12;"), {("FIELD_SAME_NUMBER", LEAF, 2)}, True, {"FIELD_ADDED"}),
+    Case(
+        "nested message field deleted",
+        leaf("message Inner { int32 v = 1; }", "message Inner { }"),
+        {("FIELD_NO_DELETE", INNER, 1)},
+        True,
+    ),
+    Case(
+        "field renumbered",
+        leaf("int32 size = 2;", "int32 size = 12;"),
+        {("FIELD_SAME_NUMBER", LEAF, 2)},
+        True,
+        {"FIELD_ADDED"},
+    ),
     Case(
         "field renamed",
         leaf("int32 size = 2;", "int32 length = 2;"),
         {("FIELD_SAME_NAME", LEAF, 2), ("FIELD_SAME_JSON_NAME", LEAF, 2)},
         True,
     ),
-    Case("json_name changed", leaf("int32 size = 2;", 'int32 size = 2 [json_name = "sz"];'), {("FIELD_SAME_JSON_NAME", LEAF, 2)}, True),
-    Case("scalar widened", leaf("int32 size = 2;", "int64 size = 2;"), {("FIELD_SAME_TYPE", LEAF, 2)}, True),
-    Case("string to bytes", leaf("string name = 1;", "bytes name = 1;"), {("FIELD_SAME_TYPE", LEAF, 1)}, True),
-    Case("enum to int", leaf("Color color = 3;", "int32 color = 3;"), {("FIELD_SAME_TYPE", LEAF, 3)}, True),
-    Case("map value type", leaf("map<string, string> labels", "map<string, int32> labels"), {("FIELD_SAME_TYPE", LEAF, 5)}, True),
+    Case(
+        "json_name changed",
+        leaf("int32 size = 2;", 'int32 size = 2 [json_name = "sz"];'),
+        {("FIELD_SAME_JSON_NAME", LEAF, 2)},
+        True,
+    ),
+    Case(
+        "scalar widened",
+        leaf("int32 size = 2;", "int64 size = 2;"),
+        {("FIELD_SAME_TYPE", LEAF, 2)},
+        True,
+    ),
+    Case(
+        "string to bytes",
+        leaf("string name = 1;", "bytes name = 1;"),
+        {("FIELD_SAME_TYPE", LEAF, 1)},
+        True,
+    ),
+    Case(
+        "enum to int",
+        leaf("Color color = 3;", "int32 color = 3;"),
+        {("FIELD_SAME_TYPE", LEAF, 3)},
+        True,
+    ),
+    Case(
+        "map value type",
+        leaf("map<string, string> labels", "map<string, int32> labels"),
+        {("FIELD_SAME_TYPE", LEAF, 5)},
+        True,
+    ),
     Case(
         "map to repeated",
         leaf("map<string, string> labels = 5;", "repeated string labels = 5;"),
         {("FIELD_SAME_TYPE", LEAF, 5), ("FIELD_SAME_CARDINALITY", LEAF, 5)},
         True,
     ),
-    Case("singular to repeated", leaf("int32 size = 2;", "repeated int32 size = 2;"), {("FIELD_SAME_CARDINALITY", LEAF, 2)}, True),
-    Case("implicit to explicit presence", leaf("int32 size = 2;", "optional int32 size = 2;"), {("FIELD_SAME_PRESENCE", LEAF, 2)}, True, {"FIELD_SAME_ONEOF"}),
-    Case("proto3 optional dropped", leaf("optional bool flag = 8;", "bool flag = 8;"), {("FIELD_SAME_PRESENCE", LEAF, 8)}, True, {"FIELD_SAME_ONEOF"}),
+    Case(
+        "singular to repeated",
+        leaf("int32 size = 2;", "repeated int32 size = 2;"),
+        {("FIELD_SAME_CARDINALITY", LEAF, 2)},
+        True,
+    ),
+    Case(
+        "implicit to explicit presence",
+        leaf("int32 size = 2;", "optional int32 size = 2;"),
+        {("FIELD_SAME_PRESENCE", LEAF, 2)},
+        True,
+        {"FIELD_SAME_ONEOF"},
+    ),
+    Case(
+        "proto3 optional dropped",
+        leaf("optional bool flag = 8;", "bool flag = 8;"),
+        {("FIELD_SAME_PRESENCE", LEAF, 8)},
+        True,
+        {"FIELD_SAME_ONEOF"},
+    ),
     Case(
         "moved into a oneof",
         leaf("int32 size = 2;", "oneof sized { int32 size = 2; }"),
         {("FIELD_SAME_ONEOF", LEAF, 2), ("FIELD_SAME_PRESENCE", LEAF, 2)},
         True,
     ),
-    Case("moved out of a oneof", leaf("    int64 b = 7;\n  }", "  }\n  int64 b = 7;"), {("FIELD_SAME_ONEOF", LEAF, 7)}, True),
-    Case("proto2 default changed", {"legacy": "  optional int32 n = 1 [default = 6];"}, {("FIELD_SAME_DEFAULT", LEGACY_MSG, 1)}, True),
+    Case(
+        "moved out of a oneof",
+        leaf("    int64 b = 7;\n  }", "  }\n  int64 b = 7;"),
+        {("FIELD_SAME_ONEOF", LEAF, 7)},
+        True,
+    ),
+    Case(
+        "proto2 default changed",
+        {"legacy": "  optional int32 n = 1 [default = 6];"},
+        {("FIELD_SAME_DEFAULT", LEGACY_MSG, 1)},
+        True,
+    ),
     Case(
         "proto2 required field added",
         {"legacy": "  optional int32 n = 1 [default = 5];\n  required int32 r = 2;"},
         {("MESSAGE_SAME_REQUIRED_FIELDS", LEGACY_MSG, 2)},
         True,
     ),
-    Case("reserved number released", leaf("  reserved 20;", ""), {("RESERVED_MESSAGE_NO_DELETE", LEAF, None)}, True),
+    Case(
+        "reserved number released",
+        leaf("  reserved 20;", ""),
+        {("RESERVED_MESSAGE_NO_DELETE", LEAF, None)},
+        True,
+    ),
     # -- breaking: enums -------------------------------------------------------------
-    Case("enum value deleted", color("  GREEN = 2;\n", ""), {("ENUM_VALUE_NO_DELETE", COLOR, 2)}, True),
-    Case("enum value renumbered", color("GREEN = 2;", "GREEN = 5;"), {("ENUM_VALUE_SAME_NUMBER", COLOR, 2)}, True, {"ENUM_VALUE_ADDED"}),
-    Case("enum value renamed", color("GREEN = 2;", "VERT = 2;"), {("ENUM_VALUE_SAME_NAME", COLOR, 2)}, True),
-    Case("enum reserved number released", color("  reserved 9;", ""), {("RESERVED_ENUM_NO_DELETE", COLOR, None)}, True),
+    Case(
+        "enum value deleted",
+        color("  GREEN = 2;\n", ""),
+        {("ENUM_VALUE_NO_DELETE", COLOR, 2)},
+        True,
+    ),
+    Case(
+        "enum value renumbered",
+        color("GREEN = 2;", "GREEN = 5;"),
+        {("ENUM_VALUE_SAME_NUMBER", COLOR, 2)},
+        True,
+        {"ENUM_VALUE_ADDED"},
+    ),
+    Case(
+        "enum value renamed",
+        color("GREEN = 2;", "VERT = 2;"),
+        {("ENUM_VALUE_SAME_NAME", COLOR, 2)},
+        True,
+    ),
+    Case(
+        "enum reserved number released",
+        color("  reserved 9;", ""),
+        {("RESERVED_ENUM_NO_DELETE", COLOR, None)},
+        True,
+    ),
     # -- breaking: types and RPCs ----------------------------------------------------
     Case(
         "types no longer reachable",
         {"middle": "  repeated string leaves = 1;"},
-        {("FIELD_SAME_TYPE", MIDDLE, 1), ("MESSAGE_NO_DELETE", LEAF, None), ("ENUM_NO_DELETE", COLOR, None)},
+        {
+            ("FIELD_SAME_TYPE", MIDDLE, 1),
+            ("MESSAGE_NO_DELETE", LEAF, None),
+            ("ENUM_NO_DELETE", COLOR, None),
+        },
         True,
     ),
-    Case("message moved to another file", {"leaf_home": "deep"}, {("TYPE_SAME_FILE", LEAF, None), ("TYPE_SAME_FILE", INNER, None)}, True),
-    Case("response type replaced", {"rpcs": BASE["rpcs"].replace("returns (Thing)", "returns (Middle)")}, {("RPC_SAME_RESPONSE_TYPE", "AdminService.DeleteThing", None)}, True),
-    Case("server streaming", {"rpcs": BASE["rpcs"].replace("returns (Thing)", "returns (stream Thing)")}, {("RPC_SAME_SERVER_STREAMING", "AdminService.DeleteThing", None)}, True),
+    Case(
+        "message moved to another file",
+        {"leaf_home": "deep"},
+        {("TYPE_SAME_FILE", LEAF, None), ("TYPE_SAME_FILE", INNER, None)},
+        True,
+    ),
+    Case(
+        "response type replaced",
+        {"rpcs": BASE["rpcs"].replace("returns (Thing)", "returns (Middle)")},
+        {("RPC_SAME_RESPONSE_TYPE", "AdminService.DeleteThing", None)},
+        True,
+    ),
+    Case(
+        "server streaming",
+        {"rpcs": BASE["rpcs"].replace("returns (Thing)", "returns (stream Thing)")},
+        {("RPC_SAME_SERVER_STREAMING", "AdminService.DeleteThing", None)},
+        True,
+    ),
     Case(
         "client streaming",
-        {"rpcs": BASE["rpcs"].replace("DeleteThing(GetThingRequest)", "DeleteThing(stream GetThingRequest)")},
+        {
+            "rpcs": BASE["rpcs"].replace(
+                "DeleteThing(GetThingRequest)", "DeleteThing(stream GetThingRequest)"
+            )
+        },
         {("RPC_SAME_CLIENT_STREAMING", "AdminService.DeleteThing", None)},
         True,
     ),
@@ -227,7 +339,10 @@ CASES = [
     Case(
         "route verb changes the retry class",
         {"rpcs": BASE["rpcs"].replace("delete:", "get:")},
-        {("RETRY_SAME_CLASS", "AdminService.DeleteThing", None), ("HTTP_ROUTE", "AdminService.DeleteThing", None)},
+        {
+            ("RETRY_SAME_CLASS", "AdminService.DeleteThing", None),
+            ("HTTP_ROUTE", "AdminService.DeleteThing", None),
+        },
         True,
     ),
     Case("editions: closed enum", {"tone_type": "CLOSED"}, {("ENUM_SAME_TYPE", TONE, None)}, True),
@@ -244,26 +359,69 @@ CASES = [
         {("FIELD_DELETED_RESERVED", LEAF, 2), ("RESERVED_ADDED", LEAF, None)},
         False,
     ),
-    Case("field added", leaf("  reserved 20;", "  reserved 20;\n  int32 extra = 10;"), {("FIELD_ADDED", LEAF, 10)}, False),
+    Case(
+        "field added",
+        leaf("  reserved 20;", "  reserved 20;\n  int32 extra = 10;"),
+        {("FIELD_ADDED", LEAF, 10)},
+        False,
+    ),
     Case(
         "message added",
         {"thing": "  flyteidl.core.Orphan orphan = 3;"},
-        {("FIELD_ADDED", "flyteidl.service.Thing", 3), ("MESSAGE_ADDED", "flyteidl.core.Orphan", None)},
+        {
+            ("FIELD_ADDED", "flyteidl.service.Thing", 3),
+            ("MESSAGE_ADDED", "flyteidl.core.Orphan", None),
+        },
         False,
     ),
-    Case("enum value added", color("GREEN = 2;", "GREEN = 2;\n  BLUE = 3;"), {("ENUM_VALUE_ADDED", COLOR, 3)}, False),
+    Case(
+        "enum value added",
+        color("GREEN = 2;", "GREEN = 2;\n  BLUE = 3;"),
+        {("ENUM_VALUE_ADDED", COLOR, 3)},
+        False,
+    ),
     Case(
         "enum value deleted, number and name reserved",
         color("  GREEN = 2;\n", '  reserved 2;\n  reserved "GREEN";\n'),
         {("ENUM_VALUE_DELETED_RESERVED", COLOR, 2)},
         False,
     ),
-    Case("field deprecated", leaf("int32 size = 2;", "int32 size = 2 [deprecated = true];"), {("DEPRECATION", LEAF, 2)}, False),
-    Case("RPC added", {"rpcs": BASE["rpcs"] + "\n  rpc CountThings(GetThingRequest) returns (Middle);"}, {("RPC_ADDED", "AdminService.CountThings", None)}, False),
-    Case("HTTP route path", {"rpcs": BASE["rpcs"].replace("/api/v1/things/{id}", "/api/v2/things/{id}")}, {("HTTP_ROUTE", "AdminService.DeleteThing", None)}, False),
-    Case("enum added", {"thing": "  flyteidl.core.Shade shade = 3;"}, {("ENUM_ADDED", "flyteidl.core.Shade", None)}, False),
-    Case("RPC deprecated", {"rpcs": BASE["rpcs"].replace("; }", "; option deprecated = true; }")}, {("RPC_DEPRECATION", "AdminService.DeleteThing", None)}, False),
-    Case("message deprecated", leaf("  reserved 20;", "  reserved 20;\n  option deprecated = true;"), {("DEPRECATION", LEAF, None)}, False),
+    Case(
+        "field deprecated",
+        leaf("int32 size = 2;", "int32 size = 2 [deprecated = true];"),
+        {("DEPRECATION", LEAF, 2)},
+        False,
+    ),
+    Case(
+        "RPC added",
+        {"rpcs": BASE["rpcs"] + "\n  rpc CountThings(GetThingRequest) returns (Middle);"},
+        {("RPC_ADDED", "AdminService.CountThings", None)},
+        False,
+    ),
+    Case(
+        "HTTP route path",
+        {"rpcs": BASE["rpcs"].replace("/api/v1/things/{id}", "/api/v2/things/{id}")},
+        {("HTTP_ROUTE", "AdminService.DeleteThing", None)},
+        False,
+    ),
+    Case(
+        "enum added",
+        {"thing": "  flyteidl.core.Shade shade = 3;"},
+        {("ENUM_ADDED", "flyteidl.core.Shade", None)},
+        False,
+    ),
+    Case(
+        "RPC deprecated",
+        {"rpcs": BASE["rpcs"].replace("; }", "; option deprecated = true; }")},
+        {("RPC_DEPRECATION", "AdminService.DeleteThing", None)},
+        False,
+    ),
+    Case(
+        "message deprecated",
+        leaf("  reserved 20;", "  reserved 20;\n  option deprecated = true;"),
+        {("DEPRECATION", LEAF, None)},
+        False,
+    ),
     Case("unreachable message changed", {"orphan": ""}, set(), False),
 ]
 
@@ -319,8 +477,16 @@ def test_rule(case: Case, tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     if not expected:
         assert outcome.report["changes"] == [], outcome.markdown
     for rule, subject, number in expected:
-        flag = "**breaking**" if (rule, subject, number) in {(c["rule"], c["subject"], c["number"]) for c in breaking} else "compatible"
-        lines = [ln for ln in outcome.markdown.splitlines() if ln.startswith(f"- {flag} {rule}: `{subject}` ")]
+        flag = (
+            "**breaking**"
+            if (rule, subject, number) in {(c["rule"], c["subject"], c["number"]) for c in breaking}
+            else "compatible"
+        )
+        lines = [
+            ln
+            for ln in outcome.markdown.splitlines()
+            if ln.startswith(f"- {flag} {rule}: `{subject}` ")
+        ]
         assert lines, (rule, subject, outcome.markdown)
         if number is not None:
             assert any(re.search(rf"\b{number}\b", ln) for ln in lines), lines
@@ -338,7 +504,9 @@ BUF_CONFIG = '{"version":"v2","breaking":{"use":["WIRE_JSON"]}}'
 def buf_binary() -> str:
     found = shutil.which("buf") or str(Path(sys.executable).with_name("buf"))
     if not Path(found).exists():
-        pytest.fail("buf is not installed (the buf-bin dev dependency provides it): pip install -e '.[dev]'")
+        pytest.fail(
+            "buf is not installed (the buf-bin dev dependency provides it): pip install -e '.[dev]'"
+        )
     return found
 
 
@@ -354,7 +522,17 @@ class BufFinding:
 
 def buf_breaking(new: Path, old: Path) -> list[BufFinding]:
     done = subprocess.run(
-        [buf_binary(), "breaking", str(new), "--against", str(old), "--config", BUF_CONFIG, "--error-format", "json"],
+        [
+            buf_binary(),
+            "breaking",
+            str(new),
+            "--against",
+            str(old),
+            "--config",
+            BUF_CONFIG,
+            "--error-format",
+            "json",
+        ],
         capture_output=True,
         text=True,
         timeout=120,
@@ -372,7 +550,11 @@ def buf_breaking(new: Path, old: Path) -> list[BufFinding]:
         else:
             assert owner, text
             kind, name = owner.group(1).lower(), owner.group(2)
-        findings.append(BufFinding(raw["type"], raw["path"], kind, name, int(number.group(1)) if number else None, text))
+        findings.append(
+            BufFinding(
+                raw["type"], raw["path"], kind, name, int(number.group(1)) if number else None, text
+            )
+        )
     return findings
 
 
@@ -383,7 +565,12 @@ def _packages(descriptor_set_path: Path) -> dict[str, str]:
     return {f.name: f.package for f in files}
 
 
-def uncovered_buf_findings(outcome_report: dict[str, Any], manifests: list[dict[str, Any]], findings: list[BufFinding], packages: dict[str, str]) -> list[str]:
+def uncovered_buf_findings(
+    outcome_report: dict[str, Any],
+    manifests: list[dict[str, Any]],
+    findings: list[BufFinding],
+    packages: dict[str, str],
+) -> list[str]:
     """buf findings on reachable types (or the services' RPCs) that no breaking line of
     the report covers: same type (package + short name) and, if any, same number."""
     breaking = [c for c in outcome_report["changes"] if c["breaking"]]
@@ -394,10 +581,15 @@ def uncovered_buf_findings(outcome_report: dict[str, Any], manifests: list[dict[
             subjects = {f.name}
         else:
             package = packages[f.file]
-            subjects = {n for n in reachable if n.startswith(package + ".") and n.split(".")[-1] == f.name}
+            subjects = {
+                n for n in reachable if n.startswith(package + ".") and n.split(".")[-1] == f.name
+            }
             if not subjects:
                 continue  # not reachable from the services: out of scope
-        covered = any(c["subject"] in subjects and (f.number is None or c["number"] == f.number) for c in breaking)
+        covered = any(
+            c["subject"] in subjects and (f.number is None or c["number"] == f.number)
+            for c in breaking
+        )
         if not covered:
             missing.append(f"{f.rule}: {f.message}")
     return missing
@@ -410,7 +602,9 @@ def manifest_of(path: Path) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_buf_findings_on_reachable_types_are_breaking_lines(case: Case, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_buf_findings_on_reachable_types_are_breaking_lines(
+    case: Case, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     outcome = run_case(case, tmp_path, capsys)
     findings = buf_breaking(outcome.new_set, outcome.old_set)
     packages = {**_packages(outcome.old_set), **_packages(outcome.new_set)}
@@ -423,7 +617,9 @@ def test_buf_findings_on_reachable_types_are_breaking_lines(case: Case, tmp_path
         assert {f.name for f in findings} == {"Orphan"}  # buf sees it; the client never does
 
 
-def test_the_cross_check_notices_a_missing_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_cross_check_notices_a_missing_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """The coverage check itself can fail: drop the report's lines and buf's remain."""
     case = next(c for c in CASES if c.id == "moved into a oneof")
     outcome = run_case(case, tmp_path, capsys)
@@ -440,8 +636,21 @@ def test_the_manifest_records_presence_labels_and_enum_types(tmp_path: Path) -> 
     synthetic oneofs left out, maps, proto2 defaults, editions features."""
     manifest = manifest_of(compile_tree(tmp_path / "idl", tree()))
     leaf_fields = manifest["messages"][LEAF]["fields"]
-    assert leaf_fields["2"] == {"name": "size", "json_name": "size", "type": "int32", "kind": "scalar", "label": "optional", "presence": "implicit"}
-    assert leaf_fields["5"] == {"name": "labels", "json_name": "labels", "type": "map<string, string>", "kind": "map", "label": "map"}
+    assert leaf_fields["2"] == {
+        "name": "size",
+        "json_name": "size",
+        "type": "int32",
+        "kind": "scalar",
+        "label": "optional",
+        "presence": "implicit",
+    }
+    assert leaf_fields["5"] == {
+        "name": "labels",
+        "json_name": "labels",
+        "type": "map<string, string>",
+        "kind": "map",
+        "label": "map",
+    }
     assert leaf_fields["6"]["oneof"] == "choice" and leaf_fields["6"]["presence"] == "explicit"
     assert leaf_fields["8"]["presence"] == "explicit" and "oneof" not in leaf_fields["8"]
     assert leaf_fields["9"]["type"] == INNER and leaf_fields["9"]["presence"] == "explicit"

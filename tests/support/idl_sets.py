@@ -19,7 +19,10 @@ from google.protobuf import descriptor_pb2
 from codegen.idl import Idl, build_pool, compile_protos, file_closure, read_wheel
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-SERVICE_FILES = tuple(f"flyteidl/service/{name}.proto" for name in ("admin", "dataproxy", "signal", "identity", "auth"))
+SERVICE_FILES = tuple(
+    f"flyteidl/service/{name}.proto"
+    for name in ("admin", "dataproxy", "signal", "identity", "auth")
+)
 
 
 def fixture(version: str) -> Path:
@@ -35,8 +38,18 @@ def service_closure(idl: Idl) -> descriptor_pb2.FileDescriptorSet:
 
 def download_wheel(version: str, dest: Path) -> Path:
     subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--disable-pip-version-check",
-         "-d", str(dest), f"flyteidl=={version}"],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--no-deps",
+            "--disable-pip-version-check",
+            "-d",
+            str(dest),
+            f"flyteidl=={version}",
+        ],
         check=True,
         timeout=300,
     )
