@@ -23,11 +23,13 @@ def generate(
     out: Path,
     check: bool,
     services: Optional[Sequence[str]],
-    idl: Optional[Path] = None,
+    descriptor_set: Optional[Path] = None,
+    protos: Optional[Path] = None,
     proto_paths: Sequence[Path] = (),
 ) -> int:
-    """Render the client (from ``idl``, a descriptor set or ``.proto`` directory, when
-    given) and write it to ``out``, or with ``check`` compare it with what is there."""
+    """Render the client (from the installed flyteidl, or from ``descriptor_set`` or the
+    ``.proto`` tree ``protos``) and write it to ``out``, or with ``check`` compare it with
+    what is there."""
     from .output import diff_tree, write_tree
     from .render import render_all
     from .schema import build_api
@@ -35,7 +37,8 @@ def generate(
 
     started = time.perf_counter()
     surface = load_surface()
-    api = build_api(_load(surface["services"], services, idl, proto_paths), surface)
+    loaded = _load(surface["services"], services, descriptor_set, protos, proto_paths)
+    api = build_api(loaded, surface)
     files = render_all(api)
     if check:
         diff = diff_tree(out, files)
@@ -61,17 +64,27 @@ def generate(
 def _load(
     modules: dict[str, str],
     services: Optional[Sequence[str]],
-    idl: Optional[Path],
+    descriptor_set: Optional[Path],
+    protos: Optional[Path],
     proto_paths: Sequence[Path],
 ) -> Any:
-    if idl is None:
+    """The services' descriptors: from the installed flyteidl, or from a fresh pool."""
+    if descriptor_set is None and protos is None:
         from .load import load_services
 
         return load_services(modules, services)
-    from .idl import build_pool, read_idl
+    from .idl import build_pool, compile_protos, read_descriptor_set
     from .load import load_pool_services
 
-    source = read_idl(idl, proto_paths)
+    if protos is not None:
+        source = compile_protos(protos, proto_paths)
+    elif descriptor_set is not None and descriptor_set.is_dir():
+        raise CodegenError(
+            f"{descriptor_set}: a directory, not a descriptor set (--protos reads .proto files)"
+        )
+    else:
+        assert descriptor_set is not None
+        source = read_descriptor_set(descriptor_set)
     return load_pool_services(build_pool(source), source.version, modules, services)
 
 
@@ -119,13 +132,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parser.parse_args(argv)
     if args.proto_path and not args.protos:
         parser.error("--proto-path needs --protos")
-    if args.descriptor_set is not None and args.descriptor_set.is_dir():
-        parser.error(
-            f"--descriptor-set {args.descriptor_set}: is a directory (use --protos for .proto files)"
-        )
     try:
         return generate(
-            args.out, args.check, args.services, args.descriptor_set or args.protos, args.proto_path
+            args.out, args.check, args.services, args.descriptor_set, args.protos, args.proto_path
         )
     except CodegenError as exc:
         print(f"codegen: error: {exc}", file=sys.stderr)

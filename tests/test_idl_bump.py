@@ -745,6 +745,7 @@ def test_generating_from_protos_and_bad_idl_inputs(tmp_path: Path) -> None:
         ("--descriptor-set", str(bad)),
         ("--descriptor-set", str(tmp_path / "missing.binpb")),
         ("--protos", str(bad)),
+        ("--descriptor-set", str(protos)),
     ):
         done = generate(*args)
         assert done.returncode == 2 and len(done.stderr.splitlines()) == 1, (args, done.stderr)
