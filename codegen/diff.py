@@ -10,7 +10,7 @@ OLD and NEW are each one of:
 
 * a manifest: ``api.json`` (its ``types/`` beside it) or a directory holding one;
 * a git revision of the current repository (``main``, ``HEAD~1``): the generated
-  manifest at that revision; ``REV:path`` for a manifest or descriptor set at any path;
+  manifest at that revision; ``REV:path`` for a manifest (or its directory) or descriptor set at any path;
 * an IDL, turned into a manifest as ``python -m codegen`` would (``codegen/idl.py``):
   a FileDescriptorSet file (``buf build -o api.binpb``, ``protoc --include_imports
   --descriptor_set_out=api.binpb``), a directory of ``.proto`` files (compiled with
@@ -117,8 +117,11 @@ def _git_show(obj: str, spec: str, cwd: Optional[Path]) -> bytes:
 def _from_git(spec: str, cwd: Optional[Path]) -> dict[str, Any]:
     """The manifest (or descriptor set) at git revision ``spec`` (``REV`` or ``REV:path``)."""
     rev, _, rel = spec.partition(":")
-    rel = rel or MANIFEST_PATH
+    rel = rel.rstrip("/") or MANIFEST_PATH
     data = _git_show(f"{rev}:{rel}", spec, cwd)
+    if data.startswith(b"tree "):  # REV:dir means the manifest in that directory
+        rel = posixpath.join(rel, MANIFEST_FILE)
+        data = _git_show(f"{rev}:{rel}", spec, cwd)
     if not _looks_like_json(data, rel):
         from .idl import Idl, parse_descriptor_set
 

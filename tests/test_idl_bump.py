@@ -592,6 +592,10 @@ def test_rev_colon_path_and_mixed_forms(repo: Path) -> None:
     done = run_diff("HEAD:flyteclient/generated/api.json", "v1:elsewhere/api.json", cwd=repo)
     assert done.returncode == 1
     assert done.stdout.startswith("flyteidl 1.1.0 → 1.0.0")
+    # REV:dir means the manifest in that directory.
+    assert run_diff("v1:elsewhere", "HEAD:elsewhere/", cwd=repo).stdout.endswith(
+        "No change to the client surface.\n"
+    )
     # A working-tree file against a revision.
     done = run_diff("v1", "flyteclient/generated/api.json", cwd=repo)
     assert done.returncode == 0 and done.stdout.startswith("flyteidl 1.0.0 → 1.1.0")
