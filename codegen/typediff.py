@@ -270,7 +270,7 @@ def _enum(found: _Findings, o: Record, n: Record) -> None:
     for number in sorted(before):
         for name in before[number]:
             if number in after:
-                if name not in after[number] and name not in new_values:
+                if name not in after[number]:
                     text = f"value {number} renamed `{name}` → `{'`, `'.join(after[number])}`"
                     found.add("ENUM_VALUE_SAME_NAME", text, name, number)
                 continue

@@ -279,6 +279,18 @@ CASES = [
         {"ENUM_VALUE_ADDED"},
     ),
     Case(
+        "enum values swapped",
+        color("RED = 1;\n  GREEN = 2;", "GREEN = 1;\n  RED = 2;"),
+        {("ENUM_VALUE_SAME_NAME", COLOR, 1), ("ENUM_VALUE_SAME_NAME", COLOR, 2)},
+        True,
+    ),
+    Case(
+        "fields swapped",
+        leaf("string name = 1;\n  int32 size = 2;", "string size = 1;\n  int32 name = 2;"),
+        {("FIELD_SAME_NAME", LEAF, 1), ("FIELD_SAME_NAME", LEAF, 2)},
+        True,
+    ),
+    Case(
         "enum value renamed",
         color("GREEN = 2;", "VERT = 2;"),
         {("ENUM_VALUE_SAME_NAME", COLOR, 2)},
