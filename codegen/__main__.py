@@ -94,6 +94,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         from .diff import main as diff_main
 
         return diff_main(argv[1:])
+    from .idl import add_proto_path_option
+
     parser = argparse.ArgumentParser(prog="python -m codegen", description=__doc__)
     parser.add_argument(
         "--check", action="store_true", help="write nothing; exit 1 and print a diff if out of date"
@@ -121,14 +123,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         metavar="DIR",
         help="generate from the .proto files under DIR (compiled with grpcio-tools)",
     )
-    parser.add_argument(
-        "--proto-path",
-        action="append",
-        type=Path,
-        default=[],
-        metavar="DIR",
-        help="include directory for --protos (repeatable)",
-    )
+    add_proto_path_option(parser, "--protos")
     args = parser.parse_args(argv)
     if args.proto_path and not args.protos:
         parser.error("--proto-path needs --protos")

@@ -33,6 +33,7 @@ from typing import Any, Callable, Mapping, Optional, Sequence
 
 from .changes import Change
 from .errors import CodegenError
+from .idl import Idl, add_proto_path_option, build_pool, parse_descriptor_set, proto_files, read_idl
 from .manifest import MANIFEST_FILE, join_files
 from .report import as_json, markdown
 from .surfacediff import compare_rpcs
@@ -61,8 +62,6 @@ def load_manifest(
         if path.is_dir():
             if (path / MANIFEST_FILE).is_file():
                 return _manifest_file(path / MANIFEST_FILE, spec)
-            from .idl import proto_files
-
             if proto_files(path):
                 return _idl_manifest(path, proto_paths)
             raise ManifestError(f"{spec}: directory has no {MANIFEST_FILE} and no .proto files")
@@ -75,8 +74,6 @@ def load_manifest(
                 raise ManifestError(f"{spec}: cannot read: {exc.strerror or exc}") from exc
             if _looks_like_json(data, path.name):
                 return _manifest_file(path, spec)
-            from .idl import Idl, parse_descriptor_set
-
             return _pool_manifest(Idl(path.name, tuple(parse_descriptor_set(data, spec).file)))
         return _from_git(spec, cwd)
     except CodegenError as exc:
@@ -84,7 +81,16 @@ def load_manifest(
 
 
 def _looks_like_json(data: bytes, name: str) -> bool:
-    return name.endswith(".json") or data.lstrip()[:1] in (b"{", b"[")
+    """A manifest rather than a descriptor set (whose first bytes can be ``\\n{`` too)."""
+    if name.endswith(".json"):
+        return True
+    if data.lstrip()[:1] not in (b"{", b"["):
+        return False
+    try:
+        parse_descriptor_set(data, name)
+    except CodegenError:
+        return True
+    return False
 
 
 def _manifest_file(path: Path, spec: str) -> dict[str, Any]:
@@ -123,8 +129,6 @@ def _from_git(spec: str, cwd: Optional[Path]) -> dict[str, Any]:
         rel = posixpath.join(rel, MANIFEST_FILE)
         data = _git_show(f"{rev}:{rel}", spec, cwd)
     if not _looks_like_json(data, rel):
-        from .idl import Idl, parse_descriptor_set
-
         try:
             files = parse_descriptor_set(data, spec).file
         except CodegenError as exc:
@@ -142,15 +146,12 @@ def _from_git(spec: str, cwd: Optional[Path]) -> dict[str, Any]:
 
 
 def _idl_manifest(path: Path, proto_paths: Sequence[Path]) -> dict[str, Any]:
-    from .idl import read_idl
-
     return _pool_manifest(read_idl(path, proto_paths))
 
 
-def _pool_manifest(idl: Any) -> dict[str, Any]:
+def _pool_manifest(idl: Idl) -> dict[str, Any]:
     """The manifest ``python -m codegen`` would write for this IDL (services it lacks are
     simply absent)."""
-    from .idl import build_pool
     from .load import load_pool_services
     from .manifest import build_manifest
     from .schema import build_api
@@ -235,14 +236,7 @@ def main(argv: Sequence[str]) -> int:
         default="markdown",
         help="report format (default: %(default)s)",
     )
-    parser.add_argument(
-        "--proto-path",
-        action="append",
-        type=Path,
-        default=[],
-        metavar="DIR",
-        help="include directory for .proto inputs (repeatable)",
-    )
+    add_proto_path_option(parser, ".proto inputs")
     args = parser.parse_args(list(argv))
     try:
         old = load_manifest(args.old, proto_paths=args.proto_path)

@@ -23,6 +23,7 @@ Every failure is a :class:`CodegenError` whose message is one line.
 
 from __future__ import annotations
 
+import argparse
 import ast
 import importlib
 import os
@@ -265,6 +266,18 @@ def register_extensions(files: Iterable[descriptor_pb2.FileDescriptorProto]) -> 
     for proto in files:
         if proto.extension:
             installed_file(proto.name)
+
+
+def add_proto_path_option(parser: argparse.ArgumentParser, what: str) -> None:
+    """The ``--proto-path DIR`` option (repeatable) of the commands that read ``.proto`` trees."""
+    parser.add_argument(
+        "--proto-path",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="DIR",
+        help=f"include directory for {what} (repeatable)",
+    )
 
 
 def read_idl(path: Path, proto_paths: Sequence[Path] = ()) -> Idl:

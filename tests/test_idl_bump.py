@@ -994,3 +994,17 @@ def test_fixtures_are_the_released_wheels(version: str, tmp_path: Path) -> None:
             assert built == kept, built.name
     done = run_diff(str(wheel), str(fixture(version)))
     assert done.returncode == 0 and "No change to the client surface." in done.stdout, done.stdout
+
+
+def test_a_descriptor_set_starting_like_json_is_still_a_descriptor_set(tmp_path: Path) -> None:
+    """A set whose first file is 123 bytes long starts with b"\\n{"."""
+    from google.protobuf import descriptor_pb2
+
+    proto = descriptor_pb2.FileDescriptorProto(name="a.proto", package="p")
+    while len(proto.SerializeToString()) < 123:
+        proto.package += "q"
+    data = descriptor_pb2.FileDescriptorSet(file=[proto]).SerializeToString()
+    assert data.lstrip()[:1] == b"{"
+    (tmp_path / "a.binpb").write_bytes(data)
+    done = run_diff(str(tmp_path / "a.binpb"), str(GENERATED))
+    assert done.returncode == 2 and "does not define service" in done.stderr, done.stderr

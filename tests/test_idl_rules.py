@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, Optional
 
@@ -126,14 +127,13 @@ def tree(**overrides: str) -> dict[str, str]:
     }
 
 
-def leaf(old: str, new: str) -> dict[str, str]:
-    assert old in BASE["leaf"], old
-    return {"leaf": BASE["leaf"].replace(old, new)}
+def edit(key: str, old: str, new: str) -> dict[str, str]:
+    """Overrides that replace ``old`` by ``new`` in the base IDL's ``key`` part."""
+    assert old in BASE[key], old
+    return {key: BASE[key].replace(old, new)}
 
 
-def color(old: str, new: str) -> dict[str, str]:
-    assert old in BASE["color"], old
-    return {"color": BASE["color"].replace(old, new)}
+leaf, color, rpcs = (partial(edit, key) for key in ("leaf", "color", "rpcs"))
 
 
 LEAF, COLOR, INNER = "flyteidl.core.Leaf", "flyteidl.core.Color", "flyteidl.core.Leaf.Inner"
@@ -321,36 +321,32 @@ CASES = [
     ),
     Case(
         "response type replaced",
-        {"rpcs": BASE["rpcs"].replace("returns (Thing)", "returns (Middle)")},
+        rpcs("returns (Thing)", "returns (Middle)"),
         {("RPC_SAME_RESPONSE_TYPE", "AdminService.DeleteThing", None)},
         True,
     ),
     Case(
         "server streaming",
-        {"rpcs": BASE["rpcs"].replace("returns (Thing)", "returns (stream Thing)")},
+        rpcs("returns (Thing)", "returns (stream Thing)"),
         {("RPC_SAME_SERVER_STREAMING", "AdminService.DeleteThing", None)},
         True,
     ),
     Case(
         "client streaming",
-        {
-            "rpcs": BASE["rpcs"].replace(
-                "DeleteThing(GetThingRequest)", "DeleteThing(stream GetThingRequest)"
-            )
-        },
+        rpcs("DeleteThing(GetThingRequest)", "DeleteThing(stream GetThingRequest)"),
         {("RPC_SAME_CLIENT_STREAMING", "AdminService.DeleteThing", None)},
         True,
     ),
     Case("RPC removed", {"rpcs": ""}, {("RPC_NO_DELETE", "AdminService.DeleteThing", None)}, True),
     Case(
         "idempotency level set",
-        {"rpcs": BASE["rpcs"].replace("; }", "; option idempotency_level = IDEMPOTENT; }")},
+        rpcs("; }", "; option idempotency_level = IDEMPOTENT; }"),
         {("RPC_SAME_IDEMPOTENCY_LEVEL", "AdminService.DeleteThing", None)},
         True,
     ),
     Case(
         "route verb changes the retry class",
-        {"rpcs": BASE["rpcs"].replace("delete:", "get:")},
+        rpcs("delete:", "get:"),
         {
             ("RETRY_SAME_CLASS", "AdminService.DeleteThing", None),
             ("HTTP_ROUTE", "AdminService.DeleteThing", None),
@@ -406,13 +402,13 @@ CASES = [
     ),
     Case(
         "RPC added",
-        {"rpcs": BASE["rpcs"] + "\n  rpc CountThings(GetThingRequest) returns (Middle);"},
+        rpcs("; }", "; }\n  rpc CountThings(GetThingRequest) returns (Middle);"),
         {("RPC_ADDED", "AdminService.CountThings", None)},
         False,
     ),
     Case(
         "HTTP route path",
-        {"rpcs": BASE["rpcs"].replace("/api/v1/things/{id}", "/api/v2/things/{id}")},
+        rpcs("/api/v1/things/{id}", "/api/v2/things/{id}"),
         {("HTTP_ROUTE", "AdminService.DeleteThing", None)},
         False,
     ),
@@ -424,7 +420,7 @@ CASES = [
     ),
     Case(
         "RPC deprecated",
-        {"rpcs": BASE["rpcs"].replace("; }", "; option deprecated = true; }")},
+        rpcs("; }", "; option deprecated = true; }"),
         {("RPC_DEPRECATION", "AdminService.DeleteThing", None)},
         False,
     ),
