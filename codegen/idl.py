@@ -106,7 +106,7 @@ def compile_protos(root: Path, proto_paths: Sequence[Path] = ()) -> Idl:
         from grpc_tools import protoc
     except ImportError as exc:
         raise CodegenError(
-            "grpcio-tools is missing; install the generator: pip install 'flyteclient[codegen]'"
+            "grpcio-tools is missing; install the generator's dependencies (scripts/_env.sh)"
         ) from exc
     bundled = Path(grpc_tools.__file__).parent / "_proto"
     includes = [root, *proto_paths, bundled]
