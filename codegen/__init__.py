@@ -9,5 +9,10 @@ Stages, one module each:
 4. :mod:`codegen.format`  -- format Python output with black, in-process.
 5. :mod:`codegen.output`  -- write the tree atomically, or compare it (``--check``).
 
+Stage 1 reads the installed flyteidl, or a descriptor set / ``.proto`` tree through
+:mod:`codegen.idl`. Alongside the Python modules, :mod:`codegen.manifest` writes the API
+manifest (:mod:`codegen.wire`: every message and enum the RPCs reach) that
+``python -m codegen diff`` compares (:mod:`codegen.diff`, rules in :mod:`codegen.rules`).
+
 Run it as ``python -m codegen``.
 """

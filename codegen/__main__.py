@@ -1,4 +1,10 @@
-"""``python -m codegen``: regenerate ``flyteclient/generated`` (or check it, or diff manifests)."""
+"""``python -m codegen``: regenerate ``flyteclient/generated`` (or check it, or diff manifests).
+
+By default the client is generated from the installed flyteidl. ``--descriptor-set FILE``
+or ``--protos DIR`` generate it from another IDL instead (an unreleased one, to preview
+its client); the generated code still imports flyteidl's ``_pb2`` modules at run time,
+so running it needs a flyteidl built from that same IDL.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +12,25 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Any, Optional, Sequence
 
 from .errors import CodegenError
 
 DEFAULT_OUT = Path(__file__).resolve().parent.parent / "flyteclient" / "generated"
 
 
-def generate(out: Path, check: bool, services: Optional[Sequence[str]], surface_file: Optional[Path] = None) -> int:
-    from .load import load_services
+def generate(
+    out: Path,
+    check: bool,
+    services: Optional[Sequence[str]],
+    surface_file: Optional[Path] = None,
+    descriptor_set: Optional[Path] = None,
+    protos: Optional[Path] = None,
+    proto_paths: Sequence[Path] = (),
+) -> int:
+    """Render the client (from the installed flyteidl, or from ``descriptor_set`` or the
+    ``.proto`` tree ``protos``) and write it to ``out``, or with ``check`` compare it with
+    what is there."""
     from .output import diff_tree, write_tree
     from .render import render_all
     from .schema import build_api
@@ -22,7 +38,8 @@ def generate(out: Path, check: bool, services: Optional[Sequence[str]], surface_
 
     started = time.perf_counter()
     surface = load_surface(surface_file or SURFACE_FILE)
-    api = build_api(load_services(surface.services, services), surface)
+    loaded = _load(dict(surface.services), services, descriptor_set, protos, proto_paths)
+    api = build_api(loaded, surface)
     files = render_all(api)
     if check:
         diff = diff_tree(out, files)
@@ -45,25 +62,60 @@ def generate(out: Path, check: bool, services: Optional[Sequence[str]], surface_
     return 0
 
 
+def _load(
+    modules: dict[str, str],
+    services: Optional[Sequence[str]],
+    descriptor_set: Optional[Path],
+    protos: Optional[Path],
+    proto_paths: Sequence[Path],
+) -> Any:
+    """The services' descriptors: from the installed flyteidl, or from a fresh pool."""
+    if descriptor_set is None and protos is None:
+        from .load import load_services
+
+        return load_services(modules, services)
+    from .idl import build_pool, compile_protos, read_descriptor_set
+    from .load import load_pool_services
+
+    if protos is not None:
+        source = compile_protos(protos, proto_paths)
+    elif descriptor_set is not None and descriptor_set.is_dir():
+        raise CodegenError(
+            f"{descriptor_set}: a directory, not a descriptor set (--protos reads .proto files)"
+        )
+    else:
+        assert descriptor_set is not None
+        source = read_descriptor_set(descriptor_set)
+    return load_pool_services(build_pool(source), source.version, modules, services)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["diff"]:
         from .diff import main as diff_main
 
         return diff_main(argv[1:])
+    from .idl import add_proto_path_option
+
     parser = argparse.ArgumentParser(prog="python -m codegen", description=__doc__)
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 and print a diff if out of date")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output directory (default: %(default)s)")
     parser.add_argument("--service", action="append", dest="services", metavar="NAME", help="only this service (repeatable)")
     parser.add_argument("--surface", type=Path, default=None, help="the surface file (default: codegen/surface.toml)")
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--descriptor-set", type=Path, metavar="FILE", help="generate from this FileDescriptorSet (buf build -o / protoc --descriptor_set_out)")
+    source.add_argument("--protos", type=Path, metavar="DIR", help="generate from the .proto files under DIR (compiled with grpcio-tools)")
+    add_proto_path_option(parser, "--protos")
     args = parser.parse_args(argv)
+    if args.proto_path and not args.protos:
+        parser.error("--proto-path needs --protos")
     try:
-        return generate(args.out, args.check, args.services, args.surface)
+        return generate(args.out, args.check, args.services, args.surface, args.descriptor_set, args.protos, args.proto_path)
     except CodegenError as exc:
         print(f"codegen: error: {exc}", file=sys.stderr)
         return 2
     except ImportError as exc:
-        if exc.name not in ("jinja2", "black", "tomli"):
+        if exc.name not in ("jinja2", "black", "tomli", "grpc_tools"):
             raise
         print(f"codegen: error: {exc.name} is missing; the generator runs from a checkout: pip install -e '.[dev]'", file=sys.stderr)
         return 2

@@ -1,23 +1,31 @@
-"""The API manifest (``generated/api.json``): what client users see, sorted and stable
-so that its git diff after a flyteidl bump reads like a changelog."""
+"""The API manifest: what client users see, sorted and stable so that its git diff after
+a flyteidl bump reads like a changelog.
+
+Two parts, written as several files (see :func:`manifest_files`):
+
+* ``api.json``: per service and RPC the Python surface (raw, friendly and pager method
+  names and signatures, return type), the request and response type, streaming shape,
+  HTTP route, retry class, idempotency level and deprecation; and the list of packages.
+* ``types/<proto package>.json``: every message and enum the RPCs reach, transitively,
+  with what the wire and JSON encodings depend on (``codegen/wire.py``).
+
+In memory (what ``codegen diff`` compares) a manifest is one dict: ``format``,
+``flyteidl``, ``services``, ``messages`` and ``enums`` (type full name -> record).
+"""
 
 from __future__ import annotations
 
-from typing import Any, Optional
+import json
+from typing import Any, Mapping, Optional
 
-from .schema import Api, Message, Method
+from .jsonlayout import dumps
+from .schema import Api, Method
+from .wire import WireApi, build_wire
 
+FORMAT = 2
+MANIFEST_FILE = "api.json"
+TYPES_DIR = "types"
 CALL_OPTIONS = "*, timeout=None, metadata=None"
-
-
-def _fields(message: Message) -> dict[str, Any]:
-    return {
-        "type": message.full_name,
-        "fields": {
-            f.name: {"number": f.number, "type": f.type_name, "label": "map" if f.is_map else f.label}
-            for f in message.fields
-        },
-    }
 
 
 def _signature(params: list[str]) -> str:
@@ -32,7 +40,15 @@ def raw_signature(m: Method) -> str:
 def friendly_signature(m: Method) -> str:
     if m.flytekit_style:
         return _signature([p.signature for p in m.params])
-    return _signature([f"{m.raw_param}=None", "*", *[p.signature for p in m.params], "timeout=None", "metadata=None"])
+    return _signature(
+        [
+            f"{m.raw_param}=None",
+            "*",
+            *[p.signature for p in m.params],
+            "timeout=None",
+            "metadata=None",
+        ]
+    )
 
 
 def pager_signature(m: Method) -> str:
@@ -48,7 +64,7 @@ def _pager(m: Method) -> Optional[dict[str, str]]:
     return {"name": m.pager_name, "signature": pager_signature(m), "items": m.items_field}
 
 
-def _rpc(m: Method) -> dict[str, Any]:
+def _rpc(m: Method, wire: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "raw": {"name": m.raw_name, "signature": raw_signature(m)},
         "friendly": {
@@ -57,19 +73,88 @@ def _rpc(m: Method) -> dict[str, Any]:
             "returns": m.return_hint,
         },
         "pager": _pager(m),
-        "request": _fields(m.request),
-        "response": _fields(m.response),
+        "request": m.request.full_name,
+        "response": m.response.full_name,
+        "streaming": {"client": m.client_streaming, "server": m.server_streaming},
         "http": m.route,
         "retry": m.retry_class,
-        "streaming": {"client": m.client_streaming, "server": m.server_streaming},
+        **{k: v for k, v in wire.items() if k not in ("request", "response")},
     }
 
 
 def build_manifest(api: Api) -> dict[str, Any]:
+    """The whole manifest, in memory."""
+    wire = build_wire([s.descriptor for s in api.services])
     return {
+        "format": FORMAT,
         "flyteidl": api.flyteidl_version,
         "services": {
-            s.full_name: {"rpcs": {m.name: _rpc(m) for m in s.methods}} for s in api.services
+            s.full_name: {
+                "rpcs": {
+                    m.name: _rpc(m, wire.rpcs[f"{s.full_name}.{m.name}"])
+                    for m in sorted(s.methods, key=lambda m: m.name)
+                }
+            }
+            for s in sorted(api.services, key=lambda s: s.full_name)
         },
+        **_types(wire),
     }
 
+
+def _types(wire: WireApi) -> dict[str, dict[str, Any]]:
+    return {
+        kind: {name: rec for group in wire.packages.values() for name, rec in group[kind].items()}
+        for kind in ("messages", "enums")
+    } | {"packages": {p: sorted([*g["messages"], *g["enums"]]) for p, g in wire.packages.items()}}
+
+
+def type_file(package: str) -> str:
+    """Where a package's types are written, relative to the generated directory."""
+    return f"{TYPES_DIR}/{package or '_'}.json"
+
+
+def manifest_files(manifest: Mapping[str, Any], header: str) -> dict[str, str]:
+    """The manifest as files: ``api.json`` and one ``types/<package>.json`` per package."""
+    packages: Mapping[str, list[str]] = manifest["packages"]
+    files = {
+        MANIFEST_FILE: dumps(
+            {
+                "_generated": header,
+                "format": manifest["format"],
+                "flyteidl": manifest["flyteidl"],
+                "packages": {p: type_file(p) for p in packages},
+                "services": manifest["services"],
+            }
+        )
+    }
+    for package, names in packages.items():
+        body = {
+            "_generated": header,
+            "package": package,
+            "messages": {n: manifest["messages"][n] for n in names if n in manifest["messages"]},
+            "enums": {n: manifest["enums"][n] for n in names if n in manifest["enums"]},
+        }
+        files[type_file(package)] = dumps(body, expand={"values"})
+    return files
+
+
+def join_files(api_text: str, read: Any, source: str) -> dict[str, Any]:
+    """The in-memory manifest from ``api.json``'s text; ``read(relative path)`` returns the
+    text of a type file. Raises ``ValueError`` (one line) on a malformed manifest."""
+    data = json.loads(api_text)
+    if not isinstance(data, dict):
+        raise ValueError("not an API manifest (not a JSON object)")
+    if data.get("format", 1) < FORMAT:
+        return data
+    messages: dict[str, Any] = {}
+    enums: dict[str, Any] = {}
+    packages: dict[str, list[str]] = {}
+    for package, rel in (data.get("packages") or {}).items():
+        body = json.loads(read(rel))
+        if not isinstance(body, dict) or body.get("package") != package:
+            raise ValueError(f"{rel} is not the type file of package {package}")
+        messages.update(body.get("messages") or {})
+        enums.update(body.get("enums") or {})
+        packages[package] = sorted([*(body.get("messages") or {}), *(body.get("enums") or {})])
+    data.update(messages=messages, enums=enums, packages=packages)
+    return data

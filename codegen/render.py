@@ -7,7 +7,6 @@ its module, so the import block printed above the body is exactly what the file 
 
 from __future__ import annotations
 
-import json
 import textwrap
 from pathlib import Path
 from typing import Any, Optional
@@ -15,7 +14,7 @@ from typing import Any, Optional
 import jinja2
 
 from .format import LINE_LENGTH, format_python
-from .manifest import build_manifest
+from .manifest import build_manifest, manifest_files
 from .naming import collecting_imports
 from .schema import ASYNC, SYNC, Api, Flavor
 
@@ -33,7 +32,6 @@ PYTHON_FILES: dict[str, tuple[str, Optional[Flavor]]] = {
     "aio_friendly.py": ("friendly.py.j2", ASYNC),
     "flytekit_compat.py": ("flytekit_compat.py.j2", SYNC),
 }
-MANIFEST_FILE = "api.json"
 GENERATOR = "codegen (flyteclient)"
 
 
@@ -96,7 +94,5 @@ def render_all(api: Api) -> dict[str, str]:
         with collecting_imports() as imports:
             source = env.get_template(template).render(api=api, header=python_header(api), imports=imports, flavor=flavor)
         files[out] = format_python(source, out)
-    manifest = build_manifest(api)
-    manifest = {"_generated": header(api), **manifest}
-    files[MANIFEST_FILE] = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
+    files.update(manifest_files(build_manifest(api), header(api)))
     return files
