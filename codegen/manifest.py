@@ -3,9 +3,11 @@ a flyteidl bump reads like a changelog.
 
 Two parts, written as several files (see :func:`manifest_files`):
 
-* ``api.json``: per service and RPC the Python surface (raw, friendly and pager method
-  names and signatures, return type), the request and response type, streaming shape,
-  HTTP route, retry class, idempotency level and deprecation; and the list of packages.
+* ``api.json``: the client classes of each flavour (sync and async: the same methods,
+  names and parameters, the async ones coroutines); per service and RPC the Python
+  surface (raw, friendly and pager method names and signatures, return type), the request
+  and response type, streaming shape, HTTP route, retry class, idempotency level and
+  deprecation; and the list of packages.
 * ``types/<proto package>.json``: every message and enum the RPCs reach, transitively,
   with what the wire and JSON encodings depend on (``codegen/wire.py``).
 
@@ -19,7 +21,7 @@ import json
 from typing import Any, Mapping, Optional
 
 from .jsonlayout import dumps
-from .schema import Api, Method
+from .schema import ASYNC, SYNC, Api, Flavor, Method
 from .wire import WireApi, build_wire
 
 FORMAT = 2
@@ -39,7 +41,8 @@ def raw_signature(m: Method) -> str:
 
 def friendly_signature(m: Method) -> str:
     if m.flytekit_style:
-        return _signature([p.signature for p in m.params])
+        options = [f"{o}=None" for o in m.call_options]
+        return _signature([*(p.signature for p in m.params), *(["*", *options] if options else [])])
     return _signature(
         [
             f"{m.raw_param}=None",
@@ -82,12 +85,23 @@ def _rpc(m: Method, wire: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _client(flavor: Flavor) -> dict[str, str]:
+    """The classes of one client flavour, and how its unary methods are called."""
+    return {
+        "raw": flavor.raw_class,
+        "friendly": flavor.friendly_class,
+        "pager": flavor.pager_class,
+        "methods": flavor.def_,
+    }
+
+
 def build_manifest(api: Api) -> dict[str, Any]:
     """The whole manifest, in memory."""
     wire = build_wire([s.descriptor for s in api.services])
     return {
         "format": FORMAT,
         "flyteidl": api.flyteidl_version,
+        "clients": {f.name: _client(f) for f in (SYNC, ASYNC)},
         "services": {
             s.full_name: {
                 "rpcs": {
@@ -122,6 +136,7 @@ def manifest_files(manifest: Mapping[str, Any], header: str) -> dict[str, str]:
                 "_generated": header,
                 "format": manifest["format"],
                 "flyteidl": manifest["flyteidl"],
+                "clients": manifest["clients"],
                 "packages": {p: type_file(p) for p in packages},
                 "services": manifest["services"],
             }

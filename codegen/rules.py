@@ -57,6 +57,8 @@ _RULES = (
     Rule("RPC_ADDED", COMPATIBLE, "rpcs", "an RPC is added"),
     Rule("RPC_DEPRECATION", COMPATIBLE, "rpcs", "an RPC is deprecated or undeprecated"),
     # -- Python methods --------------------------------------------------------------
+    Rule("CLIENT_NO_DELETE", CLIENT, "signatures", "a client class (sync or async flavour) is removed or renamed"),
+    Rule("CLIENT_ADDED", COMPATIBLE, "signatures", "a client flavour or class is added"),
     Rule("METHOD_SAME_NAME", CLIENT, "signatures", "a raw, friendly or pager method is renamed"),
     Rule("METHOD_SAME_RETURN_TYPE", CLIENT, "signatures", "a friendly method's return type changes"),
     Rule("PAGER_NO_DELETE", CLIENT, "signatures", "a pager method is removed"),

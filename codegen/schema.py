@@ -651,6 +651,7 @@ class Flavor:
     async client from the same schema (as gapic renders ``client.py`` and
     ``async_client.py`` from the same wrappers)."""
 
+    name: str
     aio: bool
     raw_class: str
     friendly_class: str
@@ -675,8 +676,8 @@ class Flavor:
         return "AsyncIterator" if self.aio else "Iterator"
 
 
-SYNC = Flavor(False, "RawSynchronousFlyteClient", "SynchronousFlyteClient", "ClientBase", "flyteclient.runtime.client_base", "Pager", "raw")
-ASYNC = Flavor(True, "AsyncRawFlyteClient", "AsyncFlyteClient", "AsyncClientBase", "flyteclient.runtime.aio", "AsyncPager", "aio_raw")
+SYNC = Flavor("sync", False, "RawSynchronousFlyteClient", "SynchronousFlyteClient", "ClientBase", "flyteclient.runtime.client_base", "Pager", "raw")
+ASYNC = Flavor("async", True, "AsyncRawFlyteClient", "AsyncFlyteClient", "AsyncClientBase", "flyteclient.runtime.aio", "AsyncPager", "aio_raw")
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,26 @@ def compare_rpcs(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Change]
         changes.extend(_wire_shape(key, o, n, partial))
         changes.extend(_names_and_signatures(key, o, n))
         changes.extend(_behaviour(key, o, n))
+    return _clients(old, new) + changes
+
+
+def _clients(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Change]:
+    """The client classes of each flavour (sync, async): one removed or renamed breaks
+    every caller of it. Manifests from before the flavours were recorded have none."""
+    before, after = old.get("clients"), new.get("clients")
+    if before is None or after is None:
+        return []
+    changes = []
+    for flavor in sorted(before.keys() | after.keys()):
+        o, n = before.get(flavor, {}), after.get(flavor, {})
+        for role in sorted(o.keys() | n.keys()):
+            if o.get(role) == n.get(role):
+                continue
+            what = f"{flavor} client {role}"
+            if role in o:
+                changes.append(Change("CLIENT_NO_DELETE", f"clients.{flavor}", f"{what} `{o[role]}` → `{n.get(role, 'removed')}`"))
+            else:
+                changes.append(Change("CLIENT_ADDED", f"clients.{flavor}", f"{what} `{n[role]}` added"))
     return changes
 
 

@@ -320,6 +320,7 @@ def test_every_rule_has_a_test() -> None:
         rule for _, _, found in SIGNATURE_CASES for rule, _, _ in found
     }
     tested |= {rule for case in CASES for rule, _, _ in case.expected} | {"SIGNATURE_FORMAT"}
+    tested |= {"CLIENT_NO_DELETE", "CLIENT_ADDED"}  # test_client_classes_of_each_flavour_are_compared
     assert set(RULES) - tested == set()
 
 
@@ -1031,3 +1032,19 @@ def test_a_descriptor_set_starting_like_json_is_still_a_descriptor_set(tmp_path:
     (tmp_path / "a.binpb").write_bytes(data)
     done = run_diff(str(tmp_path / "a.binpb"), str(GENERATED))
     assert done.returncode == 2 and "does not define service" in done.stderr, done.stderr
+
+
+def test_client_classes_of_each_flavour_are_compared() -> None:
+    """The manifest records the sync and async client classes; renaming or removing one
+    breaks its callers (CLIENT_NO_DELETE), adding one does not (CLIENT_ADDED)."""
+    from codegen.diff import compare
+
+    old, new = old_manifest(), old_manifest()
+    old["clients"] = {"sync": {"friendly": "SynchronousFlyteClient"}, "async": {"friendly": "AsyncFlyteClient"}}
+    new["clients"] = {"sync": {"friendly": "SynchronousFlyteClient", "raw": "RawSynchronousFlyteClient"}}
+    found = {(c.rule_id, c.subject, c.breaking) for c in compare(old, new)}
+    assert ("CLIENT_NO_DELETE", "clients.async", True) in found
+    assert ("CLIENT_ADDED", "clients.sync", False) in found
+    assert all(c.rule_id.startswith("CLIENT_") for c in compare(old, new))
+    del old["clients"]  # a manifest from before the flavours were recorded
+    assert compare(old, new) == []
