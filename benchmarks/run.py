@@ -2,7 +2,8 @@
 
     python -m benchmarks.run [--quick] [--out bench-results.json] [--only PHASE ...]
 
-Phases: ``import``, ``unary``, ``pagination``, ``flytekit`` (flyteclient.flytekit vs
+Phases: ``import``, ``unary``, ``pagination``, ``async`` (AsyncFlyteClient vs a bare
+grpc.aio stub), ``flytekit`` (flyteclient.flytekit vs
 flytekit's client), ``regeneration``, ``memory``. Ratios are
 against the floor measured in the same run: the flyteidl ``_pb2_grpc`` imports for
 import time, the raw grpc stub for unary calls and pagination.
@@ -23,10 +24,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
-from . import clients, flytekit_compat, measure
+from . import aio, clients, flytekit_compat, measure
 from .server import spawn
 
-PHASES = ("import", "unary", "pagination", "flytekit", "regeneration", "memory")
+PHASES = ("import", "unary", "pagination", "async", "flytekit", "regeneration", "memory")
 
 IMPORTS = {
     "pb2_grpc floor": "import flyteidl.service.admin_pb2_grpc, flyteidl.service.dataproxy_pb2_grpc",
@@ -197,6 +198,23 @@ def bench_flytekit(endpoint: str, sizes: Sizes, raw: Dict[str, Any]) -> List[Row
     return rows
 
 
+def bench_async(endpoint: str, sizes: Sizes, raw: Dict[str, Any]) -> List[Row]:
+    """AsyncFlyteClient vs a bare grpc.aio stub: sequential unary calls, 1,000 concurrent
+    calls, and the async pager over every task."""
+    unary = _compare(aio.unary_subjects(endpoint), 1, sizes.unary_rounds, aio.BATCH)
+    concurrent = _compare(aio.concurrent_subjects(endpoint), 1, sizes.remote_rounds * 2, aio.CONCURRENT)
+    pages = _compare(aio.page_subjects(endpoint, sizes.page_size), 1, sizes.page_rounds, sizes.tasks)
+    raw["async"] = {
+        name: {k: asdict(v) for k, v in results.items()}
+        for name, results in (("unary", unary), ("concurrent", concurrent), ("pagination", pages))
+    }
+    floor, ours = aio.RAW_AIO, aio.FLYTECLIENT_AIO
+    rows = _ratio_rows("async unary GetExecution", unary, TARGET_UNARY, "us/call", 1e6 / aio.BATCH, floor, ours)
+    rows += _ratio_rows(f"async {aio.CONCURRENT} concurrent GetExecution", concurrent, TARGET_PAGES, "ms/batch", 1e3, floor, ours)
+    rows += _ratio_rows(f"async pager {sizes.tasks} tasks", pages, TARGET_PAGES, "ms/pass", 1e3, floor, ours)
+    return rows
+
+
 def bench_regeneration(sizes: Sizes, raw: Dict[str, Any]) -> List[Row]:
     py = sys.executable
     with tempfile.TemporaryDirectory(prefix="flyteclient-bench-") as tmp:
@@ -282,12 +300,14 @@ def run(phases: Sequence[str], sizes: Sizes, quick: bool) -> Dict[str, Any]:
     started = time.perf_counter()
     if "import" in phases:
         rows += bench_import(sizes, with_flytekit, raw)
-    if {"unary", "pagination", "flytekit"} & set(phases):
+    if {"unary", "pagination", "async", "flytekit"} & set(phases):
         with spawn(sizes.tasks) as endpoint:
             if "unary" in phases:
                 rows += bench_unary(endpoint, sizes, with_flytekit, raw)
             if "pagination" in phases:
                 rows += bench_pagination(endpoint, sizes, with_flytekit, raw)
+            if "async" in phases:
+                rows += bench_async(endpoint, sizes, raw)
             if "flytekit" in phases and with_flytekit:
                 rows += bench_flytekit(endpoint, sizes, raw)
     if "regeneration" in phases:

@@ -31,12 +31,9 @@ class Interceptor(Protocol):
 
 
 def compose(interceptors: Sequence[Interceptor], transport: Invoker) -> Invoker:
-    """``interceptors[0]`` becomes the outermost layer."""
+    """``interceptors[0]`` becomes the outermost layer. Each layer is the interceptor's
+    ``intercept`` with the next layer bound as ``proceed``: one call per layer."""
     invoke = transport
     for interceptor in reversed(interceptors):
-        invoke = functools.partial(_layer, interceptor.intercept, invoke)
+        invoke = functools.partial(interceptor.intercept, proceed=invoke)
     return invoke
-
-
-def _layer(intercept: Callable[..., Any], proceed: Invoker, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata) -> Any:
-    return intercept(method, request, timeout, metadata, proceed)

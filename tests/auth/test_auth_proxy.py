@@ -97,3 +97,27 @@ def test_proxy_token_on_oauth_discovery_and_token_requests(oauth, flyte, tmp_pat
     (grant,) = oauth.state.grants("client_credentials")
     assert grant["headers"].get("proxy-authorization") == "Bearer proxy-1"
     assert runs.read_text() == "x"  # one proxy token for the calls and the OAuth2 requests
+
+
+def test_async_client_sends_and_refreshes_proxy_credentials(server, tmp_path):
+    """The same through AsyncFlyteClient: the token command runs off the event loop."""
+    import asyncio
+
+    from flyteclient import AsyncFlyteClient
+
+    command, runs = numbered_token_command(tmp_path, "proxy")
+    answers = iter([Fail(grpc.StatusCode.UNAUTHENTICATED, "stale proxy token")])
+
+    def proxy_rejects_the_second_call_once(request, metadata):
+        return next(answers, OK) if len(server.calls()) == 2 else OK
+
+    server.set_default("GetVersion", proxy_rejects_the_second_call_once)
+
+    async def calls():
+        cfg = PlatformConfig(endpoint=server.endpoint, insecure=True, proxy_command=command)
+        async with AsyncFlyteClient(cfg) as client:
+            return [await client.raw.get_version(REQUEST, timeout=10) for _ in range(2)]
+
+    assert asyncio.run(calls()) == [OK, OK]
+    sent = [c.metadata.get("proxy-authorization") for c in server.calls()]
+    assert sent == ["Bearer proxy-1", "Bearer proxy-1", "Bearer proxy-2"] and runs.read_text() == "xx"

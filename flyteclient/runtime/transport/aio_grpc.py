@@ -9,6 +9,15 @@ from ..pipeline import Metadata
 from .channel import create_aio_channel
 
 
+_METADATA_CACHE = 32
+
+
+def _as_aio_metadata(metadata: Any) -> Any:
+    import grpc.aio
+
+    return grpc.aio.Metadata(*metadata)
+
+
 class AioGrpcTransport:
     """Calls over a ``grpc.aio`` channel; each call is awaitable, and cancelling the task
     that awaits it cancels the RPC.
@@ -24,6 +33,9 @@ class AioGrpcTransport:
         self._channel = channel
         self._open_channel = open_channel
         self._callables: Dict[str, Callable[..., Any]] = {}
+        # grpc.aio turns a tuple of pairs into its Metadata on every call (an ABC check and
+        # a copy); the client's default headers are the same tuple each time, so keep it.
+        self._metadata: Dict[Any, Any] = {}
 
     @classmethod
     def connect(cls, endpoint: str, insecure: bool = False, **channel_kwargs: Any) -> "AioGrpcTransport":
@@ -47,6 +59,13 @@ class AioGrpcTransport:
             call = self._callables[method.path] = factory(
                 method.path, request_serializer=method.serialize, response_deserializer=method.deserialize
             )
+        if metadata:
+            converted = self._metadata.get(metadata)
+            if converted is None:
+                converted = _as_aio_metadata(metadata)
+                if len(self._metadata) < _METADATA_CACHE:
+                    self._metadata[metadata] = converted
+            metadata = converted
         return call(request, timeout=timeout, metadata=metadata)
 
     async def close(self) -> None:
