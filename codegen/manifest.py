@@ -136,7 +136,7 @@ def manifest_files(manifest: Mapping[str, Any], header: str) -> dict[str, str]:
                 "_generated": header,
                 "format": manifest["format"],
                 "flyteidl": manifest["flyteidl"],
-                "clients": manifest["clients"],
+                **({"clients": manifest["clients"]} if "clients" in manifest else {}),
                 "packages": {p: type_file(p) for p in packages},
                 "services": manifest["services"],
             }
