@@ -3,6 +3,7 @@ against a local Admin server started here (run it with ``scripts/demo``)."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import sys
@@ -23,7 +24,7 @@ from flyteidl.core import identifier_pb2, interface_pb2, tasks_pb2, types_pb2
 from flyteidl.core import workflow_pb2 as core_workflow
 from flyteidl.event import event_pb2 as events
 
-from flyteclient import SynchronousFlyteClient
+from flyteclient import AsyncFlyteClient, SynchronousFlyteClient
 from flyteclient.exceptions import FlyteEntityDifferentStructureException
 from flyteclient.testing import LocalAdmin
 
@@ -131,8 +132,19 @@ def main() -> int:
         assert body == payload, "downloaded bytes differ from the upload"
         print(f"  GET -> {len(body)} bytes, identical to the upload")
 
+        step("The same Admin from asyncio: AsyncFlyteClient, concurrent calls and an async pager")
+        asyncio.run(async_step(admin.endpoint, task_ids[:3]))
+
     print("\ndemo finished: every step succeeded")
     return 0
+
+
+async def async_step(endpoint: str, task_ids: list) -> None:
+    async with AsyncFlyteClient(endpoint, insecure=True) as client:
+        tasks = await asyncio.gather(*(client.get_task(task_id) for task_id in task_ids))
+        print(f"  {len(tasks)} tasks fetched concurrently: {[t.id.name.rsplit('.', 1)[-1] for t in tasks]}")
+        names = [e.id.name async for e in client.iter_executions(PROJECT, DOMAIN, page_size=2)]
+        print(f"  async for over executions: {names}")
 
 
 if __name__ == "__main__":
