@@ -133,3 +133,20 @@ def command_times(argv: Sequence[str], runs: int) -> List[float]:
         subprocess.run(list(argv), cwd=str(ROOT), env=python_env(), capture_output=True, check=True, timeout=300)
         times.append(time.perf_counter() - t0)
     return times
+
+
+def process_times(commands: Dict[str, List[str]], env: Dict[str, str], runs: int) -> Dict[str, List[float]]:
+    """Wall seconds of whole processes: ``runs`` runs of each command, interleaved, after
+    one unrecorded run each (bytecode cache, OS file cache)."""
+    def once(argv: List[str]) -> float:
+        t0 = time.perf_counter()
+        subprocess.run(argv, cwd=str(ROOT), env=env, capture_output=True, check=True, timeout=120)
+        return time.perf_counter() - t0
+
+    for argv in commands.values():
+        once(argv)
+    times: Dict[str, List[float]] = {name: [] for name in commands}
+    for _ in range(runs):
+        for name, argv in commands.items():
+            times[name].append(once(argv))
+    return times

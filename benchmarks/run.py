@@ -2,7 +2,8 @@
 
     python -m benchmarks.run [--quick] [--out bench-results.json] [--only PHASE ...]
 
-Phases: ``import``, ``unary``, ``pagination``, ``async`` (AsyncFlyteClient vs a bare
+Phases: ``import``, ``startup`` (a whole process importing and constructing a client),
+``unary``, ``pagination``, ``async`` (AsyncFlyteClient vs a bare
 grpc.aio stub), ``flytekit`` (flyteclient.flytekit vs
 flytekit's client), ``regeneration``, ``memory``. Ratios are
 against the floor measured in the same run: the flyteidl ``_pb2_grpc`` imports for
@@ -27,7 +28,7 @@ from typing import Any, Dict, List, Optional, Sequence
 from . import aio, clients, flytekit_compat, measure
 from .server import spawn
 
-PHASES = ("import", "unary", "pagination", "async", "flytekit", "regeneration", "memory")
+PHASES = ("import", "startup", "unary", "pagination", "async", "flytekit", "regeneration", "memory")
 
 IMPORTS = {
     "pb2_grpc floor": "import flyteidl.service.admin_pb2_grpc, flyteidl.service.dataproxy_pb2_grpc",
@@ -43,6 +44,7 @@ TARGET_PAGES = 1.10
 TARGET_PAGINATED = 1.05  # list_*_paginated (flytekit's resource-type fill included)
 TARGET_REGEN_S = 3.0
 TARGET_MEMORY = 1.05  # peak RSS at 100k entities / at 10k: "flat"
+TARGET_STARTUP = 1.10  # import + construct, whole process, vs the bare route
 TARGET_COMPAT = 1.05  # flyteclient.flytekit vs flytekit's own client: not slower, within noise
 
 
@@ -110,6 +112,35 @@ def bench_import(sizes: Sizes, with_flytekit: bool, raw: Dict[str, Any]) -> List
         else:
             rows.append(Row("import", name, "median", value * 1e3, "ms", ratio))
     return rows
+
+
+# Whole-process start-up: import and construct a client, against the bare route.
+STARTUP = {
+    "bare route (grpc, admin + dataproxy stubs, channel)": (
+        "import grpc, flyteidl.service.admin_pb2_grpc as a, flyteidl.service.dataproxy_pb2_grpc as d; "
+        "c = grpc.insecure_channel('127.0.0.1:1'); a.AdminServiceStub(c); d.DataProxyServiceStub(c)"
+    ),
+    "flyteclient": (
+        "from flyteclient import SynchronousFlyteClient; SynchronousFlyteClient('127.0.0.1:1', insecure=True)"
+    ),
+}
+
+
+def bench_startup(sizes: Sizes, raw: Dict[str, Any]) -> List[Row]:
+    """Wall time of whole processes (interpreter start, imports, a client or a channel and
+    stubs), byte-compiled as installed, interleaved over ``import_runs`` runs each."""
+    with tempfile.TemporaryDirectory(prefix="flyteclient-bench-pyc-") as prefix:
+        env = measure.bytecode_env(prefix)
+        times = measure.process_times({name: [sys.executable, "-c", stmt] for name, stmt in STARTUP.items()}, env, sizes.import_runs)
+    raw["startup"] = times
+    floor_name, ours = list(STARTUP)
+    base = times[floor_name]
+    ratio = measure.paired_ratio(times[ours], base)
+    return [
+        Row("startup (process)", floor_name, "median", statistics.median(base) * 1e3, "ms", 1.0),
+        Row("startup (process)", ours, "median", statistics.median(times[ours]) * 1e3, "ms", ratio,
+            f"<= {TARGET_STARTUP}x", _status(ratio <= TARGET_STARTUP)),
+    ]
 
 
 def _ratio_rows(
@@ -300,6 +331,8 @@ def run(phases: Sequence[str], sizes: Sizes, quick: bool) -> Dict[str, Any]:
     started = time.perf_counter()
     if "import" in phases:
         rows += bench_import(sizes, with_flytekit, raw)
+    if "startup" in phases:
+        rows += bench_startup(sizes, raw)
     if {"unary", "pagination", "async", "flytekit"} & set(phases):
         with spawn(sizes.tasks) as endpoint:
             if "unary" in phases:

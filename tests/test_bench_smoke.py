@@ -91,3 +91,22 @@ def test_flytekit_compat_subjects_run(endpoint):
         finally:
             for s in subjects:
                 s.close()
+
+
+def test_startup_commands_run_and_are_timed(tmp_path):
+    import sys
+
+    times = measure.process_times({name: [sys.executable, "-c", stmt] for name, stmt in run.STARTUP.items()}, measure.bytecode_env(str(tmp_path)), 1)
+    assert set(times) == set(run.STARTUP) and all(len(v) == 1 and v[0] > 0 for v in times.values())
+
+
+def test_async_subjects_run(endpoint):
+    from benchmarks import aio
+
+    for subjects, expect in ((aio.unary_subjects(endpoint), aio.BATCH), (aio.page_subjects(endpoint, 100), 250)):
+        try:
+            results = measure.interleaved(subjects, units=1, rounds=1, warmup=0, expect=expect)
+            assert set(results) == {aio.RAW_AIO, aio.FLYTECLIENT_AIO}
+        finally:
+            for s in subjects:
+                s.close()
