@@ -6,12 +6,15 @@ import abc
 import logging
 import threading
 import time
-from typing import Optional, Tuple
+from typing import TYPE_CHECKING, Optional, Tuple
 
 from flyteclient.runtime.auth.credentials import Credentials
 from flyteclient.runtime.interceptors.deadline import fetch_deadline
 
-__all__ = ["Authenticator", "DEFAULT_HEADER_KEY", "header_of"]
+if TYPE_CHECKING:
+    from flyteclient.runtime.interceptors.auth import Authenticator
+
+__all__ = ["TokenAuthenticator", "DEFAULT_HEADER_KEY", "header_of"]
 
 logger = logging.getLogger(__name__)
 
@@ -32,8 +35,10 @@ def header_of(authenticator: "Authenticator") -> Optional[Tuple[str, str]]:
     return header
 
 
-class Authenticator(abc.ABC):
-    """Holds a token and knows how to get a new one (flytekit's interface).
+class TokenAuthenticator(abc.ABC):
+    """The base of flyteclient's authenticators: holds a token and knows how to get a new
+    one, behind flytekit's interface (the client's
+    :class:`~flyteclient.runtime.interceptors.auth.Authenticator` protocol).
 
     - :meth:`fetch_grpc_call_auth_metadata` returns ``(header key, "Bearer <token>")``
       for the current token, or None when there is none yet. When the token is known

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Optional, Sequence
 
-from flyteclient.runtime.auth.base import Authenticator
+from flyteclient.runtime.auth.base import TokenAuthenticator
 from flyteclient.runtime.auth.credentials import Credentials
 from flyteclient.runtime.auth.discovery import RemoteClientConfigStore
 from flyteclient.runtime.auth.http import OAuthHttp, basic_authorization_header, scope_param
@@ -15,7 +15,7 @@ __all__ = ["ClientSecretAuthenticator"]
 logger = logging.getLogger(__name__)
 
 
-class ClientSecretAuthenticator(Authenticator):
+class ClientSecretAuthenticator(TokenAuthenticator):
     """Gets tokens from the discovered token endpoint with ``grant_type=client_credentials``,
     authenticating with HTTP basic auth (client id and secret). ``scopes`` / ``audience``
     default to the server's. A new token is fetched when the current one nears expiry."""

@@ -7,7 +7,7 @@ import shlex
 import subprocess
 from typing import Callable, List, Optional, Sequence, Union
 
-from flyteclient.runtime.auth.base import Authenticator
+from flyteclient.runtime.auth.base import TokenAuthenticator
 from flyteclient.runtime.auth.credentials import Credentials
 from flyteclient.runtime.auth.errors import AuthenticationError
 
@@ -18,7 +18,7 @@ logger = logging.getLogger(__name__)
 _STDERR_TAIL = 500
 
 
-class CommandAuthenticator(Authenticator):
+class CommandAuthenticator(TokenAuthenticator):
     """Runs ``command`` (a list of arguments, or one string split like a shell would)
     and uses its stripped standard output as the token.
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from flyteclient.runtime.auth.base import DEFAULT_HEADER_KEY, Authenticator
+from flyteclient.runtime.auth.base import DEFAULT_HEADER_KEY, TokenAuthenticator
 from flyteclient.runtime.auth.command import CommandAuthenticator
 from flyteclient.runtime.auth.discovery import RemoteClientConfigStore
 from flyteclient.runtime.config import PlatformConfig
@@ -30,8 +30,8 @@ def auth_required(cfg: PlatformConfig) -> bool:
 def create_authenticator(
     cfg: PlatformConfig,
     channel: Any,
-    proxy_authenticator: Optional[Authenticator] = None,
-) -> Optional[Authenticator]:
+    proxy_authenticator: Optional[TokenAuthenticator] = None,
+) -> Optional[TokenAuthenticator]:
     """The authenticator for ``cfg``, or None when no authentication applies (see
     :func:`auth_required`).
 
@@ -88,7 +88,7 @@ def create_authenticator(
     return PkceAuthenticator(store, http, cache, scopes=cfg.scopes, audience=cfg.audience)
 
 
-def create_proxy_authenticator(cfg: PlatformConfig) -> Optional[Authenticator]:
+def create_proxy_authenticator(cfg: PlatformConfig) -> Optional[TokenAuthenticator]:
     """The authenticator for ``cfg.proxy_command`` (token sent as ``proxy-authorization``
     to a proxy in front of Flyte), or None when there is no proxy command."""
     if not cfg.proxy_command:

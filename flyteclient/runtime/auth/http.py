@@ -21,7 +21,7 @@ from flyteclient.runtime.tls import requests_verify_for
 if TYPE_CHECKING:
     import requests
 
-    from flyteclient.runtime.auth.base import Authenticator
+    from flyteclient.runtime.auth.base import TokenAuthenticator
 
 __all__ = ["OAuthHttp", "basic_authorization_header", "require_requests", "scope_param"]
 
@@ -61,7 +61,7 @@ class OAuthHttp:
     ``proxy-authorization`` on every request, as flytekit does.
     """
 
-    def __init__(self, cfg: PlatformConfig, proxy_authenticator: Optional["Authenticator"] = None) -> None:
+    def __init__(self, cfg: PlatformConfig, proxy_authenticator: Optional["TokenAuthenticator"] = None) -> None:
         self._requests = require_requests()
         self._verify = requests_verify_for(cfg)
         self._proxies = {"http": cfg.http_proxy_url, "https": cfg.http_proxy_url} if cfg.http_proxy_url else None

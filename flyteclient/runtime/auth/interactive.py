@@ -6,7 +6,7 @@ import abc
 import logging
 from typing import Optional, Sequence
 
-from flyteclient.runtime.auth.base import Authenticator
+from flyteclient.runtime.auth.base import TokenAuthenticator
 from flyteclient.runtime.auth.credentials import Credentials
 from flyteclient.runtime.auth.discovery import ClientConfig, RemoteClientConfigStore
 from flyteclient.runtime.auth.errors import AuthenticationError
@@ -18,7 +18,7 @@ __all__ = ["UserLoginAuthenticator"]
 logger = logging.getLogger(__name__)
 
 
-class UserLoginAuthenticator(Authenticator):
+class UserLoginAuthenticator(TokenAuthenticator):
     """Starts from the keyring's cached tokens; refreshing first tries the refresh token and
     only then asks the user to log in (:meth:`_login`). New tokens go back to the keyring.
     A failed refresh keeps the cached tokens. Near expiry, only the refresh token is used
