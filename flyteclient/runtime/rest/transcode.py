@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import re
 import urllib.parse
 from dataclasses import dataclass
 from typing import Dict, List, Mapping, Optional, Sequence, Set, Tuple, Union
@@ -30,7 +31,7 @@ from .query import QueryError, encode_query, parse_query_string, populate_query,
 from .routes import HttpBinding, Route, RouteTable
 from .status import GatewayError
 from .template import PathTemplate
-from .values import format_value, formattable
+from .values import format_value, formattable, parse_value
 
 __all__ = ["HttpRequest", "UnroutableRequest", "expand", "decode_request", "match_request", "path_components"]
 
@@ -173,7 +174,7 @@ def decode_request(binding: HttpBinding, path_params: Mapping[str, str], query: 
         raise GatewayError(invalid, str(exc)) from None
     for var in binding.template.variables:
         try:
-            set_field_path(request, var.field_path, [path_params[var.name]])
+            _set_path_value(request, var.field_path, path_params[var.name])
         except ValueError as exc:
             raise GatewayError(invalid, f"type mismatch, parameter: {var.name}, error: {exc}") from None
     if binding.body != "*":
@@ -183,6 +184,24 @@ def decode_request(binding: HttpBinding, path_params: Mapping[str, str], query: 
         except ValueError as exc:
             raise GatewayError(invalid, str(exc)) from None
     return request
+
+
+def _set_path_value(request: Message, field_path: Tuple[str, ...], text: str) -> None:
+    """Set a path variable as the generated handlers do: a top-level enum or scalar with
+    grpc-gateway's converters (``runtime.Enum``: name or declared number, "X is not
+    valid"), a nested field with ``runtime.PopulateFieldFromPath``."""
+    fd = request.DESCRIPTOR.fields_by_name.get(field_path[0])
+    if len(field_path) > 1 or fd is None or fd.message_type is not None or is_repeated(fd):
+        set_field_path(request, field_path, [text])
+    elif fd.enum_type is not None:
+        ev = fd.enum_type.values_by_name.get(text)
+        if ev is None and re.fullmatch(r"[+-]?\d+", text):
+            ev = fd.enum_type.values_by_number.get(int(text))
+        if ev is None:
+            raise ValueError(f"{text} is not valid")
+        setattr(request, fd.name, ev.number)
+    else:
+        setattr(request, fd.name, parse_value(fd, text))
 
 
 def match_request(table: RouteTable, verb: str, target: str, body: bytes = b"",
