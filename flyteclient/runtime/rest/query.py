@@ -3,9 +3,9 @@
 Client side, :func:`query_params`: every *set* field not bound by the path or body
 becomes ``name=value`` (proto field names); a nested message's fields become
 ``outer.inner=value``, a repeated field one parameter per element, a map entry
-``name[key]=value``; enums by name, bytes base64, well-known types in the forms
-:func:`~.values.format_value` gives. A repeated message or a message without a text form
-(other than nesting into its fields) cannot be a query parameter: :class:`QueryError`.
+``name[key]=value`` (keys sorted); enums by name, bytes base64, well-known types in the forms
+:func:`~.values.format_value` gives. A repeated message field, or a map of messages, without a
+text form cannot be a query parameter: :class:`QueryError`.
 
 Server side, :func:`parse_query_string` is Go's ``url.ParseQuery`` (``&`` separates, a
 ``;`` or a bad ``%`` escape is an error, ``+`` is a space) and :func:`populate_query` is
@@ -63,7 +63,7 @@ def _walk(message: Message, prefix: str, skip: FrozenSet[str], out: List[Tuple[s
         if is_map(fd):
             key_fd, value_fd = fd.message_type.fields_by_name["key"], fd.message_type.fields_by_name["value"]
             _require_text(value_fd, path)
-            out.extend((f"{path}[{format_value(key_fd, k)}]", format_value(value_fd, v)) for k, v in value.items())
+            out.extend((f"{path}[{format_value(key_fd, k)}]", format_value(value_fd, value[k])) for k in sorted(value))
         elif is_repeated(fd):
             _require_text(fd, path)
             out.extend((path, format_value(fd, v)) for v in value)

@@ -60,7 +60,8 @@ class HttpRequest:
 
 class UnroutableRequest(ValueError):
     """The request cannot be sent on any of the RPC's bindings: a path variable is empty
-    (or does not fit its template), or a set field has no query-parameter form."""
+    (or does not fit its template), a set field has no query-parameter form, or the body
+    cannot be encoded (JSON of an ``Any`` whose type this process has not imported)."""
 
 
 def expand(bindings: Union[HttpBinding, Sequence[HttpBinding]], request: Message, codec: Codec = CLIENT_JSON) -> HttpRequest:
@@ -90,6 +91,8 @@ def expand(bindings: Union[HttpBinding, Sequence[HttpBinding]], request: Message
                 query = query_params(request, bound)
         except QueryError as exc:
             raise UnroutableRequest(f"{request.DESCRIPTOR.full_name} over {binding}: {exc}") from None
+        except (TypeError, ValueError) as exc:  # json_format: an Any of a type this process lacks
+            raise UnroutableRequest(f"{request.DESCRIPTOR.full_name}: cannot encode the body: {exc}") from None
         return HttpRequest(binding.verb, path, tuple(query), body, codec.content_type if body is not None else None,
                            binding)
     name = request.DESCRIPTOR.full_name
@@ -210,8 +213,8 @@ def match_request(table: RouteTable, verb: str, target: str, body: bytes = b"",
     sent, percent-encoded). Raises :class:`GatewayError` (incl. ``RoutingError``)."""
     path, _, raw_query = target.partition("?")
     route, params = table.match(verb, path_components(path))
-    try:
-        query = parse_query_string(raw_query)
+    try:  # a body "*" handler never parses the query
+        query = parse_query_string(raw_query) if route.binding.body != "*" else []
     except ValueError as exc:
         raise GatewayError(grpc.StatusCode.INVALID_ARGUMENT, str(exc)) from None
     inbound, _ = codecs_for_request(content_type, None)
