@@ -32,7 +32,7 @@ from google.protobuf import duration_pb2, timestamp_pb2
 from google.protobuf.message import Message
 
 from conftest import Env, RT, ident
-from flyteclient.runtime.rest import http_status_from_code, message_class
+from flyteclient.runtime.rest import http_status_from_code, is_map, is_repeated, message_class
 from flyteclient.testing import LocalAdmin
 from tests.support.gateway import ROUTED, TABLE, Outcome, call_grpc, call_http, full_method, method
 
@@ -396,23 +396,19 @@ def _scrub(msg: Message) -> Message:
         if fd.message_type is not None and fd.message_type.full_name in (
                 "google.protobuf.Timestamp", "google.protobuf.Duration"):
             msg.ClearField(fd.name)
-        elif fd.message_type is not None and fd.message_type.GetOptions().map_entry:
+        elif is_map(fd):
             if fd.message_type.fields_by_name["value"].message_type is not None:
                 for v in value.values():
                     _scrub(v)
         elif fd.message_type is not None:
-            for item in value if _repeated(fd) else [value]:
+            for item in value if is_repeated(fd) else [value]:
                 _scrub(item)
         elif fd.type == fd.TYPE_STRING:
-            if _repeated(fd):
+            if is_repeated(fd):
                 value[:] = [_url(v) for v in value]
             else:
                 setattr(msg, fd.name, _url(value))
     return msg
-
-
-def _repeated(fd: Any) -> bool:
-    return fd.is_repeated if hasattr(fd, "is_repeated") else fd.label == fd.LABEL_REPEATED
 
 
 def _url(text: str) -> str:

@@ -20,6 +20,7 @@ from flyteclient.runtime.rest import (
     RoutingError,
     UnroutableRequest,
     decode_request,
+    decode_response,
     expand,
     http_bindings,
     match_request,
@@ -101,6 +102,18 @@ def test_body_field_carries_that_field_and_the_rest_go_in_the_query() -> None:
     req = expand(bindings("Update"), Thing(id="x", color=GREEN, inner=Inner(name="n", tags=["t"])))
     assert (req.verb, req.target) == ("PATCH", "/v1/things/x?color=GREEN")
     assert json.loads(req.body or b"") == {"name": "n", "tags": ["t"]}
+    assert req.headers == {"Accept": "application/json", "Content-Type": "application/json"}
+    assert expand(bindings("Get"), Thing(id="x")).headers == {"Accept": "application/json"}
+
+
+def test_decode_response_reads_the_whole_answer_or_its_response_body_field() -> None:
+    update, get = bindings("Update")[0], bindings("Get")[0]
+    assert decode_response(update, b'{"name": "n", "later": 1}', Thing()) == Thing(inner=Inner(name="n"))
+    assert decode_response(get, b'{"id": "x", "inner": null}', Thing()) == Thing(id="x")
+    wire = Thing(id="x").SerializeToString()
+    assert decode_response(get, wire, Thing(), PROTOBUF) == Thing(id="x")
+    with pytest.raises(ValueError):
+        decode_response(get, b"<html>", Thing())
 
 
 @pytest.mark.parametrize("name, message", [

@@ -17,10 +17,11 @@ from google.rpc import status_pb2
 
 from flyteclient.runtime.rest import (
     JSON_CONTENT_TYPE,
+    JsonCodec,
     RouteTable,
     decode_error,
+    decode_response,
     expand,
-    json_to_message,
     message_class,
 )
 
@@ -33,6 +34,8 @@ SERVICES = (
     signal_pb2.DESCRIPTOR.services_by_name["SignalService"],
 )
 TABLE = RouteTable(SERVICES)
+#: reads answers strictly: every name the gateway writes must be a field of the response type
+STRICT_JSON = JsonCodec(proto_names=True, emit_unpopulated=False, discard_unknown=False)
 ROUTED = sorted({r.full_method for r in TABLE.routes})
 
 
@@ -97,15 +100,12 @@ def call_http(base_url: str, rpc: str, request: Message, headers: Optional[Dict[
     """The RPC through the gateway, as a REST client sends it (JSON, proto names)."""
     m = method(rpc)
     req = expand(TABLE.bindings(full_method(rpc)), request)
-    sent = {"Accept": JSON_CONTENT_TYPE, **(headers or {})}
-    if req.content_type:
-        sent["Content-Type"] = req.content_type
-    status, got, body = send(base_url, req.verb, req.target, req.body, sent)
+    status, got, body = send(base_url, req.verb, req.target, req.body, {**req.headers, **(headers or {})})
     if status == 200:
         assert got.get("content-type") == JSON_CONTENT_TYPE
-        # strict: every name the gateway writes must be a field of the response type
-        return Outcome(json_to_message(body, message_class(m.output_type)(), ignore_unknown_fields=False),
-                       http_status=status, headers=got)
+        assert req.binding is not None
+        response = decode_response(req.binding, body, message_class(m.output_type)(), STRICT_JSON)
+        return Outcome(response, http_status=status, headers=got)
     err = decode_error(status, body, got.get("content-type"))
     assert err.from_gateway, (status, body)
     assert not err.unparsed_details

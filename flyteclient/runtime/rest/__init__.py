@@ -8,7 +8,8 @@ gateway with it (:mod:`flyteclient.testing.gateway`).
   :meth:`PathTemplate.match`;
 * :mod:`.routes` – :func:`http_bindings` of a method descriptor, :class:`RouteTable`;
 * :mod:`.transcode` – :func:`expand` (request message -> :class:`HttpRequest`),
-  :func:`match_request` / :func:`decode_request` (HTTP request -> request message);
+  :func:`decode_response` (answer body -> response message), :func:`match_request` /
+  :func:`decode_request` (HTTP request -> request message);
 * :mod:`.query`, :mod:`.values` – query parameters and path/query value texts;
 * :mod:`.codec` – bodies as flyteadmin's marshalers write and read them;
 * :mod:`.status` – gRPC code <-> HTTP status; :mod:`.errors` – grpc-gateway error bodies.
@@ -35,7 +36,16 @@ from .query import QueryError, encode_query, parse_query_string, populate_query,
 from .routes import HttpBinding, Route, RouteTable, RoutingError, http_bindings
 from .status import GatewayError, code_from_http_status, http_status_from_code, status_code
 from .template import PathTemplate, TemplateError, parse_template
-from .transcode import HttpRequest, UnroutableRequest, decode_request, expand, match_request, path_components
+from .transcode import (
+    HttpRequest,
+    UnroutableRequest,
+    decode_request,
+    decode_response,
+    expand,
+    match_request,
+    path_components,
+    path_values,
+)
 
 __all__ = [
     "CLIENT_JSON", "FLYTEADMIN_JSON", "GATEWAY_DEFAULT_JSON", "JSON_CONTENT_TYPE", "PROTO_CONTENT_TYPE", "PROTOBUF",
@@ -46,5 +56,6 @@ __all__ = [
     "HttpBinding", "Route", "RouteTable", "RoutingError", "http_bindings",
     "GatewayError", "code_from_http_status", "http_status_from_code", "status_code",
     "PathTemplate", "TemplateError", "parse_template",
-    "HttpRequest", "UnroutableRequest", "decode_request", "expand", "match_request", "path_components",
+    "HttpRequest", "UnroutableRequest", "decode_request", "decode_response", "expand", "match_request",
+    "path_components", "path_values",
 ]

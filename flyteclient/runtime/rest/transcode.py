@@ -1,11 +1,12 @@
 """Request message <-> HTTP request, following an RPC's :class:`~.routes.HttpBinding`.
 
-* :func:`expand` (client): the verb, the percent-encoded path, the query parameters and
+* :func:`expand` (client): the verb, the percent-encoded path, the query parameters,
+  the headers and
   the body of a request message, on the first binding whose path variables are all
   non-empty (``ListTasks`` goes to ``/api/v1/tasks/{id.project}/{id.domain}/{id.name}``
   with a name, else to its additional binding without one). An empty value is never sent
   as an empty path segment: flyteadmin's Go server would redirect ``//`` away and route the
-  request to another RPC.
+  request to another RPC. :func:`decode_response` reads the answer.
 * :func:`decode_request` / :func:`match_request` (server): the request message of an
   incoming HTTP request, as flyteadmin's generated grpc-gateway handlers build it: body
   first (``body: "*"`` or the body field), then the path variables (overriding the body),
@@ -25,7 +26,7 @@ import grpc
 from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 
-from .codec import CLIENT_JSON, Codec, codecs_for_request
+from .codec import CLIENT_JSON, JSON_CONTENT_TYPE, Codec, codecs_for_request
 from .descriptors import FieldDesc, is_repeated, message_class
 from .query import QueryError, encode_query, parse_query_string, populate_query, query_params, set_field_path
 from .routes import HttpBinding, Route, RouteTable
@@ -33,7 +34,8 @@ from .status import GatewayError
 from .template import PathTemplate
 from .values import format_value, formattable, parse_value
 
-__all__ = ["HttpRequest", "UnroutableRequest", "expand", "decode_request", "match_request", "path_components"]
+__all__ = ["HttpRequest", "UnroutableRequest", "expand", "decode_response", "decode_request", "match_request",
+           "path_components", "path_values"]
 
 
 @dataclass(frozen=True)
@@ -51,11 +53,23 @@ class HttpRequest:
     content_type: Optional[str] = None
     """The body's media type (``None`` without a body)."""
     binding: Optional[HttpBinding] = None
+    accept: str = JSON_CONTENT_TYPE
+    """The media type to ask the answer in (the codec's)."""
 
     @property
     def target(self) -> str:
         """Path and encoded query string: the request target to send."""
         return f"{self.path}?{encode_query(self.query)}" if self.query else self.path
+
+    @property
+    def headers(self) -> Dict[str, str]:
+        """``Accept`` (and ``Content-Type`` with a body): flyteadmin answers in proto field
+        names only to ``Accept: application/json``, and reads unknown body fields as errors
+        only under ``Content-Type: application/json``."""
+        headers = {"Accept": self.accept}
+        if self.content_type:
+            headers["Content-Type"] = self.content_type
+        return headers
 
 
 class UnroutableRequest(ValueError):
@@ -94,7 +108,7 @@ def expand(bindings: Union[HttpBinding, Sequence[HttpBinding]], request: Message
         except (TypeError, ValueError) as exc:  # json_format: an Any of a type this process lacks
             raise UnroutableRequest(f"{request.DESCRIPTOR.full_name}: cannot encode the body: {exc}") from None
         return HttpRequest(binding.verb, path, tuple(query), body, codec.content_type if body is not None else None,
-                           binding)
+                           binding, codec.content_type)
     name = request.DESCRIPTOR.full_name
     raise UnroutableRequest(f"{name} fits none of its HTTP routes: " + "; ".join(problems) if problems
                             else f"{name} has no HTTP route")
@@ -144,6 +158,17 @@ def _without(request: Message, paths: Set[str]) -> Message:
         if message is not None:
             message.ClearField(last)
     return copy
+
+
+def decode_response(binding: HttpBinding, body: bytes, response: Message, codec: Codec = CLIENT_JSON) -> Message:
+    """Fill the empty ``response`` from the body of a 200 answer to a request sent on
+    ``binding`` (the whole message, or its ``response_body`` field) and return it.
+    :class:`ValueError` when the body does not decode."""
+    if binding.response_body:
+        codec.decode_field(body, response, binding.response_body)
+    else:
+        codec.decode(body, response)
+    return response
 
 
 # -- server side ----------------------------------------------------------------------
