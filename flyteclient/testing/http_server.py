@@ -113,6 +113,12 @@ def content_length(method: str, headers: Any, max_body: int) -> Tuple[int, Optio
     return length, None
 
 
+class _Server(ThreadingHTTPServer):
+    # socketserver's default listen backlog is 5: a burst of concurrent clients (a REST
+    # client's parallel calls) would see connections reset.
+    request_queue_size = 128
+
+
 class HttpServer:
     """ThreadingHTTPServer on 127.0.0.1 dispatching to the longest matching path prefix."""
 
@@ -178,7 +184,7 @@ class HttpServer:
             do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = _handle
 
         _H.timeout = timeout  # socket timeout of every connection (StreamRequestHandler)
-        self._server = ThreadingHTTPServer((host, port), _H)
+        self._server = _Server((host, port), _H)
         self._server.daemon_threads = True
         self._thread: Optional[threading.Thread] = None
 

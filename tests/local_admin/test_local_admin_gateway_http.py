@@ -258,3 +258,24 @@ def test_the_command_prints_the_grpc_address_and_the_gateway_url(tmp_path: Any) 
         assert found is not None and f"serving on {proc.endpoint} (gRPC)" in proc.banner
         status, _, body = send(found.group(1), "GET", "/api/v1/version", headers=JSON)
         assert status == 200 and "control_plane_version" in json.loads(body)
+
+
+def test_concurrent_calls_over_http_and_grpc(penv: Env) -> None:
+    """32 threads registering tasks over HTTP while others list them over gRPC: every
+    call succeeds and every task arrives once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def register(i: int) -> int:
+        tid = ident(RT.TASK, f"c{i}")
+        return call_http(penv.admin.http_url, "AdminService.CreateTask", task_pb2.TaskCreateRequest(
+            id=tid, spec=Env.task_spec(f"c{i}"))).code.value[0]
+
+    def read(_: int) -> int:
+        return call_grpc(penv.channel, "AdminService.ListTaskIds", common_pb2.NamedEntityIdentifierListRequest(
+            project=P, domain=D, limit=100)).code.value[0]
+
+    with ThreadPoolExecutor(32) as pool:
+        codes = list(pool.map(register, range(64))) + list(pool.map(read, range(32)))
+    assert codes == [0] * 96
+    listed = penv.stub.ListTaskIds(common_pb2.NamedEntityIdentifierListRequest(project=P, domain=D, limit=100))
+    assert sorted(e.name for e in listed.entities) == sorted(f"c{i}" for i in range(64))
