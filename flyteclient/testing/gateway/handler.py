@@ -93,14 +93,13 @@ class Gateway:
             components = path_components(req.raw_path)
         except GatewayError:
             return text_response(400, "400 Bad Request")
-        _, outbound = codecs_for_request(req.headers.get("content-type"), req.headers.get("accept"))
+        inbound, outbound = codecs_for_request(req.headers.get("content-type"), req.headers.get("accept"))
         try:
-            return self._serve(req, components, outbound)
+            return self._serve(req, components, inbound, outbound)
         except GatewayError as err:
             return self._error(err.code, err.message, (), outbound, ())
 
-    def _serve(self, req: Request, components: List[str], outbound: Codec) -> Response:
-        inbound, _ = codecs_for_request(req.headers.get("content-type"), req.headers.get("accept"))
+    def _serve(self, req: Request, components: List[str], inbound: Codec, outbound: Codec) -> Response:
         verb, form = req.method, None
         fallback = verb == "POST" and req.headers.get("content-type") == FORM_CONTENT_TYPE
         override = req.headers.get("x-http-method-override")
