@@ -34,7 +34,7 @@ from google.protobuf import descriptor_pool, json_format
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import DecodeError, Message
 
-from .descriptors import FieldDesc, MessageDesc, is_map, is_repeated, message_class
+from .descriptors import FieldDesc, MessageDesc, has_presence, is_map, is_repeated, message_class
 
 __all__ = [
     "Codec",
@@ -118,7 +118,7 @@ def _add_nulls(message: Message, js: Dict[str, Any], proto_names: bool) -> None:
     for fd in desc.fields:
         key = fd.name if proto_names else fd.json_name
         if fd.message_type is None or key not in js:
-            if fd.has_presence and fd.containing_oneof is None and not message.HasField(fd.name):
+            if has_presence(fd) and fd.containing_oneof is None and not message.HasField(fd.name):
                 js[key] = None
             continue
         value = getattr(message, fd.name)

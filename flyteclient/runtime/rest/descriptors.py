@@ -8,7 +8,7 @@ from google.protobuf import message_factory
 from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 
-__all__ = ["FieldDesc", "MessageDesc", "is_repeated", "is_map", "message_class"]
+__all__ = ["FieldDesc", "MessageDesc", "has_presence", "is_repeated", "is_map", "message_class"]
 
 #: A field descriptor. The stubs type the pure-Python and the upb descriptor classes
 #: apart (and optional where protobuf always sets them), so annotations here use ``Any``.
@@ -23,6 +23,16 @@ def is_repeated(fd: Any) -> bool:
     if hasattr(fd, "is_repeated"):
         return bool(fd.is_repeated)
     return bool(fd.label == FieldDescriptor.LABEL_REPEATED)
+
+
+def has_presence(fd: Any) -> bool:
+    """Whether ``fd`` tracks presence (messages, oneof members, proto3 ``optional``,
+    proto2 scalars). Computed on protobuf releases without ``has_presence``."""
+    if hasattr(fd, "has_presence"):
+        return bool(fd.has_presence)
+    if is_repeated(fd):
+        return False
+    return fd.message_type is not None or fd.containing_oneof is not None or fd.file.syntax == "proto2"
 
 
 def is_map(fd: Any) -> bool:

@@ -26,7 +26,7 @@ from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tup
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 
-from .descriptors import FieldDesc, MessageDesc, is_map, is_repeated
+from .descriptors import FieldDesc, MessageDesc, has_presence, is_map, is_repeated
 from .values import format_value, formattable, parse_value
 
 __all__ = ["QueryError", "query_params", "encode_query", "parse_query_string", "populate_query"]
@@ -87,7 +87,7 @@ def _presence_marker(desc: MessageDesc) -> Optional[FieldDesc]:
     """A field whose default value can be sent to make an empty message present."""
     for fd in desc.fields:
         if (not is_repeated(fd) and fd.message_type is None and fd.containing_oneof is None
-                and not fd.has_presence):
+                and not has_presence(fd)):
             return fd
     return None
 
