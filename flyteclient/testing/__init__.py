@@ -2,8 +2,9 @@
 
 ``LocalAdmin`` serves flyteidl's AdminService, DataProxyService, SignalService,
 IdentityService and AuthMetadataService on 127.0.0.1 with flyteadmin's status
-codes and messages, a signed-URL blob store over HTTP, optional OAuth2
-(``LocalAuth``) and optional SQLite persistence.  Run it standalone with
+codes and messages, over gRPC and over flyteadmin's HTTP/JSON gateway routes
+(``/api/v1/...``, see :mod:`.gateway`), a signed-URL blob store over HTTP, optional
+OAuth2 (``LocalAuth``) and optional SQLite persistence.  Run it standalone with
 ``python -m flyteclient.testing --port 8089 [--db state.db]``.
 """
 

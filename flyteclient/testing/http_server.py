@@ -1,8 +1,9 @@
-"""A tiny threaded loopback HTTP server with prefix routes (blob store, OAuth2 endpoints).
+"""A tiny threaded loopback HTTP server with prefix routes (blob store, OAuth2 endpoints,
+the HTTP/JSON gateway).
 
 Request bodies are read only when a handler asks for :attr:`Request.body`, so a handler
 can check a signature before accepting any bytes. ``Content-Length`` is required for
-PUT and POST (411 without it, no chunked encoding), must be one decimal number (400) and
+PUT, POST and PATCH (411 without it, no chunked encoding), must be one decimal number (400) and
 at most ``max_body`` (413, answered before the body is read). A client that sends less
 than it announced gets 408 when the socket ``timeout`` passes (400 if it closes first):
 no request can hold a handler thread for longer than ``timeout`` per read.
@@ -47,11 +48,15 @@ class Request:
         headers: Mapping[str, str],
         content_length: int = 0,
         stream: Optional[io.BufferedIOBase] = None,
+        raw_query: str = "",
+        client: Optional[Tuple[str, int]] = None,
     ) -> None:
         self.method = method
         self.path = path  # unquoted path, without query
         self.raw_path = raw_path  # path as sent (still quoted)
         self.query = query
+        self.raw_query = raw_query  # query string as sent (repeated keys, escapes kept)
+        self.client = client  # (ip, port) of the peer
         self.headers = headers
         self.content_length = content_length
         self._stream = stream
@@ -96,7 +101,7 @@ def content_length(method: str, headers: Any, max_body: int) -> Tuple[int, Optio
         return 0, text_response(411, "chunked bodies are not supported; send Content-Length")
     values = headers.get_all("Content-Length") or []
     if not values:
-        if method in ("PUT", "POST"):
+        if method in ("PUT", "POST", "PATCH"):
             return 0, text_response(411, "Content-Length is required")
         return 0, None
     text = values[0].strip()
@@ -106,6 +111,12 @@ def content_length(method: str, headers: Any, max_body: int) -> Tuple[int, Optio
     if length > max_body:
         return 0, text_response(413, f"request body of {length} bytes exceeds the limit of {max_body} bytes")
     return length, None
+
+
+class _Server(ThreadingHTTPServer):
+    # socketserver's default listen backlog is 5: a burst of concurrent clients (a REST
+    # client's parallel calls) would see connections reset.
+    request_queue_size = 128
 
 
 class HttpServer:
@@ -131,7 +142,8 @@ class HttpServer:
                 parsed = urllib.parse.urlsplit(self.path)
                 query = dict(urllib.parse.parse_qsl(parsed.query, keep_blank_values=True))
                 req = Request(self.command, urllib.parse.unquote(parsed.path), parsed.path, query,
-                              {k.lower(): v for k, v in self.headers.items()}, length, self.rfile)
+                              {k.lower(): v for k, v in self.headers.items()}, length, self.rfile,
+                              parsed.query, self.client_address[:2])
                 try:
                     status, headers, payload = outer._dispatch(req)
                 except BodyError as exc:
@@ -169,10 +181,10 @@ class HttpServer:
                 except OSError:
                     pass
 
-            do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = _handle
+            do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = _handle
 
         _H.timeout = timeout  # socket timeout of every connection (StreamRequestHandler)
-        self._server = ThreadingHTTPServer((host, port), _H)
+        self._server = _Server((host, port), _H)
         self._server.daemon_threads = True
         self._thread: Optional[threading.Thread] = None
 

@@ -13,14 +13,18 @@ from flyteidl.admin import (
 )
 from flyteidl.core import identifier_pb2, literals_pb2
 from flyteidl.service import (
-    admin_pb2_grpc, auth_pb2_grpc, dataproxy_pb2_grpc, identity_pb2_grpc, signal_pb2_grpc,
+    admin_pb2, admin_pb2_grpc, auth_pb2, auth_pb2_grpc, dataproxy_pb2, dataproxy_pb2_grpc, identity_pb2,
+    identity_pb2_grpc, signal_pb2_grpc,
 )
+from flyteidl.service import signal_pb2 as signal_service_pb2
+from google.protobuf.descriptor import ServiceDescriptor
 
 from .admin_servicer import AdminServicer
 from .auth import AuthInterceptor, AuthMetadataServicer, AuthState, IdentityServicer, LocalAuth
 from .blobstore_http import BlobStore
 from .consistency import InconsistentStoreError, check_registrations
 from .dataproxy import DataProxyServicer
+from .gateway import Gateway
 from .http_server import DEFAULT_MAX_BODY, DEFAULT_TIMEOUT, HttpServer
 from .signals import SignalServicer
 from .store import Store
@@ -49,6 +53,11 @@ KINDS = {
 DEFAULT_DOMAINS = ("development", "staging", "production")
 
 
+def _service(module: Any, name: str) -> ServiceDescriptor:
+    service: ServiceDescriptor = module.DESCRIPTOR.services_by_name[name]
+    return service
+
+
 class LocalAdmin:
     """A flyteadmin look-alike serving all five flyteidl services on 127.0.0.1.
 
@@ -56,6 +65,10 @@ class LocalAdmin:
 
         with LocalAdmin() as admin:
             channel = grpc.insecure_channel(admin.endpoint)
+
+    Like flyteadmin, it serves every RPC with a ``google.api.http`` rule over HTTP/JSON
+    too (grpc-gateway's routes, ``GET {admin.http_url}/api/v1/projects`` ...; see
+    :mod:`.gateway`), on its HTTP server next to the blob store and OAuth2 endpoints.
 
     :param port: gRPC port; 0 picks a free one.
     :param domains: the configured domains (GetDomains, validation).
@@ -74,7 +87,8 @@ class LocalAdmin:
         body gets 408 after this long).
 
     Attributes after start: ``endpoint`` ("127.0.0.1:PORT"), ``port``,
-    ``http_url`` (blob store / OAuth2 base URL), ``store``, ``blobs``, ``auth``.
+    ``http_url`` (HTTP/JSON gateway, blob store and OAuth2 base URL), ``store``, ``blobs``,
+    ``auth``.
     """
 
     def __init__(
@@ -118,7 +132,8 @@ class LocalAdmin:
 
     @property
     def http_url(self) -> str:
-        """Base URL of the loopback HTTP server (signed URLs and OAuth2 endpoints)."""
+        """Base URL of the loopback HTTP server: the HTTP/JSON gateway (``/api/v1/...``), signed
+        URLs and OAuth2 endpoints."""
         if self._http is None:
             raise RuntimeError("LocalAdmin is not started")
         return self._http.base_url
@@ -144,19 +159,29 @@ class LocalAdmin:
         server = grpc.server(futures.ThreadPoolExecutor(max_workers=self.max_workers, thread_name_prefix="local-admin"),
                              interceptors=interceptors)
         self.admin_servicer = AdminServicer(self.store, self.domains, self.auto_complete)
+        dataproxy = DataProxyServicer(self.store, self.domains, self.blobs)
+        signals = SignalServicer(self.store, self.domains)
+        identity, auth_metadata = IdentityServicer(self.auth), AuthMetadataServicer(self.auth)
         admin_pb2_grpc.add_AdminServiceServicer_to_server(self.admin_servicer, server)
-        dataproxy_pb2_grpc.add_DataProxyServiceServicer_to_server(
-            DataProxyServicer(self.store, self.domains, self.blobs), server)
-        signal_pb2_grpc.add_SignalServiceServicer_to_server(SignalServicer(self.store, self.domains), server)
-        identity_pb2_grpc.add_IdentityServiceServicer_to_server(IdentityServicer(self.auth), server)
-        auth_pb2_grpc.add_AuthMetadataServiceServicer_to_server(AuthMetadataServicer(self.auth), server)
+        dataproxy_pb2_grpc.add_DataProxyServiceServicer_to_server(dataproxy, server)
+        signal_pb2_grpc.add_SignalServiceServicer_to_server(signals, server)
+        identity_pb2_grpc.add_IdentityServiceServicer_to_server(identity, server)
+        auth_pb2_grpc.add_AuthMetadataServiceServicer_to_server(auth_metadata, server)
+        # flyteadmin's HTTP/JSON gateway, registered in flyteadmin's order, over the same
+        # servicers and interceptors; "/" takes every path the other routes do not.
+        gateway = Gateway([(_service(admin_pb2, "AdminService"), self.admin_servicer),
+                           (_service(auth_pb2, "AuthMetadataService"), auth_metadata),
+                           (_service(identity_pb2, "IdentityService"), identity),
+                           (_service(dataproxy_pb2, "DataProxyService"), dataproxy),
+                           (_service(signal_service_pb2, "SignalService"), signals)], interceptors)
+        self._http.route("/", gateway.handle)
         self.port = server.add_insecure_port(f"127.0.0.1:{self.requested_port}")
         if not self.port:
             raise RuntimeError(f"could not bind 127.0.0.1:{self.requested_port}")
         server.start()
         self._http.start()
         self._server = server
-        _LOG.info("local admin serving on %s (http %s)", self.endpoint, self._http.base_url)
+        _LOG.info("local admin serving on %s (http and gateway %s)", self.endpoint, self._http.base_url)
         return self
 
     def stop(self, grace: Optional[float] = None) -> None:

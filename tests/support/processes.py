@@ -21,6 +21,7 @@ class AdminProcess:
         self.args = list(args)
         self.env = env or {}
         self.port = 0
+        self.banner = ""  # the line it printed when it started serving
         self.proc: Optional[subprocess.Popen] = None
 
     @property
@@ -36,11 +37,12 @@ class AdminProcess:
         )
         assert self.proc.stdout is not None
         deadline = time.monotonic() + timeout
-        line = self.proc.stdout.readline()  # "LocalAdmin serving on 127.0.0.1:PORT (http ...)"
+        line = self.proc.stdout.readline()  # "LocalAdmin serving on 127.0.0.1:PORT (gRPC); HTTP/JSON gateway ..."
         if "serving on" not in line or time.monotonic() > deadline:
             self.kill()
             raise RuntimeError(f"LocalAdmin did not start: {line!r}")
         self.port = int(line.split("serving on ")[1].split()[0].rsplit(":", 1)[1])
+        self.banner = line
         return self
 
     def kill(self) -> None:
