@@ -26,6 +26,7 @@ PYTHON_FILES: dict[str, tuple[str, Optional[Flavor]]] = {
     "__init__.py": ("package_init.py.j2", None),
     "methods.py": ("methods.py.j2", None),
     "errors.py": ("errors.py.j2", None),
+    "routes.py": ("routes.py.j2", None),
     "raw.py": ("raw.py.j2", SYNC),
     "friendly.py": ("friendly.py.j2", SYNC),
     "aio_raw.py": ("raw.py.j2", ASYNC),

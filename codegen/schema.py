@@ -316,6 +316,7 @@ class Method:
     http_path: Optional[str]
     description: str
     deprecated: bool
+    bindings: tuple[tuple[str, str, str, str], ...]  # HTTP (verb, path, body, response_body), rule first
     surface: RpcSurface = field(repr=False, compare=False)
     retry_rules: RetrySurface = field(repr=False, compare=False)
 
@@ -615,6 +616,14 @@ def _http(m: MethodDescriptor) -> tuple[Optional[str], Optional[str]]:
     return verb, getattr(rule, verb)
 
 
+def _bindings(m: MethodDescriptor) -> tuple[tuple[str, str, str, str], ...]:
+    """Every HTTP binding of the RPC (its rule, then the rule's additional bindings), as
+    the REST transport's route table lists them."""
+    from flyteclient.runtime.rest.routes import http_bindings
+
+    return tuple((b.verb.lower(), b.template.text, b.body, b.response_body) for b in http_bindings(m))
+
+
 def _description(m: MethodDescriptor) -> str:
     try:
         from protoc_gen_openapiv2.options import annotations_pb2 as openapi
@@ -640,6 +649,7 @@ def _method(service: Service, m: MethodDescriptor) -> Method:
         http_path=path,
         description=_description(m),
         deprecated=m.GetOptions().deprecated,
+        bindings=_bindings(m),
         surface=service.surface.for_rpc(m.name),
         retry_rules=service.surface.retry,
     )
@@ -695,6 +705,15 @@ class Api:
     @property
     def paginated(self) -> tuple[Method, ...]:
         return tuple(m for m in self.methods if m.is_paginated)
+
+    @property
+    def routed(self) -> tuple[Method, ...]:
+        """RPCs the REST transport can send (those with an HTTP binding)."""
+        return tuple(m for m in self.methods if m.bindings)
+
+    @property
+    def unrouted(self) -> tuple[Method, ...]:
+        return tuple(m for m in self.methods if not m.bindings)
 
     @property
     def raw_methods_on_friendly(self) -> tuple[Method, ...]:

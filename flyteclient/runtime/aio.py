@@ -32,15 +32,25 @@ class AsyncClientBase(CoreBase):
     _cache: AsyncLRUCache
 
     def _connect(self, connection: Connection) -> Any:
+        if connection.kind == "rest":
+            from .transport.rest import AsyncRestTransport
+
+            return AsyncRestTransport.connect(connection)
         return AioGrpcTransport.connect(connection.endpoint, connection.insecure, **connection.channel_kwargs)
 
     def _discovery_transport(self) -> Any:
         # The authenticator discovers the OAuth2 settings on a worker thread, with blocking
-        # calls: a sync channel of its own, opened the first time it is needed.
+        # calls: a sync transport of its own, opened the first time it is needed.
         discovery = self.__dict__.get("_discovery")
         if discovery is None:
             connection = self._connection
-            discovery = self._discovery = GrpcTransport.connect(connection.endpoint, connection.insecure, **connection.channel_kwargs)
+            if connection.kind == "rest":
+                from .transport.rest import RestTransport
+
+                discovery = RestTransport.connect(connection)
+            else:
+                discovery = GrpcTransport.connect(connection.endpoint, connection.insecure, **connection.channel_kwargs)
+            self._discovery = discovery
         return discovery
 
     def _new_cache(self, size: int) -> AsyncLRUCache:

@@ -70,17 +70,20 @@ class Connection:
     auth settings, when it has any) and the channel arguments (TLS roots from the config
     added)."""
 
-    __slots__ = ("endpoint", "insecure", "config", "channel_kwargs")
+    __slots__ = ("endpoint", "insecure", "config", "channel_kwargs", "kind")
 
-    def __init__(self, endpoint: str, insecure: bool, config: Any, channel_kwargs: Dict[str, Any]) -> None:
+    def __init__(self, endpoint: str, insecure: bool, config: Any, channel_kwargs: Dict[str, Any], kind: str = "grpc") -> None:
         self.endpoint = endpoint
         self.insecure = insecure
         self.config = config
         self.channel_kwargs = channel_kwargs
+        self.kind = kind
+        """The default transport: ``grpc`` or ``rest``."""
 
     @classmethod
-    def resolve(cls, cfg: Any, insecure: Optional[bool], channel_kwargs: Dict[str, Any]) -> "Connection":
-        """Check the constructor's arguments (before any I/O) and derive the settings."""
+    def resolve(cls, cfg: Any, insecure: Optional[bool], channel_kwargs: Dict[str, Any], transport: Any = None) -> "Connection":
+        """Check the constructor's arguments (before any I/O) and derive the settings;
+        ``transport`` is the constructor's (a name, a transport object or None)."""
         unknown = sorted(set(channel_kwargs) - set(CHANNEL_KWARGS))
         if unknown:
             raise TypeError(f"unexpected keyword argument(s) {', '.join(unknown)}; channel arguments are {', '.join(CHANNEL_KWARGS)}")
@@ -92,22 +95,41 @@ class Connection:
             raise TypeError(f"cfg must be an endpoint 'host:port' or a config with an endpoint attribute, not {type(cfg).__name__}")
         if not isinstance(endpoint, str) or not endpoint:
             raise ValueError(f"endpoint must be a non-empty 'host:port' string, got {endpoint!r}")
+        kind = _transport_kind(transport, config)
+        if endpoint.startswith(("http://", "https://")):
+            if kind != "rest":
+                raise ValueError(f"endpoint {endpoint!r} is a URL: use transport='rest', or 'host:port' for gRPC")
+            if insecure is None:
+                insecure = endpoint.startswith("http://")
         if insecure is None:
             insecure = bool(getattr(config, "insecure", False))
         if config is not None and _uses_auth(config):
             config = _as_platform_config(config)
-            if not insecure and not any(channel_kwargs.get(k) for k in ("credentials", "root_certificates")):
+            if kind == "grpc" and not insecure and not any(channel_kwargs.get(k) for k in ("credentials", "root_certificates")):
                 from .tls import root_certificates_for
 
                 roots = root_certificates_for(config)
                 if roots:
                     channel_kwargs = {**channel_kwargs, "root_certificates": roots}
-        return cls(strip_dns_scheme(endpoint), insecure, config, channel_kwargs)
+        return cls(strip_dns_scheme(endpoint), insecure, config, channel_kwargs, kind)
 
     @property
     def authenticates(self) -> bool:
         """The config carries auth settings (it may still need no login: see the factory)."""
         return self.config is not None and _uses_auth(self.config)
+
+
+def _transport_kind(transport: Any, config: Any) -> str:
+    """The default transport's name: ``transport`` when it is one, else the config's."""
+    from .config import TRANSPORTS
+
+    if transport is None:
+        transport = getattr(config, "transport", None) or "grpc"
+    elif not isinstance(transport, str):
+        return "custom"
+    if transport not in TRANSPORTS:
+        raise ValueError(f"transport must be one of {', '.join(TRANSPORTS)} or a transport object, got {transport!r}")
+    return str(transport)
 
 
 def retry_policy_for(retry: Optional[RetryPolicy], config: Any) -> RetryPolicy:
@@ -136,8 +158,9 @@ class CoreBase:
         interceptors: extra interceptors (``intercept(method, request, timeout,
             metadata, proceed)``), innermost, just before the transport.
         cache_size: entries kept by the per-client cache of immutable entities.
-        transport: what sends each call (see :mod:`flyteclient.runtime.transport`);
-            default: a gRPC channel to the endpoint.
+        transport: ``"grpc"`` (default), ``"rest"`` (HTTP/JSON to flyteadmin's gateway
+            routes; the endpoint may then be an ``http(s)://`` URL), or a transport object
+            (see :mod:`flyteclient.runtime.transport`); default: ``cfg.transport``.
         **channel_kwargs: ``credentials``, ``root_certificates``, ``private_key``,
             ``certificate_chain``, ``options`` (after flytekit's defaults),
             ``compression`` (for the default transport).
@@ -165,8 +188,8 @@ class CoreBase:
         transport: Any = None,
         **channel_kwargs: Any,
     ) -> None:
-        self._connection = Connection.resolve(cfg, insecure, channel_kwargs)
-        self._transport = transport if transport is not None else self._connect(self._connection)
+        self._connection = Connection.resolve(cfg, insecure, channel_kwargs, transport)
+        self._transport = self._connect(self._connection) if transport is None or isinstance(transport, str) else transport
         self._retry = self._retry_layer(
             retry_policy_for(retry, self._connection.config), self._error_codes, self._error_messages, self._default_error
         )
@@ -308,6 +331,10 @@ class ClientBase(CoreBase):
     transport. See :class:`CoreBase` for the constructor's arguments."""
 
     def _connect(self, connection: Connection) -> Any:
+        if connection.kind == "rest":
+            from .transport.rest import RestTransport
+
+            return RestTransport.connect(connection)
         return GrpcTransport.connect(connection.endpoint, connection.insecure, **connection.channel_kwargs)
 
     def _discovery_transport(self) -> Any:

@@ -61,7 +61,10 @@ def test_fields_and_defaults_match_flytekit():
 
     ours = {f.name: f for f in dataclasses.fields(PlatformConfig)}
     theirs = {f.name: f for f in dataclasses.fields(FlytekitPlatformConfig)}
-    assert list(ours) == list(theirs)
+    # flytekit's fields in flytekit's order, then flyteclient's own (the transport).
+    assert list(ours)[: len(theirs)] == list(theirs) and list(ours)[len(theirs):] == ["transport"]
+    assert PlatformConfig().transport == "grpc"
+    ours = {name: f for name, f in ours.items() if name in theirs}
     default = PlatformConfig()
     flytekit_default = FlytekitPlatformConfig()
     for name in ours:
@@ -281,7 +284,7 @@ def test_same_result_as_flytekit(isolated_env, monkeypatch):
     monkeypatch.setenv("FLYTE_CREDENTIALS_AUDIENCE", "aud-from-env")
     ours = PlatformConfig.auto(str(path))
     theirs = FlytekitPlatformConfig.auto(str(path))
-    for f in dataclasses.fields(PlatformConfig):
+    for f in dataclasses.fields(FlytekitPlatformConfig):  # (ours add only `transport`)
         mine, expected = getattr(ours, f.name), getattr(theirs, f.name)
         if isinstance(expected, list):
             expected = tuple(expected)
@@ -388,3 +391,13 @@ def test_secret_not_in_repr_or_logs(isolated_env, monkeypatch, caplog):
     assert SECRET not in repr(cfg) and SECRET not in str(cfg)
     assert "client_credentials_secret='***'" in repr(cfg)
     assert SECRET not in caplog.text
+
+
+def test_transport_setting_from_file_and_env(isolated_env, yaml_reader, monkeypatch):
+    path = write(isolated_env / "config.yaml", "admin:\n  endpoint: dns:///flyte.example.com\nflyteclient:\n  transport: rest\n")
+    assert PlatformConfig.auto(str(path)).transport == "rest"
+    monkeypatch.setenv("FLYTECLIENT_TRANSPORT", "grpc")
+    assert PlatformConfig.auto(str(path)).transport == "grpc"  # the environment wins
+    monkeypatch.setenv("FLYTECLIENT_TRANSPORT", "http")
+    with pytest.raises(ConfigError, match="transport must be one of grpc, rest, got 'http'"):
+        PlatformConfig.auto(str(path))

@@ -92,6 +92,10 @@ def _as_tuple(value: Any, name: str) -> Optional[Tuple[str, ...]]:
     return tuple(str(v) for v in value)
 
 
+#: The transports a client can use (``PlatformConfig.transport``).
+TRANSPORTS = ("grpc", "rest")
+
+
 @dataclass(frozen=True)
 class PlatformConfig:
     """How to reach and authenticate to a Flyte control plane (flyteadmin).
@@ -117,6 +121,11 @@ class PlatformConfig:
     - ``rpc_retries``: retries for retryable RPC failures.
     - ``http_proxy_url``: HTTP(S) proxy used for the OAuth2 HTTP requests.
 
+    flyteclient's own, after flytekit's fields:
+
+    - ``transport``: ``grpc`` (the default) or ``rest`` (HTTP/JSON to flyteadmin's gateway
+      routes); ``flyteclient.transport`` in config.yaml, ``FLYTECLIENT_TRANSPORT``.
+
     List-valued fields are stored as tuples so the config is hashable and truly frozen.
     The secret is never shown by ``repr``.
     """
@@ -135,6 +144,7 @@ class PlatformConfig:
     audience: Optional[str] = None
     rpc_retries: int = 3
     http_proxy_url: Optional[str] = None
+    transport: str = "grpc"
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -148,6 +158,8 @@ class PlatformConfig:
             value = getattr(self, name)
             if not isinstance(value, bool):
                 set_(self, name, to_bool(value, f"PlatformConfig {name}"))
+        if self.transport not in TRANSPORTS:
+            raise ConfigError(f"transport must be one of {', '.join(TRANSPORTS)}, got {self.transport!r}")
         if self.auth_mode is not None:
             raw = getattr(self.auth_mode, "value", self.auth_mode)  # flytekit's AuthType enum
             canonical_auth_mode(raw)  # fail early, listing the valid modes

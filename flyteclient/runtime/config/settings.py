@@ -83,6 +83,8 @@ SETTINGS: Tuple[Setting, ...] = (
             ("credentials", "client_secret_location"), to_str, field=False),
     Setting("client_secret_env_var", "FLYTE_CREDENTIALS_CLIENT_SECRET_ENV_VAR", ("admin", "clientSecretEnvVar"),
             ("credentials", "client_secret_env_var"), to_str, field=False),
+    # flyteclient's own settings, in a section of their own (flytectl and flytekit skip it).
+    Setting("transport", "FLYTECLIENT_TRANSPORT", ("flyteclient", "transport"), ("flyteclient", "transport"), to_str),
 )
 
 # Keys under ``admin:`` that flytectl (flyteidl's Go admin client config) or flytekit know

@@ -20,7 +20,7 @@ from .errors import ConfigError
 
 __all__ = ["parse_yaml_subset"]
 
-_WANTED_SECTIONS = {"admin", "console"}
+_WANTED_SECTIONS = {"admin", "console", "flyteclient"}
 _YAML_TRUE = {"true", "yes", "on", "y"}
 _YAML_FALSE = {"false", "no", "off", "n"}
 

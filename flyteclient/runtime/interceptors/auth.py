@@ -59,7 +59,10 @@ class Authenticator(Protocol):
 
 
 def rejected_by_proxy(error: grpc.RpcError) -> bool:
-    """The call was refused with HTTP 401 or 407 by something that does not speak gRPC."""
+    """The call was refused with HTTP 401 or 407 by something that does not speak gRPC
+    (the REST transport keeps such a status in ``http_status``)."""
+    if getattr(error, "http_status", None) in (401, 407):
+        return True
     details = (error.details() if hasattr(error, "details") else None) or ""
     return details.startswith(_HTTP_STATUS) and details[len(_HTTP_STATUS) :].strip() in ("401", "407")
 

@@ -1,0 +1,224 @@
+"""The HTTP/JSON transport: each RPC sent to flyteadmin's grpc-gateway routes
+(``/api/v1/...``) with httpx, sync and async.
+
+A call becomes the HTTP request its ``google.api.http`` binding describes (the route
+table is generated: :mod:`flyteclient.generated.routes`; the transcoding is
+:mod:`flyteclient.runtime.rest`), and the answer becomes the same response message the
+gRPC transport returns. Failures become :class:`RestRpcError`, a ``grpc.RpcError`` with
+``code()``, ``details()`` and ``trailing_metadata()`` (the error details as
+``grpc-status-details-bin``), so the layers above (retry, error mapping, auth refresh)
+treat both transports alike:
+
+- a grpc-gateway error body gives its code, message and details;
+- any other answer (an ingress's HTML 502, a proxy's 401 or 407) gives the code gRPC
+  derives from the HTTP status, and keeps the status in ``http_status``;
+- a connection that was never made is UNAVAILABLE "failed to connect ..." (safe to retry
+  even for non-idempotent RPCs: nothing was sent); a read that timed out is
+  DEADLINE_EXCEEDED; a connection lost after sending is UNAVAILABLE.
+
+httpx is used because it has the same API for sync and async clients, verifies TLS with a
+custom CA, honours ``HTTP(S)_PROXY``/``NO_PROXY`` from the environment and keeps
+connections alive (``pip install 'flyteclient[rest]'``).
+"""
+
+from __future__ import annotations
+
+import ssl
+from typing import Any, Dict, Mapping, Optional, Sequence, Tuple, Union
+
+import grpc
+
+from ..methods import MethodSpec
+from ..pipeline import Metadata
+from ..rest import CLIENT_JSON, Codec, HttpRequest, UnroutableRequest, decode_error, decode_response, expand
+
+# Call metadata that is not sent as an HTTP header: gRPC's own ``accept`` (HTTP's Accept
+# asks for JSON) and binary ``-bin`` values (HTTP headers carry text).
+_NOT_HEADERS = frozenset({"accept", "content-type", "user-agent"})
+_NEVER_CONNECTED = "failed to connect to all addresses"
+
+Verify = Union[bool, str, ssl.SSLContext]
+
+
+class RestRpcError(grpc.RpcError):
+    """A failed REST call, shaped like gRPC's errors."""
+
+    def __init__(self, code: grpc.StatusCode, message: str, details_bin: Optional[bytes] = None, http_status: Optional[int] = None) -> None:
+        super().__init__(message)
+        self._code = code
+        self._message = message
+        self._details_bin = details_bin
+        self.http_status = http_status
+        """The HTTP status of an answer that was not a grpc-gateway error (e.g. a proxy's 407)."""
+
+    def code(self) -> grpc.StatusCode:
+        return self._code
+
+    def details(self) -> str:
+        return self._message
+
+    def trailing_metadata(self) -> Any:
+        return (("grpc-status-details-bin", self._details_bin),) if self._details_bin else ()
+
+    def debug_error_string(self) -> str:
+        return self._message
+
+    def __str__(self) -> str:
+        return f"{self._code.name}: {self._message}"
+
+
+def base_url(endpoint: str, insecure: bool) -> str:
+    """``https://host:port`` for ``host:port`` (``http://`` when ``insecure``); a URL is kept."""
+    if endpoint.startswith(("http://", "https://")):
+        return endpoint.rstrip("/")
+    return f"{'http' if insecure else 'https'}://{endpoint}"
+
+
+def tls_verify(root_certificates: Optional[bytes] = None, config: Any = None) -> Verify:
+    """What httpx verifies the server's certificate with: the PEM ``root_certificates``,
+    else the config's ``ca_cert_file_path`` / ``insecure_skip_verify``, else the system's."""
+    if root_certificates:
+        return ssl.create_default_context(cadata=root_certificates.decode("ascii"))
+    if config is not None:
+        from ..tls import requests_verify_for
+
+        return requests_verify_for(config)
+    return True
+
+
+class _RestCalls:
+    """What the sync and async transports share: a call as an HTTP request, and an HTTP
+    answer as a response message or a :class:`RestRpcError`."""
+
+    def __init__(self, url: str, routes: Mapping[str, Sequence[Any]], codec: Codec) -> None:
+        self.url = url
+        self._routes = routes
+        self._codec = codec
+
+    def request(self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata) -> Tuple[HttpRequest, Dict[str, Any]]:
+        """The HTTP request and httpx's ``request()`` arguments for one call."""
+        bindings = self._routes.get(method.path)
+        if not bindings:
+            raise RestRpcError(
+                grpc.StatusCode.UNIMPLEMENTED,
+                f"{method.service}.{method.name} has no HTTP route; only the gRPC transport can call it",
+            )
+        try:
+            http = expand(bindings, request, self._codec)
+        except UnroutableRequest as exc:
+            raise RestRpcError(grpc.StatusCode.INVALID_ARGUMENT, str(exc)) from None
+        headers = dict(http.headers)
+        for key, value in metadata or ():
+            if key not in _NOT_HEADERS and not key.endswith("-bin"):
+                headers[key] = value
+        if timeout is not None:
+            headers["grpc-timeout"] = f"{max(1, int(timeout * 1000))}m"  # the server's deadline too
+        kwargs: Dict[str, Any] = {"headers": headers, "timeout": timeout}
+        if http.body is not None:
+            kwargs["content"] = http.body
+        return http, kwargs
+
+    def response(self, http: HttpRequest, method: MethodSpec, status: int, content_type: Optional[str], body: bytes) -> Any:
+        """The response message of a 2xx answer; else raises the answer's :class:`RestRpcError`."""
+        if 200 <= status < 300:
+            assert http.binding is not None
+            return decode_response(http.binding, body, method.response_type(), self._codec)
+        error = decode_error(status, body, content_type)
+        details = error.to_proto().SerializeToString() if error.details else None
+        raise RestRpcError(error.code, error.message, details, None if error.from_gateway else status)
+
+    @staticmethod
+    def failure(exc: Exception, httpx: Any) -> RestRpcError:
+        """The :class:`RestRpcError` for an httpx exception."""
+        if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):
+            return RestRpcError(grpc.StatusCode.UNAVAILABLE, f"{_NEVER_CONNECTED}: {exc}")
+        if isinstance(exc, httpx.TimeoutException):
+            return RestRpcError(grpc.StatusCode.DEADLINE_EXCEEDED, f"Deadline Exceeded: {exc}")
+        return RestRpcError(grpc.StatusCode.UNAVAILABLE, f"{type(exc).__name__}: {exc}")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.url!r})"
+
+
+def connection_arguments(connection: Any) -> Tuple[str, Verify]:
+    """The base URL and TLS verification for a client's :class:`~flyteclient.runtime.client_base.Connection`."""
+    grpc_only = sorted(k for k in connection.channel_kwargs if k != "root_certificates" and connection.channel_kwargs[k] is not None)
+    if grpc_only:
+        raise TypeError(f"{', '.join(grpc_only)} apply to the gRPC transport, not to transport='rest'")
+    return base_url(connection.endpoint, connection.insecure), tls_verify(connection.channel_kwargs.get("root_certificates"), connection.config)
+
+
+def _routes() -> Mapping[str, Sequence[Any]]:
+    from flyteclient.generated.routes import ROUTES
+
+    return ROUTES
+
+
+class RestTransport(_RestCalls):
+    """Sends calls as HTTP/JSON with an ``httpx.Client`` (made from the arguments, or given)."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        verify: Verify = True,
+        client: Any = None,
+        codec: Codec = CLIENT_JSON,
+        routes: Optional[Mapping[str, Sequence[Any]]] = None,
+    ) -> None:
+        import httpx
+
+        super().__init__(url, routes if routes is not None else _routes(), codec)
+        self._httpx = httpx
+        self._client = client if client is not None else httpx.Client(base_url=url, verify=verify, trust_env=True)
+
+    @classmethod
+    def connect(cls, connection: Any) -> "RestTransport":
+        url, verify = connection_arguments(connection)
+        return cls(url, verify=verify)
+
+    def __call__(self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata) -> Any:
+        http, kwargs = self.request(method, request, timeout, metadata)
+        try:
+            answer = self._client.request(http.verb, self.url + http.target, **kwargs)
+        except self._httpx.HTTPError as exc:
+            raise self.failure(exc, self._httpx) from exc
+        return self.response(http, method, answer.status_code, answer.headers.get("content-type"), answer.content)
+
+    def close(self) -> None:
+        self._client.close()
+
+
+class AsyncRestTransport(_RestCalls):
+    """:class:`RestTransport` with an ``httpx.AsyncClient``: calls are awaitable."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        verify: Verify = True,
+        client: Any = None,
+        codec: Codec = CLIENT_JSON,
+        routes: Optional[Mapping[str, Sequence[Any]]] = None,
+    ) -> None:
+        import httpx
+
+        super().__init__(url, routes if routes is not None else _routes(), codec)
+        self._httpx = httpx
+        self._client = client if client is not None else httpx.AsyncClient(base_url=url, verify=verify, trust_env=True)
+
+    @classmethod
+    def connect(cls, connection: Any) -> "AsyncRestTransport":
+        url, verify = connection_arguments(connection)
+        return cls(url, verify=verify)
+
+    async def __call__(self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata) -> Any:
+        http, kwargs = self.request(method, request, timeout, metadata)
+        try:
+            answer = await self._client.request(http.verb, self.url + http.target, **kwargs)
+        except self._httpx.HTTPError as exc:
+            raise self.failure(exc, self._httpx) from exc
+        return self.response(http, method, answer.status_code, answer.headers.get("content-type"), answer.content)
+
+    async def close(self) -> None:
+        await self._client.aclose()
