@@ -82,7 +82,8 @@ def tls_verify(root_certificates: Optional[bytes] = None, config: Any = None) ->
     if config is not None:
         from ..tls import requests_verify_for
 
-        return requests_verify_for(config)
+        verify = requests_verify_for(config)
+        return ssl.create_default_context(cafile=verify) if isinstance(verify, str) else verify
     return True
 
 
