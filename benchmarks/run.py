@@ -4,7 +4,7 @@
 
 Phases: ``import``, ``startup`` (a whole process importing and constructing a client),
 ``unary``, ``pagination``, ``async`` (AsyncFlyteClient vs a bare
-grpc.aio stub), ``flytekit`` (flyteclient.flytekit vs
+grpc.aio stub), ``rest`` (the REST transport vs a bare httpx request; REST vs gRPC paging), ``flytekit`` (flyteclient.flytekit vs
 flytekit's client), ``regeneration``, ``memory``. Ratios are
 against the floor measured in the same run: the flyteidl ``_pb2_grpc`` imports for
 import time, the raw grpc stub for unary calls and pagination.
@@ -25,10 +25,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
-from . import aio, clients, flytekit_compat, measure
+from . import aio, clients, flytekit_compat, measure, rest
 from .server import spawn
 
-PHASES = ("import", "startup", "unary", "pagination", "async", "flytekit", "regeneration", "memory")
+PHASES = ("import", "startup", "unary", "pagination", "async", "rest", "flytekit", "regeneration", "memory")
 
 IMPORTS = {
     "pb2_grpc floor": "import flyteidl.service.admin_pb2_grpc, flyteidl.service.dataproxy_pb2_grpc",
@@ -44,6 +44,7 @@ TARGET_PAGES = 1.10
 TARGET_PAGINATED = 1.05  # list_*_paginated (flytekit's resource-type fill included)
 TARGET_REGEN_S = 3.0
 TARGET_MEMORY = 1.05  # peak RSS at 100k entities / at 10k: "flat"
+TARGET_REST = 1.10  # REST unary call vs a bare httpx request + JSON parse
 TARGET_STARTUP = 1.10  # import + construct, whole process, vs the bare route
 TARGET_COMPAT = 1.05  # flyteclient.flytekit vs flytekit's own client: not slower, within noise
 
@@ -246,6 +247,19 @@ def bench_async(endpoint: str, sizes: Sizes, raw: Dict[str, Any]) -> List[Row]:
     return rows
 
 
+def bench_rest(endpoint: str, sizes: Sizes, raw: Dict[str, Any]) -> List[Row]:
+    """The REST transport: a unary call vs a bare httpx request (and JSON parse) to the
+    same route, and paging through every task vs the gRPC transport (information)."""
+    with spawn(sizes.tasks, module="benchmarks.http_server") as http_endpoint:
+        url = f"http://{http_endpoint}"
+        unary = _compare(rest.unary_subjects(url), sizes.unary_calls, sizes.unary_rounds // 2)
+        pages = _compare(rest.page_subjects(url, endpoint, sizes.page_size), 1, sizes.remote_rounds, sizes.tasks)
+    raw["rest"] = {name: {k: asdict(v) for k, v in r.items()} for name, r in (("unary", unary), ("pagination", pages))}
+    rows = _ratio_rows("REST unary GetExecution", unary, TARGET_REST, "us/call", 1e6, rest.RAW_HTTPX, rest.FLYTECLIENT_REST)
+    rows += _ratio_rows(f"REST vs gRPC paging {sizes.tasks} tasks", pages, None, "ms/pass", 1e3, rest.FLYTECLIENT_GRPC)
+    return rows
+
+
 def bench_regeneration(sizes: Sizes, raw: Dict[str, Any]) -> List[Row]:
     py = sys.executable
     with tempfile.TemporaryDirectory(prefix="flyteclient-bench-") as tmp:
@@ -333,7 +347,7 @@ def run(phases: Sequence[str], sizes: Sizes, quick: bool) -> Dict[str, Any]:
         rows += bench_import(sizes, with_flytekit, raw)
     if "startup" in phases:
         rows += bench_startup(sizes, raw)
-    if {"unary", "pagination", "async", "flytekit"} & set(phases):
+    if {"unary", "pagination", "async", "rest", "flytekit"} & set(phases):
         with spawn(sizes.tasks) as endpoint:
             if "unary" in phases:
                 rows += bench_unary(endpoint, sizes, with_flytekit, raw)
@@ -341,6 +355,8 @@ def run(phases: Sequence[str], sizes: Sizes, quick: bool) -> Dict[str, Any]:
                 rows += bench_pagination(endpoint, sizes, with_flytekit, raw)
             if "async" in phases:
                 rows += bench_async(endpoint, sizes, raw)
+            if "rest" in phases:
+                rows += bench_rest(endpoint, sizes, raw)
             if "flytekit" in phases and with_flytekit:
                 rows += bench_flytekit(endpoint, sizes, raw)
     if "regeneration" in phases:

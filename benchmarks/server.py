@@ -92,13 +92,14 @@ def build_server(total_tasks: int, port: int = 0, workers: int = 4) -> "tuple[gr
 
 
 @contextlib.contextmanager
-def spawn(total_tasks: int, python: str = sys.executable, timeout: float = 60.0) -> Iterator[str]:
-    """Run the server in a separate process for the duration of the block; yields its
-    ``127.0.0.1:port`` endpoint. The process is terminated (then killed) on exit."""
+def spawn(total_tasks: int, python: str = sys.executable, timeout: float = 60.0, module: str = "benchmarks.server") -> Iterator[str]:
+    """Run the server (``module``: this gRPC server, or ``benchmarks.http_server``) in a
+    separate process for the duration of the block; yields its ``127.0.0.1:port``
+    endpoint. The process is terminated (then killed) on exit."""
     root = Path(__file__).resolve().parent.parent
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")])))
     proc = subprocess.Popen(
-        [python, "-m", "benchmarks.server", "--tasks", str(total_tasks)],
+        [python, "-m", module, "--tasks", str(total_tasks)],
         stdout=subprocess.PIPE, cwd=str(root), env=env, text=True,
     )
     try:
@@ -108,7 +109,8 @@ def spawn(total_tasks: int, python: str = sys.executable, timeout: float = 60.0)
         if not line.startswith("PORT "):
             raise RuntimeError(f"benchmark server did not start (exit code {proc.poll()}, said {line!r})")
         endpoint = f"127.0.0.1:{int(line.split()[1])}"
-        _wait_connectable(endpoint, timeout)
+        if module == "benchmarks.server":
+            _wait_connectable(endpoint, timeout)
         yield endpoint
     finally:
         proc.terminate()

@@ -132,6 +132,12 @@ def main() -> int:
         assert body == payload, "downloaded bytes differ from the upload"
         print(f"  GET -> {len(body)} bytes, identical to the upload")
 
+        step(f"The same Admin over HTTP/JSON (its gateway at {admin.http_url}): transport='rest'")
+        with SynchronousFlyteClient(admin.http_url, transport="rest") as rest:
+            listed = [t.id.name.rsplit(".", 1)[-1] for t in rest.iter_tasks(ids, filters="contains(name,t0)", page_size=4)]
+            print(f"  GET /api/v1/tasks/...: {listed}")
+            print(f"  GET /api/v1/executions/...: {rest.get_execution(ex_id).closure.phase == core_execution.WorkflowExecution.SUCCEEDED}")
+
         step("The same Admin from asyncio: AsyncFlyteClient, concurrent calls and an async pager")
         asyncio.run(async_step(admin.endpoint, task_ids[:3]))
 

@@ -110,3 +110,18 @@ def test_async_subjects_run(endpoint):
         finally:
             for s in subjects:
                 s.close()
+
+
+def test_rest_subjects_run(endpoint):
+    from benchmarks import rest
+    from benchmarks.server import spawn
+
+    with spawn(250, module="benchmarks.http_server") as http_endpoint:
+        url = f"http://{http_endpoint}"
+        for subjects, expect in ((rest.unary_subjects(url), 1), (rest.page_subjects(url, endpoint, 100), 250)):
+            try:
+                results = measure.interleaved(subjects, units=1, rounds=1, warmup=0, expect=expect)
+                assert set(results) == {s.name for s in subjects}
+            finally:
+                for s in subjects:
+                    s.close()

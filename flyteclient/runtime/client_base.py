@@ -97,7 +97,7 @@ class Connection:
             raise ValueError(f"endpoint must be a non-empty 'host:port' string, got {endpoint!r}")
         kind = _transport_kind(transport, config)
         if endpoint.startswith(("http://", "https://")):
-            if kind != "rest":
+            if kind == "grpc":
                 raise ValueError(f"endpoint {endpoint!r} is a URL: use transport='rest', or 'host:port' for gRPC")
             if insecure is None:
                 insecure = endpoint.startswith("http://")

@@ -130,6 +130,9 @@ class HttpServer:
 
         class _H(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out in separate writes: without TCP_NODELAY, Nagle's
+            # algorithm holds the body until the client's delayed ACK (~40 ms per call).
+            disable_nagle_algorithm = True
 
             def log_message(self, *args: object) -> None:  # silence
                 pass

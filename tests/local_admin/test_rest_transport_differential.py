@@ -18,6 +18,8 @@ from flyteidl.core import identifier_pb2, types_pb2
 from flyteclient import AsyncFlyteClient, RawSynchronousFlyteClient, SynchronousFlyteClient
 from flyteclient.generated import methods
 from flyteclient.runtime.interceptors.retry import RetryPolicy
+from flyteclient.runtime.rest import PROTOBUF
+from flyteclient.runtime.transport.rest import RestTransport
 from flyteclient.testing import LocalAdmin
 from test_local_admin_gateway_differential import _scrub, exec_id, script
 from tests.support.gateway import ROUTED, full_method
@@ -38,11 +40,14 @@ def outcome(client: Any, rpc: str, request: Any) -> Tuple[Any, ...]:
     return ("ok", type(response).__name__, _scrub(copy).SerializeToString(deterministic=True))
 
 
-@pytest.fixture(scope="module")
-def twins():
+@pytest.fixture(scope="module", params=["json", "protobuf"])
+def twins(request):
+    """Both servers after the script; the REST client sends JSON (the default) or binary
+    protobuf bodies (``RestTransport(codec=PROTOBUF)``, which flyteadmin's gateway serves too)."""
     with LocalAdmin() as a, LocalAdmin() as b:
         over_grpc = RawSynchronousFlyteClient(a.endpoint, insecure=True, retry=NO_RETRY)
-        over_rest = RawSynchronousFlyteClient(b.http_url, transport="rest", retry=NO_RETRY)
+        rest: Any = "rest" if request.param == "json" else RestTransport(b.http_url, codec=PROTOBUF)
+        over_rest = RawSynchronousFlyteClient(b.http_url, transport=rest, retry=NO_RETRY)
         sid = identifier_pb2.SignalIdentifier(signal_id="approve", execution_id=exec_id("e1"))
         create = signal_pb2.SignalGetOrCreateRequest(id=sid, type=types_pb2.LiteralType(simple=types_pb2.BOOLEAN))
         for endpoint in (a.endpoint, b.endpoint):  # GetOrCreateSignal has no HTTP route
