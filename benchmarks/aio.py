@@ -21,7 +21,12 @@ BATCH = 50
 CONCURRENT = 1000
 
 
-def _subject(name: str, make: Callable[[], Awaitable[Any]], work: Callable[[Any], Awaitable[int]], close: Callable[[Any], Awaitable[None]]) -> Subject:
+def _subject(
+    name: str,
+    make: Callable[[], Awaitable[Any]],
+    work: Callable[[Any], Awaitable[int]],
+    close: Callable[[Any], Awaitable[None]],
+) -> Subject:
     loop = asyncio.new_event_loop()
     target = loop.run_until_complete(make())
 
@@ -84,7 +89,9 @@ def concurrent_subjects(endpoint: str) -> List[Subject]:
     Request = execution_pb2.WorkflowExecutionGetRequest
 
     async def raw(stub: Any) -> int:
-        return len(await asyncio.gather(*(stub.GetExecution(Request(id=eid)) for _ in range(CONCURRENT))))
+        return len(
+            await asyncio.gather(*(stub.GetExecution(Request(id=eid)) for _ in range(CONCURRENT)))
+        )
 
     async def ours(client: Any) -> int:
         return len(await asyncio.gather(*(client.get_execution(eid) for _ in range(CONCURRENT))))
@@ -99,7 +106,9 @@ def page_subjects(endpoint: str, page_size: int = 100) -> List[Subject]:
     async def raw(stub: Any) -> int:
         count, token = 0, ""
         while True:
-            page = await stub.ListTasks(common_pb2.ResourceListRequest(id=ident, limit=page_size, token=token))
+            page = await stub.ListTasks(
+                common_pb2.ResourceListRequest(id=ident, limit=page_size, token=token)
+            )
             for _task in page.tasks:
                 count += 1
             token = page.token

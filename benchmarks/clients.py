@@ -91,7 +91,9 @@ def raw_pages(endpoint: str, page_size: int = 100) -> Subject:
     def run() -> int:
         count, token = 0, ""
         while True:
-            page = stub.ListTasks(common_pb2.ResourceListRequest(id=ident, limit=page_size, token=token))
+            page = stub.ListTasks(
+                common_pb2.ResourceListRequest(id=ident, limit=page_size, token=token)
+            )
             for _task in page.tasks:
                 count += 1
             token = page.token
@@ -161,7 +163,7 @@ def unary_subjects(endpoint: str, with_flytekit: bool) -> List[Subject]:
 
 
 def page_subjects(endpoint: str, with_flytekit: bool, page_size: int = 100) -> List[Subject]:
-    makers = [raw_pages, flyteclient_pages, flyteclient_paginated] + ([flytekit_pages] if with_flytekit else [])
+    makers = [raw_pages, flyteclient_pages, flyteclient_paginated] + (
+        [flytekit_pages] if with_flytekit else []
+    )
     return [make(endpoint, page_size) for make in makers]
-
-

@@ -19,7 +19,9 @@ EXECUTION_NAME = "f8a2c1d0e3b4"
 
 def execution_id() -> identifier_pb2.WorkflowExecutionIdentifier:
     """The id every GetExecution call asks for."""
-    return identifier_pb2.WorkflowExecutionIdentifier(project=PROJECT, domain=DOMAIN, name=EXECUTION_NAME)
+    return identifier_pb2.WorkflowExecutionIdentifier(
+        project=PROJECT, domain=DOMAIN, name=EXECUTION_NAME
+    )
 
 
 def named_entity() -> common_pb2.NamedEntityIdentifier:
@@ -31,8 +33,11 @@ def execution() -> execution_pb2.Execution:
     """A finished workflow execution, as GetExecution returns it."""
     ex = execution_pb2.Execution(id=execution_id())
     lp = identifier_pb2.Identifier(
-        resource_type=identifier_pb2.LAUNCH_PLAN, project=PROJECT, domain=DOMAIN,
-        name="workflows.example.wf", version="v1",
+        resource_type=identifier_pb2.LAUNCH_PLAN,
+        project=PROJECT,
+        domain=DOMAIN,
+        name="workflows.example.wf",
+        version="v1",
     )
     ex.spec.launch_plan.CopyFrom(lp)
     ex.spec.metadata.mode = execution_pb2.ExecutionMetadata.MANUAL
@@ -55,8 +60,11 @@ def execution() -> execution_pb2.Execution:
 def task(index: int) -> task_pb2.Task:
     """Task number ``index``: a python container task with one int input and output."""
     tid = identifier_pb2.Identifier(
-        resource_type=identifier_pb2.TASK, project=PROJECT, domain=DOMAIN,
-        name=f"workflows.module_{index // 50}.task_{index}", version=f"v{index % 7}",
+        resource_type=identifier_pb2.TASK,
+        project=PROJECT,
+        domain=DOMAIN,
+        name=f"workflows.module_{index // 50}.task_{index}",
+        version=f"v{index % 7}",
     )
     tmpl = tasks_pb2.TaskTemplate(id=tid, type="python-task")
     tmpl.metadata.runtime.type = tasks_pb2.RuntimeMetadata.FLYTE_SDK
@@ -71,9 +79,20 @@ def task(index: int) -> task_pb2.Task:
     tmpl.interface.outputs.variables["o0"].description = "o0"
     tmpl.container.image = "cr.flyte.org/flyteorg/flytekit:py3.11-1.16.0"
     tmpl.container.args.extend(
-        ["pyflyte-execute", "--inputs", "{{.input}}", "--output-prefix", "{{.outputPrefix}}",
-         "--resolver", "flytekit.core.python_auto_container.default_task_resolver",
-         "--", "task-module", f"workflows.module_{index // 50}", "task-name", f"task_{index}"]
+        [
+            "pyflyte-execute",
+            "--inputs",
+            "{{.input}}",
+            "--output-prefix",
+            "{{.outputPrefix}}",
+            "--resolver",
+            "flytekit.core.python_auto_container.default_task_resolver",
+            "--",
+            "task-module",
+            f"workflows.module_{index // 50}",
+            "task-name",
+            f"task_{index}",
+        ]
     )
     tmpl.container.resources.requests.add(name=tasks_pb2.Resources.CPU, value="500m")
     tmpl.container.resources.requests.add(name=tasks_pb2.Resources.MEMORY, value="1Gi")

@@ -18,8 +18,15 @@ from typing import Callable, List
 from . import fixtures
 from .clients import Subject
 
-FLYTEKIT_REMOTE, COMPAT_REMOTE = "FlyteRemote + flytekit client", "FlyteRemote + flyteclient.flytekit"
-FLYTEKIT_CLIENT, COMPAT_CLIENT, MAIN_CLIENT = "flytekit client", "flyteclient.flytekit", "flyteclient"
+FLYTEKIT_REMOTE, COMPAT_REMOTE = (
+    "FlyteRemote + flytekit client",
+    "FlyteRemote + flyteclient.flytekit",
+)
+FLYTEKIT_CLIENT, COMPAT_CLIENT, MAIN_CLIENT = (
+    "flytekit client",
+    "flyteclient.flytekit",
+    "flyteclient",
+)
 
 
 def _remote(endpoint: str, compat: bool):  # type: ignore[no-untyped-def]
@@ -33,23 +40,35 @@ def _remote(endpoint: str, compat: bool):  # type: ignore[no-untyped-def]
     return FlyteRemote(config, default_project=fixtures.PROJECT, default_domain=fixtures.DOMAIN)
 
 
-def _remote_subject(name: str, endpoint: str, compat: bool, work: Callable[[object], int]) -> Subject:
+def _remote_subject(
+    name: str, endpoint: str, compat: bool, work: Callable[[object], int]
+) -> Subject:
     remote = _remote(endpoint, compat)
-    return Subject(name, lambda: work(remote), lambda: remote.client.close() if compat else remote.client._channel.close())
+    return Subject(
+        name,
+        lambda: work(remote),
+        lambda: remote.client.close() if compat else remote.client._channel.close(),
+    )
 
 
 def list_tasks_subjects(endpoint: str, tasks: int) -> List[Subject]:
     def work(remote) -> int:  # type: ignore[no-untyped-def]
         return len(remote.list_tasks_by_version("v0", limit=tasks))
 
-    return [_remote_subject(FLYTEKIT_REMOTE, endpoint, False, work), _remote_subject(COMPAT_REMOTE, endpoint, True, work)]
+    return [
+        _remote_subject(FLYTEKIT_REMOTE, endpoint, False, work),
+        _remote_subject(COMPAT_REMOTE, endpoint, True, work),
+    ]
 
 
 def recent_executions_subjects(endpoint: str) -> List[Subject]:
     def work(remote) -> int:  # type: ignore[no-untyped-def]
         return len(remote.recent_executions(limit=100))
 
-    return [_remote_subject(FLYTEKIT_REMOTE, endpoint, False, work), _remote_subject(COMPAT_REMOTE, endpoint, True, work)]
+    return [
+        _remote_subject(FLYTEKIT_REMOTE, endpoint, False, work),
+        _remote_subject(COMPAT_REMOTE, endpoint, True, work),
+    ]
 
 
 def unary_subjects(endpoint: str) -> List[Subject]:

@@ -24,7 +24,9 @@ from flyteclient.runtime.rest import FLYTEADMIN_JSON, PROTO_CONTENT_TYPE
 from . import fixtures
 from .server import POOL
 
-EXECUTION_PATH = f"/api/v1/executions/{fixtures.PROJECT}/{fixtures.DOMAIN}/{fixtures.EXECUTION_NAME}"
+EXECUTION_PATH = (
+    f"/api/v1/executions/{fixtures.PROJECT}/{fixtures.DOMAIN}/{fixtures.EXECUTION_NAME}"
+)
 TASKS_PATH = f"/api/v1/tasks/{fixtures.PROJECT}/{fixtures.DOMAIN}"
 
 
@@ -44,7 +46,9 @@ class Answers:
             body = self._pages.get((offset, limit, binary))
             if body is None:
                 end = min(offset + limit, self.total)
-                page = task_pb2.TaskList(tasks=[self.tasks[i % len(self.tasks)] for i in range(offset, end)])
+                page = task_pb2.TaskList(
+                    tasks=[self.tasks[i % len(self.tasks)] for i in range(offset, end)]
+                )
                 if end - offset == limit and end < self.total:
                     page.token = str(end)
                 body = page.SerializeToString() if binary else FLYTEADMIN_JSON.encode(page)
@@ -67,7 +71,9 @@ def handler(answers: Answers) -> Any:
             if url.path == EXECUTION_PATH:
                 body = answers.execution_proto if binary else answers.execution
             elif url.path == TASKS_PATH:
-                body = answers.page(int(query.get("token") or 0), int(query.get("limit") or 100), binary)
+                body = answers.page(
+                    int(query.get("token") or 0), int(query.get("limit") or 100), binary
+                )
             else:
                 self.send_error(404)
                 return
@@ -81,7 +87,9 @@ def handler(answers: Answers) -> Any:
 
 
 def main(argv: "list[str] | None" = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.http_server", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.http_server", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--tasks", type=int, default=10_000)
     args = parser.parse_args(argv)
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler(Answers(args.tasks)))

@@ -38,7 +38,9 @@ def paired_ratio(values: Sequence[float], floor: Sequence[float]) -> float:
     return statistics.median(v / f for v, f in zip(values, floor))
 
 
-def interleaved(subjects: Sequence[Subject], units: int, rounds: int, warmup: int, expect: int = 0) -> Dict[str, Samples]:
+def interleaved(
+    subjects: Sequence[Subject], units: int, rounds: int, warmup: int, expect: int = 0
+) -> Dict[str, Samples]:
     """Time ``units`` calls of each subject's ``run`` per round, for ``rounds`` rounds.
 
     Subjects take turns within a round, in a rotated order each round, so drift (CPU
@@ -105,7 +107,12 @@ def import_once(stmt: str, env: Dict[str, str], python: str = sys.executable) ->
     """Seconds ``stmt`` takes in a fresh interpreter, timed inside it."""
     out = subprocess.run(
         [python, "-c", IMPORT_SNIPPET.format(stmt=stmt)],
-        cwd=str(ROOT), env=env, capture_output=True, text=True, check=True, timeout=120,
+        cwd=str(ROOT),
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
     )
     return float(out.stdout.strip().splitlines()[-1])
 
@@ -130,14 +137,24 @@ def command_times(argv: Sequence[str], runs: int) -> List[float]:
     times = []
     for _ in range(runs):
         t0 = time.perf_counter()
-        subprocess.run(list(argv), cwd=str(ROOT), env=python_env(), capture_output=True, check=True, timeout=300)
+        subprocess.run(
+            list(argv),
+            cwd=str(ROOT),
+            env=python_env(),
+            capture_output=True,
+            check=True,
+            timeout=300,
+        )
         times.append(time.perf_counter() - t0)
     return times
 
 
-def process_times(commands: Dict[str, List[str]], env: Dict[str, str], runs: int) -> Dict[str, List[float]]:
+def process_times(
+    commands: Dict[str, List[str]], env: Dict[str, str], runs: int
+) -> Dict[str, List[float]]:
     """Wall seconds of whole processes: ``runs`` runs of each command, interleaved, after
     one unrecorded run each (bytecode cache, OS file cache)."""
+
     def once(argv: List[str]) -> float:
         t0 = time.perf_counter()
         subprocess.run(argv, cwd=str(ROOT), env=env, capture_output=True, check=True, timeout=120)

@@ -61,11 +61,15 @@ def measure(endpoint: str, count: int, page_size: int = 100, keep: bool = False)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.memory", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.memory", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--endpoint", required=True)
     parser.add_argument("--count", type=int, required=True)
     parser.add_argument("--page-size", type=int, default=100)
-    parser.add_argument("--keep", action="store_true", help="hold every task (the growing reference)")
+    parser.add_argument(
+        "--keep", action="store_true", help="hold every task (the growing reference)"
+    )
     args = parser.parse_args(argv)
     print(json.dumps(measure(args.endpoint, args.count, args.page_size, args.keep)))
     return 0

@@ -20,15 +20,23 @@ from .server import spawn
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.profile", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.profile", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("path", choices=("unary", "pages"))
-    parser.add_argument("--calls", type=int, help="units profiled (default: 5000 calls, or 5 passes over 10,000 tasks)")
+    parser.add_argument(
+        "--calls",
+        type=int,
+        help="units profiled (default: 5000 calls, or 5 passes over 10,000 tasks)",
+    )
     parser.add_argument("--top", type=int, default=20)
     args = parser.parse_args(argv)
     unary = args.path == "unary"
     calls = args.calls or (5000 if unary else 5)
     with spawn(10_000) as endpoint:
-        subject = clients.flyteclient_unary(endpoint) if unary else clients.flyteclient_pages(endpoint)
+        subject = (
+            clients.flyteclient_unary(endpoint) if unary else clients.flyteclient_pages(endpoint)
+        )
         try:
             for _ in range(200 if unary else 1):
                 subject.run()

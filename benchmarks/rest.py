@@ -17,7 +17,11 @@ from . import fixtures
 from .clients import Subject
 from .http_server import EXECUTION_PATH
 
-RAW_HTTPX, FLYTECLIENT_REST, FLYTECLIENT_GRPC = "bare httpx + json_format", "flyteclient (rest)", "flyteclient (grpc)"
+RAW_HTTPX, FLYTECLIENT_REST, FLYTECLIENT_GRPC = (
+    "bare httpx + json_format",
+    "flyteclient (rest)",
+    "flyteclient (grpc)",
+)
 FLYTECLIENT_REST_PROTO = "flyteclient (rest, binary protobuf bodies)"
 
 
@@ -55,8 +59,12 @@ def page_subjects(http_url: str, grpc_endpoint: str, page_size: int = 100) -> Li
     for name, client in (
         (FLYTECLIENT_GRPC, SynchronousFlyteClient(grpc_endpoint, insecure=True)),
         (FLYTECLIENT_REST, SynchronousFlyteClient(http_url, transport="rest")),
-        (FLYTECLIENT_REST_PROTO, SynchronousFlyteClient(http_url, transport=RestTransport(http_url, codec=PROTOBUF))),
+        (
+            FLYTECLIENT_REST_PROTO,
+            SynchronousFlyteClient(http_url, transport=RestTransport(http_url, codec=PROTOBUF)),
+        ),
     ):
+
         def run(client: SynchronousFlyteClient = client) -> int:
             return sum(1 for _ in client.iter_tasks(ident, page_size=page_size))
 

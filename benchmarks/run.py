@@ -28,7 +28,17 @@ from typing import Any, Dict, List, Optional, Sequence
 from . import aio, clients, flytekit_compat, measure, rest
 from .server import spawn
 
-PHASES = ("import", "startup", "unary", "pagination", "async", "rest", "flytekit", "regeneration", "memory")
+PHASES = (
+    "import",
+    "startup",
+    "unary",
+    "pagination",
+    "async",
+    "rest",
+    "flytekit",
+    "regeneration",
+    "memory",
+)
 
 IMPORTS = {
     "pb2_grpc floor": "import flyteidl.service.admin_pb2_grpc, flyteidl.service.dataproxy_pb2_grpc",
@@ -69,8 +79,17 @@ class Sizes:
 
 
 QUICK = Sizes(
-    import_runs=3, unary_calls=50, unary_rounds=6, unary_warmup=50, tasks=1000, page_rounds=2,
-    regen_runs=1, memory_small=2000, memory_large=20_000, memory_runs=1, remote_rounds=1,
+    import_runs=3,
+    unary_calls=50,
+    unary_rounds=6,
+    unary_warmup=50,
+    tasks=1000,
+    page_rounds=2,
+    regen_runs=1,
+    memory_small=2000,
+    memory_large=20_000,
+    memory_runs=1,
+    remote_rounds=1,
 )
 
 
@@ -98,7 +117,11 @@ def bench_import(sizes: Sizes, with_flytekit: bool, raw: Dict[str, Any]) -> List
     for information, flyteclient compiled from source (PYTHONDONTWRITEBYTECODE=1)."""
     with tempfile.TemporaryDirectory(prefix="flyteclient-bench-pyc-") as prefix:
         env = measure.bytecode_env(prefix)
-        stmts = {name: (stmt, env) for name, stmt in IMPORTS.items() if with_flytekit or name != "flytekit"}
+        stmts = {
+            name: (stmt, env)
+            for name, stmt in IMPORTS.items()
+            if with_flytekit or name != "flytekit"
+        }
         stmts[NO_PYC] = (IMPORTS["flyteclient"], measure.no_bytecode_env())
         times = measure.import_times(stmts, sizes.import_runs)
     raw["import"] = times
@@ -109,7 +132,18 @@ def bench_import(sizes: Sizes, with_flytekit: bool, raw: Dict[str, Any]) -> List
             continue
         value, ratio = statistics.median(times[name]), measure.paired_ratio(times[name], base)
         if name == "flyteclient":
-            rows.append(Row("import", name, "median", value * 1e3, "ms", ratio, f"<= {TARGET_IMPORT}x", _status(ratio <= TARGET_IMPORT)))
+            rows.append(
+                Row(
+                    "import",
+                    name,
+                    "median",
+                    value * 1e3,
+                    "ms",
+                    ratio,
+                    f"<= {TARGET_IMPORT}x",
+                    _status(ratio <= TARGET_IMPORT),
+                )
+            )
         else:
             rows.append(Row("import", name, "median", value * 1e3, "ms", ratio))
     return rows
@@ -132,15 +166,27 @@ def bench_startup(sizes: Sizes, raw: Dict[str, Any]) -> List[Row]:
     stubs), byte-compiled as installed, interleaved over ``import_runs`` runs each."""
     with tempfile.TemporaryDirectory(prefix="flyteclient-bench-pyc-") as prefix:
         env = measure.bytecode_env(prefix)
-        times = measure.process_times({name: [sys.executable, "-c", stmt] for name, stmt in STARTUP.items()}, env, sizes.import_runs)
+        times = measure.process_times(
+            {name: [sys.executable, "-c", stmt] for name, stmt in STARTUP.items()},
+            env,
+            sizes.import_runs,
+        )
     raw["startup"] = times
     floor_name, ours = list(STARTUP)
     base = times[floor_name]
     ratio = measure.paired_ratio(times[ours], base)
     return [
         Row("startup (process)", floor_name, "median", statistics.median(base) * 1e3, "ms", 1.0),
-        Row("startup (process)", ours, "median", statistics.median(times[ours]) * 1e3, "ms", ratio,
-            f"<= {TARGET_STARTUP}x", _status(ratio <= TARGET_STARTUP)),
+        Row(
+            "startup (process)",
+            ours,
+            "median",
+            statistics.median(times[ours]) * 1e3,
+            "ms",
+            ratio,
+            f"<= {TARGET_STARTUP}x",
+            _status(ratio <= TARGET_STARTUP),
+        ),
     ]
 
 
@@ -167,7 +213,18 @@ def _ratio_rows(
             value = statistics.median(values)
             ratio = measure.paired_ratio(values, base)
             if name == targeted and target is not None:
-                rows.append(Row(phase, name, metric, value * scale, unit, ratio, f"<= {target}x", _status(ratio <= target)))
+                rows.append(
+                    Row(
+                        phase,
+                        name,
+                        metric,
+                        value * scale,
+                        unit,
+                        ratio,
+                        f"<= {target}x",
+                        _status(ratio <= target),
+                    )
+                )
             else:
                 rows.append(Row(phase, name, metric, value * scale, unit, ratio))
     return rows
@@ -176,7 +233,9 @@ def _ratio_rows(
 def bench_unary(endpoint: str, sizes: Sizes, with_flytekit: bool, raw: Dict[str, Any]) -> List[Row]:
     subjects = clients.unary_subjects(endpoint, with_flytekit)
     try:
-        results = measure.interleaved(subjects, sizes.unary_calls, sizes.unary_rounds, sizes.unary_warmup)
+        results = measure.interleaved(
+            subjects, sizes.unary_calls, sizes.unary_rounds, sizes.unary_warmup
+        )
     finally:
         for s in subjects:
             s.close()
@@ -184,10 +243,14 @@ def bench_unary(endpoint: str, sizes: Sizes, with_flytekit: bool, raw: Dict[str,
     return _ratio_rows("unary GetExecution", results, TARGET_UNARY, "us/call", 1e6)
 
 
-def bench_pagination(endpoint: str, sizes: Sizes, with_flytekit: bool, raw: Dict[str, Any]) -> List[Row]:
+def bench_pagination(
+    endpoint: str, sizes: Sizes, with_flytekit: bool, raw: Dict[str, Any]
+) -> List[Row]:
     subjects = clients.page_subjects(endpoint, with_flytekit, sizes.page_size)
     try:
-        results = measure.interleaved(subjects, 1, sizes.page_rounds, sizes.page_warmup, expect=sizes.tasks)
+        results = measure.interleaved(
+            subjects, 1, sizes.page_rounds, sizes.page_warmup, expect=sizes.tasks
+        )
     finally:
         for s in subjects:
             s.close()
@@ -195,11 +258,16 @@ def bench_pagination(endpoint: str, sizes: Sizes, with_flytekit: bool, raw: Dict
     rows = _ratio_rows(f"pagination {sizes.tasks} tasks", results, TARGET_PAGES, "ms/pass", 1e3)
     for row in rows:  # list_*_paginated has its own, tighter target
         if row.subject == clients.FLYTECLIENT_PAGINATED and row.ratio is not None:
-            row.target, row.status = f"<= {TARGET_PAGINATED}x", _status(row.ratio <= TARGET_PAGINATED)
+            row.target, row.status = (
+                f"<= {TARGET_PAGINATED}x",
+                _status(row.ratio <= TARGET_PAGINATED),
+            )
     return rows
 
 
-def _compare(subjects: List[clients.Subject], units: int, rounds: int, expect: int = 0) -> Dict[str, measure.Samples]:
+def _compare(
+    subjects: List[clients.Subject], units: int, rounds: int, expect: int = 0
+) -> Dict[str, measure.Samples]:
     try:
         return measure.interleaved(subjects, units, rounds, 1, expect=expect)
     finally:
@@ -210,23 +278,57 @@ def _compare(subjects: List[clients.Subject], units: int, rounds: int, expect: i
 def bench_flytekit(endpoint: str, sizes: Sizes, raw: Dict[str, Any]) -> List[Row]:
     """flyteclient.flytekit vs flytekit's own client under FlyteRemote and for one call
     (target: not slower), and its per-call cost over the main client (information)."""
-    listed = _compare(flytekit_compat.list_tasks_subjects(endpoint, sizes.tasks), 1, sizes.remote_rounds, sizes.tasks)
-    recent = _compare(flytekit_compat.recent_executions_subjects(endpoint), 1, sizes.remote_rounds * 4, 100)
-    unary = _compare(flytekit_compat.unary_subjects(endpoint), sizes.unary_calls, sizes.unary_rounds // 2)
+    listed = _compare(
+        flytekit_compat.list_tasks_subjects(endpoint, sizes.tasks),
+        1,
+        sizes.remote_rounds,
+        sizes.tasks,
+    )
+    recent = _compare(
+        flytekit_compat.recent_executions_subjects(endpoint), 1, sizes.remote_rounds * 4, 100
+    )
+    unary = _compare(
+        flytekit_compat.unary_subjects(endpoint), sizes.unary_calls, sizes.unary_rounds // 2
+    )
     raw["flytekit"] = {
         name: {k: asdict(v) for k, v in results.items()}
-        for name, results in (("list_tasks_by_version", listed), ("recent_executions", recent), ("unary", unary))
+        for name, results in (
+            ("list_tasks_by_version", listed),
+            ("recent_executions", recent),
+            ("unary", unary),
+        )
     }
     floor, ours = flytekit_compat.FLYTEKIT_REMOTE, flytekit_compat.COMPAT_REMOTE
-    rows = _ratio_rows(f"FlyteRemote.list_tasks_by_version {sizes.tasks} tasks", listed, TARGET_COMPAT, "ms/pass", 1e3, floor, ours)
-    rows += _ratio_rows("FlyteRemote.recent_executions 100", recent, TARGET_COMPAT, "ms/pass", 1e3, floor, ours)
-    rows += _ratio_rows("unary GetExecution (models)", unary, None, "us/call", 1e6, flytekit_compat.MAIN_CLIENT)
+    rows = _ratio_rows(
+        f"FlyteRemote.list_tasks_by_version {sizes.tasks} tasks",
+        listed,
+        TARGET_COMPAT,
+        "ms/pass",
+        1e3,
+        floor,
+        ours,
+    )
+    rows += _ratio_rows(
+        "FlyteRemote.recent_executions 100", recent, TARGET_COMPAT, "ms/pass", 1e3, floor, ours
+    )
+    rows += _ratio_rows(
+        "unary GetExecution (models)", unary, None, "us/call", 1e6, flytekit_compat.MAIN_CLIENT
+    )
     compat, kit = unary[flytekit_compat.COMPAT_CLIENT], unary[flytekit_compat.FLYTEKIT_CLIENT]
     for metric in ("wall", "cpu"):
         ratio = measure.paired_ratio(getattr(compat, metric), getattr(kit, metric))
-        rows.append(Row("unary GetExecution (models)", f"{flytekit_compat.COMPAT_CLIENT} vs flytekit client", metric,
-                        statistics.median(getattr(compat, metric)) * 1e6, "us/call", ratio,
-                        f"<= {TARGET_COMPAT}x", _status(ratio <= TARGET_COMPAT)))
+        rows.append(
+            Row(
+                "unary GetExecution (models)",
+                f"{flytekit_compat.COMPAT_CLIENT} vs flytekit client",
+                metric,
+                statistics.median(getattr(compat, metric)) * 1e6,
+                "us/call",
+                ratio,
+                f"<= {TARGET_COMPAT}x",
+                _status(ratio <= TARGET_COMPAT),
+            )
+        )
     return rows
 
 
@@ -234,16 +336,32 @@ def bench_async(endpoint: str, sizes: Sizes, raw: Dict[str, Any]) -> List[Row]:
     """AsyncFlyteClient vs a bare grpc.aio stub: sequential unary calls, 1,000 concurrent
     calls, and the async pager over every task."""
     unary = _compare(aio.unary_subjects(endpoint), 1, sizes.unary_rounds, aio.BATCH)
-    concurrent = _compare(aio.concurrent_subjects(endpoint), 1, sizes.remote_rounds * 2, aio.CONCURRENT)
-    pages = _compare(aio.page_subjects(endpoint, sizes.page_size), 1, sizes.page_rounds, sizes.tasks)
+    concurrent = _compare(
+        aio.concurrent_subjects(endpoint), 1, sizes.remote_rounds * 2, aio.CONCURRENT
+    )
+    pages = _compare(
+        aio.page_subjects(endpoint, sizes.page_size), 1, sizes.page_rounds, sizes.tasks
+    )
     raw["async"] = {
         name: {k: asdict(v) for k, v in results.items()}
         for name, results in (("unary", unary), ("concurrent", concurrent), ("pagination", pages))
     }
     floor, ours = aio.RAW_AIO, aio.FLYTECLIENT_AIO
-    rows = _ratio_rows("async unary GetExecution", unary, TARGET_UNARY, "us/call", 1e6 / aio.BATCH, floor, ours)
-    rows += _ratio_rows(f"async {aio.CONCURRENT} concurrent GetExecution", concurrent, TARGET_PAGES, "ms/batch", 1e3, floor, ours)
-    rows += _ratio_rows(f"async pager {sizes.tasks} tasks", pages, TARGET_PAGES, "ms/pass", 1e3, floor, ours)
+    rows = _ratio_rows(
+        "async unary GetExecution", unary, TARGET_UNARY, "us/call", 1e6 / aio.BATCH, floor, ours
+    )
+    rows += _ratio_rows(
+        f"async {aio.CONCURRENT} concurrent GetExecution",
+        concurrent,
+        TARGET_PAGES,
+        "ms/batch",
+        1e3,
+        floor,
+        ours,
+    )
+    rows += _ratio_rows(
+        f"async pager {sizes.tasks} tasks", pages, TARGET_PAGES, "ms/pass", 1e3, floor, ours
+    )
     return rows
 
 
@@ -253,10 +371,30 @@ def bench_rest(endpoint: str, sizes: Sizes, raw: Dict[str, Any]) -> List[Row]:
     with spawn(sizes.tasks, module="benchmarks.http_server") as http_endpoint:
         url = f"http://{http_endpoint}"
         unary = _compare(rest.unary_subjects(url), sizes.unary_calls, sizes.unary_rounds // 2)
-        pages = _compare(rest.page_subjects(url, endpoint, sizes.page_size), 1, sizes.remote_rounds, sizes.tasks)
-    raw["rest"] = {name: {k: asdict(v) for k, v in r.items()} for name, r in (("unary", unary), ("pagination", pages))}
-    rows = _ratio_rows("REST unary GetExecution", unary, TARGET_REST, "us/call", 1e6, rest.RAW_HTTPX, rest.FLYTECLIENT_REST)
-    rows += _ratio_rows(f"REST vs gRPC paging {sizes.tasks} tasks", pages, None, "ms/pass", 1e3, rest.FLYTECLIENT_GRPC)
+        pages = _compare(
+            rest.page_subjects(url, endpoint, sizes.page_size), 1, sizes.remote_rounds, sizes.tasks
+        )
+    raw["rest"] = {
+        name: {k: asdict(v) for k, v in r.items()}
+        for name, r in (("unary", unary), ("pagination", pages))
+    }
+    rows = _ratio_rows(
+        "REST unary GetExecution",
+        unary,
+        TARGET_REST,
+        "us/call",
+        1e6,
+        rest.RAW_HTTPX,
+        rest.FLYTECLIENT_REST,
+    )
+    rows += _ratio_rows(
+        f"REST vs gRPC paging {sizes.tasks} tasks",
+        pages,
+        None,
+        "ms/pass",
+        1e3,
+        rest.FLYTECLIENT_GRPC,
+    )
     return rows
 
 
@@ -270,15 +408,41 @@ def bench_regeneration(sizes: Sizes, raw: Dict[str, Any]) -> List[Row]:
     rows = []
     for name, times in (("codegen --out <tmp>", generate), ("codegen --check", check)):
         value = statistics.median(times)
-        rows.append(Row("regeneration", name, "wall", value, "s", None, f"< {TARGET_REGEN_S} s", _status(value < TARGET_REGEN_S)))
+        rows.append(
+            Row(
+                "regeneration",
+                name,
+                "wall",
+                value,
+                "s",
+                None,
+                f"< {TARGET_REGEN_S} s",
+                _status(value < TARGET_REGEN_S),
+            )
+        )
     return rows
 
 
 def _memory_once(endpoint: str, count: int, page_size: int, keep: bool = False) -> Dict[str, int]:
-    argv = [sys.executable, "-m", "benchmarks.memory", "--endpoint", endpoint, "--count", str(count), "--page-size", str(page_size)]
+    argv = [
+        sys.executable,
+        "-m",
+        "benchmarks.memory",
+        "--endpoint",
+        endpoint,
+        "--count",
+        str(count),
+        "--page-size",
+        str(page_size),
+    ]
     out = subprocess.run(
         argv + (["--keep"] if keep else []),
-        cwd=str(measure.ROOT), env=measure.python_env(), capture_output=True, text=True, check=True, timeout=300,
+        cwd=str(measure.ROOT),
+        env=measure.python_env(),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
     )
     result = json.loads(out.stdout.strip().splitlines()[-1])
     if result["count"] != count:
@@ -297,16 +461,33 @@ def bench_memory(sizes: Sizes, raw: Dict[str, Any]) -> List[Row]:
     raw["memory"] = {str(k): v for k, v in runs.items()}
     raw["memory"]["reference_keep_all"] = kept
     peak = {k: statistics.median(r["rss_peak_kb"] for r in v) for k, v in runs.items()}
-    growth = {k: statistics.median(r["rss_now_after_kb"] - r["rss_now_before_kb"] for r in v) for k, v in runs.items()}
+    growth = {
+        k: statistics.median(r["rss_now_after_kb"] - r["rss_now_before_kb"] for r in v)
+        for k, v in runs.items()
+    }
     small, large = sizes.memory_small, sizes.memory_large
     ratio = peak[large] / peak[small]
     return [
         Row("memory (pager)", f"{small} tasks", "peak RSS", peak[small] / 1024, "MiB", 1.0),
-        Row("memory (pager)", f"{large} tasks", "peak RSS", peak[large] / 1024, "MiB", ratio, f"<= {TARGET_MEMORY}x", _status(ratio <= TARGET_MEMORY)),
+        Row(
+            "memory (pager)",
+            f"{large} tasks",
+            "peak RSS",
+            peak[large] / 1024,
+            "MiB",
+            ratio,
+            f"<= {TARGET_MEMORY}x",
+            _status(ratio <= TARGET_MEMORY),
+        ),
         Row("memory (pager)", f"{small} tasks", "RSS growth in loop", growth[small] / 1024, "MiB"),
         Row("memory (pager)", f"{large} tasks", "RSS growth in loop", growth[large] / 1024, "MiB"),
-        Row("memory (pager)", f"{small} tasks kept in a list (reference)", "RSS growth in loop",
-            (kept["rss_now_after_kb"] - kept["rss_now_before_kb"]) / 1024, "MiB"),
+        Row(
+            "memory (pager)",
+            f"{small} tasks kept in a list (reference)",
+            "RSS growth in loop",
+            (kept["rss_now_after_kb"] - kept["rss_now_before_kb"]) / 1024,
+            "MiB",
+        ),
     ]
 
 
@@ -314,8 +495,16 @@ def bench_memory(sizes: Sizes, raw: Dict[str, Any]) -> List[Row]:
 def format_table(rows: Sequence[Row]) -> str:
     header = ("phase", "subject", "metric", "median", "unit", "ratio", "target", "result")
     lines = [
-        (r.phase, r.subject, r.metric, f"{r.value:.4g}" if r.value < 1000 else f"{r.value:.0f}", r.unit,
-         "" if r.ratio is None else f"{r.ratio:.3f}x", r.target, r.status)
+        (
+            r.phase,
+            r.subject,
+            r.metric,
+            f"{r.value:.4g}" if r.value < 1000 else f"{r.value:.0f}",
+            r.unit,
+            "" if r.ratio is None else f"{r.ratio:.3f}x",
+            r.target,
+            r.status,
+        )
         for r in rows
     ]
     widths = [max(len(str(x)) for x in col) for col in zip(header, *lines)]
@@ -381,15 +570,26 @@ def run(phases: Sequence[str], sizes: Sizes, quick: bool) -> Dict[str, Any]:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="scripts/bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small sizes: a fast smoke run, figures not meaningful")
-    parser.add_argument("--out", type=Path, default=measure.ROOT / "bench-results.json", help="JSON results (default: %(default)s)")
-    parser.add_argument("--only", action="append", choices=PHASES, help="run only this phase (repeatable)")
+    parser.add_argument(
+        "--quick", action="store_true", help="small sizes: a fast smoke run, figures not meaningful"
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=measure.ROOT / "bench-results.json",
+        help="JSON results (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--only", action="append", choices=PHASES, help="run only this phase (repeatable)"
+    )
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else Sizes()
     doc = run(args.only or PHASES, sizes, args.quick)
     rows = [Row(**r) for r in doc["rows"]]
     print(format_table(rows))
-    print(f"\n{'quick run; ' if args.quick else ''}{doc['elapsed_s']} s; results written to {args.out}")
+    print(
+        f"\n{'quick run; ' if args.quick else ''}{doc['elapsed_s']} s; results written to {args.out}"
+    )
     args.out.write_text(json.dumps(doc, indent=2) + "\n")
     return 0
 

@@ -43,16 +43,21 @@ class Answers:
         # A TaskList with one task serializes to exactly that task's repeated-field
         # entry; concatenated entries (plus a token entry) are a valid TaskList.
         self.chunks: List[bytes] = [
-            task_pb2.TaskList(tasks=[t]).SerializeToString() for t in fixtures.tasks(min(POOL, total_tasks))
+            task_pb2.TaskList(tasks=[t]).SerializeToString()
+            for t in fixtures.tasks(min(POOL, total_tasks))
         ]
 
-    def get_execution(self, request: execution_pb2.WorkflowExecutionGetRequest, context: Any) -> bytes:
+    def get_execution(
+        self, request: execution_pb2.WorkflowExecutionGetRequest, context: Any
+    ) -> bytes:
         return self.execution
 
     def list_executions(self, request: common_pb2.ResourceListRequest, context: Any) -> bytes:
         """One page of ``limit`` copies of the execution (no next token): what
         ``FlyteRemote.recent_executions`` reads."""
-        return execution_pb2.ExecutionList(executions=[self.execution_message] * (request.limit or 100)).SerializeToString()
+        return execution_pb2.ExecutionList(
+            executions=[self.execution_message] * (request.limit or 100)
+        ).SerializeToString()
 
     def list_tasks(self, request: common_pb2.ResourceListRequest, context: Any) -> bytes:
         try:
@@ -92,22 +97,35 @@ def build_server(total_tasks: int, port: int = 0, workers: int = 4) -> "tuple[gr
 
 
 @contextlib.contextmanager
-def spawn(total_tasks: int, python: str = sys.executable, timeout: float = 60.0, module: str = "benchmarks.server") -> Iterator[str]:
+def spawn(
+    total_tasks: int,
+    python: str = sys.executable,
+    timeout: float = 60.0,
+    module: str = "benchmarks.server",
+) -> Iterator[str]:
     """Run the server (``module``: this gRPC server, or ``benchmarks.http_server``) in a
     separate process for the duration of the block; yields its ``127.0.0.1:port``
     endpoint. The process is terminated (then killed) on exit."""
     root = Path(__file__).resolve().parent.parent
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")])))
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")])),
+    )
     proc = subprocess.Popen(
         [python, "-m", module, "--tasks", str(total_tasks)],
-        stdout=subprocess.PIPE, cwd=str(root), env=env, text=True,
+        stdout=subprocess.PIPE,
+        cwd=str(root),
+        env=env,
+        text=True,
     )
     try:
         assert proc.stdout is not None
         ready, _, _ = select.select([proc.stdout], [], [], timeout)
         line = proc.stdout.readline() if ready else ""
         if not line.startswith("PORT "):
-            raise RuntimeError(f"benchmark server did not start (exit code {proc.poll()}, said {line!r})")
+            raise RuntimeError(
+                f"benchmark server did not start (exit code {proc.poll()}, said {line!r})"
+            )
         endpoint = f"127.0.0.1:{int(line.split()[1])}"
         if module == "benchmarks.server":
             _wait_connectable(endpoint, timeout)
@@ -132,9 +150,15 @@ def _wait_connectable(endpoint: str, timeout: float) -> None:
 
 
 def main(argv: "list[str] | None" = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.server", description=__doc__.splitlines()[0])
-    parser.add_argument("--tasks", type=int, default=10_000, help="tasks ListTasks serves (default: %(default)s)")
-    parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: any free port)")
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.server", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument(
+        "--tasks", type=int, default=10_000, help="tasks ListTasks serves (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--port", type=int, default=0, help="port on 127.0.0.1 (default: any free port)"
+    )
     args = parser.parse_args(argv)
     server, port = build_server(args.tasks, args.port)
     server.start()

@@ -98,26 +98,62 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     from .idl import add_proto_path_option
 
     parser = argparse.ArgumentParser(prog="python -m codegen", description=__doc__)
-    parser.add_argument("--check", action="store_true", help="write nothing; exit 1 and print a diff if out of date")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output directory (default: %(default)s)")
-    parser.add_argument("--service", action="append", dest="services", metavar="NAME", help="only this service (repeatable)")
-    parser.add_argument("--surface", type=Path, default=None, help="the surface file (default: codegen/surface.toml)")
+    parser.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 and print a diff if out of date"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=DEFAULT_OUT, help="output directory (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--service",
+        action="append",
+        dest="services",
+        metavar="NAME",
+        help="only this service (repeatable)",
+    )
+    parser.add_argument(
+        "--surface",
+        type=Path,
+        default=None,
+        help="the surface file (default: codegen/surface.toml)",
+    )
     source = parser.add_mutually_exclusive_group()
-    source.add_argument("--descriptor-set", type=Path, metavar="FILE", help="generate from this FileDescriptorSet (buf build -o / protoc --descriptor_set_out)")
-    source.add_argument("--protos", type=Path, metavar="DIR", help="generate from the .proto files under DIR (compiled with grpcio-tools)")
+    source.add_argument(
+        "--descriptor-set",
+        type=Path,
+        metavar="FILE",
+        help="generate from this FileDescriptorSet (buf build -o / protoc --descriptor_set_out)",
+    )
+    source.add_argument(
+        "--protos",
+        type=Path,
+        metavar="DIR",
+        help="generate from the .proto files under DIR (compiled with grpcio-tools)",
+    )
     add_proto_path_option(parser, "--protos")
     args = parser.parse_args(argv)
     if args.proto_path and not args.protos:
         parser.error("--proto-path needs --protos")
     try:
-        return generate(args.out, args.check, args.services, args.surface, args.descriptor_set, args.protos, args.proto_path)
+        return generate(
+            args.out,
+            args.check,
+            args.services,
+            args.surface,
+            args.descriptor_set,
+            args.protos,
+            args.proto_path,
+        )
     except CodegenError as exc:
         print(f"codegen: error: {exc}", file=sys.stderr)
         return 2
     except ImportError as exc:
         if exc.name not in ("jinja2", "black", "tomli", "grpc_tools"):
             raise
-        print(f"codegen: error: {exc.name} is missing; the generator runs from a checkout: pip install -e '.[dev]'", file=sys.stderr)
+        print(
+            f"codegen: error: {exc.name} is missing; the generator runs from a checkout: pip install -e '.[dev]'",
+            file=sys.stderr,
+        )
         return 2
 
 

@@ -161,7 +161,9 @@ def _pool_manifest(idl: Idl) -> dict[str, Any]:
     from .surface import load_surface
 
     surface = load_surface()
-    lenient = replace(surface, rpc={name: replace(e, optional=True) for name, e in surface.rpc.items()})
+    lenient = replace(
+        surface, rpc={name: replace(e, optional=True) for name, e in surface.rpc.items()}
+    )
     loaded = load_pool_services(build_pool(idl), idl.version, surface.services, allow_missing=True)
     return build_manifest(build_api(loaded, lenient))
 

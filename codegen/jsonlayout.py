@@ -36,7 +36,9 @@ def dumps(value: Any, expand: Collection[str] = ()) -> str:
         items = (
             list(v.items())
             if isinstance(v, dict)
-            else list(enumerate(v)) if isinstance(v, list) else None
+            else list(enumerate(v))
+            if isinstance(v, list)
+            else None
         )
         if items is None or not items or (key not in expand and _flat(list(dict(items).values()))):
             lines.append(f"{pad}{prefix}{_inline(v)}{comma}")

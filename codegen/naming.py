@@ -48,11 +48,17 @@ class Imports:
         out = []
         for alias, module in sorted(self._modules.items()):
             package, _, name = module.rpartition(".")
-            out.append(f"from {package} import {name} as {alias}" if package else f"import {module} as {alias}")
+            out.append(
+                f"from {package} import {name} as {alias}"
+                if package
+                else f"import {module} as {alias}"
+            )
         return "\n".join(out)
 
 
-_current: contextvars.ContextVar[Optional[Imports]] = contextvars.ContextVar("codegen_imports", default=None)
+_current: contextvars.ContextVar[Optional[Imports]] = contextvars.ContextVar(
+    "codegen_imports", default=None
+)
 
 
 @contextlib.contextmanager

@@ -84,7 +84,9 @@ def header(api: Api) -> str:
 
 def python_header(api: Api) -> str:
     """:func:`header` as comment lines within the line length."""
-    return textwrap.fill(header(api), width=LINE_LENGTH, initial_indent="# ", subsequent_indent="# ")
+    return textwrap.fill(
+        header(api), width=LINE_LENGTH, initial_indent="# ", subsequent_indent="# "
+    )
 
 
 def render_all(api: Api) -> dict[str, str]:
@@ -93,7 +95,9 @@ def render_all(api: Api) -> dict[str, str]:
     files = {}
     for out, (template, flavor) in PYTHON_FILES.items():
         with collecting_imports() as imports:
-            source = env.get_template(template).render(api=api, header=python_header(api), imports=imports, flavor=flavor)
+            source = env.get_template(template).render(
+                api=api, header=python_header(api), imports=imports, flavor=flavor
+            )
         files[out] = format_python(source, out)
     files.update(manifest_files(build_manifest(api), header(api)))
     return files

@@ -30,7 +30,22 @@ from .load import LoadedServices
 from .naming import PyRef, dotted_ref, python_ref, safe_param_name, snake_case
 from .surface import RetrySurface, RpcSurface, Surface
 
-__all__ = ["ASYNC", "SYNC", "Api", "Field", "Flavor", "Message", "Method", "Param", "ParamKind", "RequestNode", "RetryClass", "ReturnShape", "Service", "build_api"]
+__all__ = [
+    "ASYNC",
+    "SYNC",
+    "Api",
+    "Field",
+    "Flavor",
+    "Message",
+    "Method",
+    "Param",
+    "ParamKind",
+    "RequestNode",
+    "RetryClass",
+    "ReturnShape",
+    "Service",
+    "build_api",
+]
 
 _SCALARS = {
     FieldDescriptor.TYPE_STRING: ("string", "str"),
@@ -77,8 +92,17 @@ class ParamKind(enum.Enum):
         return self in (ParamKind.MESSAGE, ParamKind.REQUEST)
 
 
-_KIND_BY_PY = {"str": ParamKind.STR, "bytes": ParamKind.BYTES, "bool": ParamKind.BOOL, "int": ParamKind.INT, "float": ParamKind.FLOAT}
-_WELL_KNOWN_KINDS = {"google.protobuf.Duration": ParamKind.DURATION, "google.protobuf.Timestamp": ParamKind.TIMESTAMP}
+_KIND_BY_PY = {
+    "str": ParamKind.STR,
+    "bytes": ParamKind.BYTES,
+    "bool": ParamKind.BOOL,
+    "int": ParamKind.INT,
+    "float": ParamKind.FLOAT,
+}
+_WELL_KNOWN_KINDS = {
+    "google.protobuf.Duration": ParamKind.DURATION,
+    "google.protobuf.Timestamp": ParamKind.TIMESTAMP,
+}
 
 
 class ReturnShape(enum.Enum):
@@ -190,7 +214,9 @@ class Message:
         target: Optional[Field] = None
         for part in dotted.split("."):
             if message is None:
-                raise CodegenError(f"{self.full_name}: {dotted!r} descends into a non-message field")
+                raise CodegenError(
+                    f"{self.full_name}: {dotted!r} descends into a non-message field"
+                )
             target = message.field(part)
             message = target.message
         assert target is not None
@@ -220,7 +246,11 @@ def _field(f: FieldDescriptor) -> Field:
         type_name = _SCALARS[f.type][0]
     oneof = f.containing_oneof.name if f.containing_oneof is not None else None
     # protobuf >= 5.27 has is_repeated; older releases only have label.
-    repeated = f.is_repeated if hasattr(f, "is_repeated") else f.label == FieldDescriptor.LABEL_REPEATED  # type: ignore[attr-defined]
+    repeated = (
+        f.is_repeated
+        if hasattr(f, "is_repeated")
+        else getattr(f, "label") == FieldDescriptor.LABEL_REPEATED
+    )
     label = "repeated" if repeated else "optional"
     return Field(f.name, f.number, type_name, label, message, enum_ref, enum_name, is_map, oneof)
 
@@ -316,7 +346,9 @@ class Method:
     http_path: Optional[str]
     description: str
     deprecated: bool
-    bindings: tuple[tuple[str, str, str, str], ...]  # HTTP (verb, path, body, response_body), rule first
+    bindings: tuple[
+        tuple[str, str, str, str], ...
+    ]  # HTTP (verb, path, body, response_body), rule first
     surface: RpcSurface = field(repr=False, compare=False)
     retry_rules: RetrySurface = field(repr=False, compare=False)
 
@@ -412,7 +444,10 @@ class Method:
         is_read = self.http_verb == "get" if self.http_verb else self.name in rules.reads
         if is_read:
             return RetryClass.READ
-        if self.name.startswith(rules.non_idempotent_prefixes) and self.name not in rules.idempotent:
+        if (
+            self.name.startswith(rules.non_idempotent_prefixes)
+            and self.name not in rules.idempotent
+        ):
             return RetryClass.NON_IDEMPOTENT
         return RetryClass.WRITE
 
@@ -423,7 +458,9 @@ class Method:
         if self.surface.params is not None:
             declared = (self._declared_param(p) for p in self.surface.params)
             return tuple(p for p in declared if p is not None)
-        return tuple(Param(safe_param_name(f.name), "None", (f.name,), f) for f in self.request.fields)
+        return tuple(
+            Param(safe_param_name(f.name), "None", (f.name,), f) for f in self.request.fields
+        )
 
     @property
     def call_options(self) -> tuple[str, ...]:
@@ -621,7 +658,9 @@ def _bindings(m: MethodDescriptor) -> tuple[tuple[str, str, str, str], ...]:
     the REST transport's route table lists them."""
     from flyteclient.runtime.rest.routes import http_bindings
 
-    return tuple((b.verb.lower(), b.template.text, b.body, b.response_body) for b in http_bindings(m))
+    return tuple(
+        (b.verb.lower(), b.template.text, b.body, b.response_body) for b in http_bindings(m)
+    )
 
 
 def _description(m: MethodDescriptor) -> str:
@@ -630,7 +669,7 @@ def _description(m: MethodDescriptor) -> str:
     except ImportError:  # optional: only used for docstrings
         return ""
     options = m.GetOptions()
-    extension = getattr(openapi, "openapiv2_operation")
+    extension = getattr(openapi, "openapiv2_operation")  # the stubs lack this extension
     if not options.HasExtension(extension):
         return ""
     return " ".join(options.Extensions[extension].description.split())
@@ -686,8 +725,26 @@ class Flavor:
         return "AsyncIterator" if self.aio else "Iterator"
 
 
-SYNC = Flavor("sync", False, "RawSynchronousFlyteClient", "SynchronousFlyteClient", "ClientBase", "flyteclient.runtime.client_base", "Pager", "raw")
-ASYNC = Flavor("async", True, "AsyncRawFlyteClient", "AsyncFlyteClient", "AsyncClientBase", "flyteclient.runtime.aio", "AsyncPager", "aio_raw")
+SYNC = Flavor(
+    "sync",
+    False,
+    "RawSynchronousFlyteClient",
+    "SynchronousFlyteClient",
+    "ClientBase",
+    "flyteclient.runtime.client_base",
+    "Pager",
+    "raw",
+)
+ASYNC = Flavor(
+    "async",
+    True,
+    "AsyncRawFlyteClient",
+    "AsyncFlyteClient",
+    "AsyncClientBase",
+    "flyteclient.runtime.aio",
+    "AsyncPager",
+    "aio_raw",
+)
 
 
 @dataclass(frozen=True)
@@ -760,9 +817,18 @@ class Api:
         return tuple(sorted(pairs.items()))
 
 
+def _resolve(m: Method) -> None:
+    """Compute every fact of ``m`` that reads the surface file (raises CodegenError)."""
+    facts = [m.params, m.request_tree, m.return_hint, m.flytekit_model]
+    if m.fill_resource_type:
+        facts.append(m.resource_type_enum)
+
+
 def build_api(loaded: LoadedServices, surface: Surface) -> Api:
     """Wrap the loaded descriptors; checks the surface file against them."""
-    services = tuple(Service(d.name, d.full_name, surface.services[d.name], d, surface) for d in loaded.services)
+    services = tuple(
+        Service(d.name, d.full_name, surface.services[d.name], d, surface) for d in loaded.services
+    )
     api = Api(loaded.flyteidl_version, services, surface)
     names = {m.name for m in api.methods}
     for rpc, entry in surface.rpc.items():
@@ -778,9 +844,7 @@ def build_api(loaded: LoadedServices, surface: Surface) -> Api:
             if owner != m.name:
                 raise CodegenError(f"method name {name} is used by both {owner} and {m.name}")
         try:  # resolve everything now: a bad surface entry fails before rendering
-            m.params, m.request_tree, m.return_hint, m.flytekit_model
-            if m.fill_resource_type:
-                m.resource_type_enum
+            _resolve(m)
         except CodegenError as exc:
             raise CodegenError(f"{surface.path.name}: [rpc.{m.name}]: {exc}") from None
     return api

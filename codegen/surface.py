@@ -9,7 +9,7 @@ import dataclasses
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Optional, Union, get_args, get_origin, get_type_hints
+from typing import AbstractSet, Any, Mapping, Optional, Union, get_args, get_origin, get_type_hints
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -113,11 +113,18 @@ def load_surface(path: Path = SURFACE_FILE) -> Surface:
 def parse_surface(data: Mapping[str, Any], path: Path = SURFACE_FILE) -> Surface:
     """The :class:`Surface` of the TOML document ``data`` (``path`` is for messages)."""
     reader = _Reader(path)
-    top = reader.table(data, "", {"services", "retry", "errors", "rpc"}, required={"services", "errors"})
+    top = reader.table(
+        data, "", {"services", "retry", "errors", "rpc"}, required={"services", "errors"}
+    )
     services = reader.str_map(top["services"], "services")
     if not services:
         raise reader.error("services", None, "lists no service")
-    errors = reader.table(top["errors"], "errors", {"default", "codes", "messages", "flytekit"}, required={"default", "codes"})
+    errors = reader.table(
+        top["errors"],
+        "errors",
+        {"default", "codes", "messages", "flytekit"},
+        required={"default", "codes"},
+    )
     codes = reader.str_map(errors["codes"], "errors.codes")
     for code in codes:
         reader.status_code(code, "errors.codes", code)
@@ -136,7 +143,9 @@ def parse_surface(data: Mapping[str, Any], path: Path = SURFACE_FILE) -> Surface
         codes=codes,
         messages=tuple(messages),
         flytekit=FlytekitErrors(
-            default=reader.check(flytekit.get("default", FlytekitErrors.default), str, "errors.flytekit", "default"),
+            default=reader.check(
+                flytekit.get("default", FlytekitErrors.default), str, "errors.flytekit", "default"
+            ),
             codes=flytekit_codes,
         ),
     )
@@ -162,13 +171,21 @@ class _Reader:
             where += f" {key}"
         return CodegenError(f"{self.path.name}: {where}: {problem}")
 
-    def table(self, value: Any, section: str, known: Optional[set[str]], required: set[str] = set()) -> dict[str, Any]:
+    def table(
+        self,
+        value: Any,
+        section: str,
+        known: Optional[set[str]],
+        required: AbstractSet[str] = frozenset(),
+    ) -> dict[str, Any]:
         if not isinstance(value, dict):
             raise self.error(section, None, f"must be a table, not {type(value).__name__}")
         if known is not None:
             unknown = sorted(set(value) - known)
             if unknown:
-                raise self.error(section, unknown[0], f"unknown key (known keys: {', '.join(sorted(known))})")
+                raise self.error(
+                    section, unknown[0], f"unknown key (known keys: {', '.join(sorted(known))})"
+                )
         missing = sorted(required - set(value))
         if missing:
             raise self.error(section, missing[0], "is required")
@@ -212,6 +229,12 @@ class _Reader:
         """An instance of dataclass ``cls`` from the TOML table ``value``."""
         hints = get_type_hints(cls)
         fields = {f.name: f for f in dataclasses.fields(cls)}
-        required = {n for n, f in fields.items() if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING}
+        required = {
+            n
+            for n, f in fields.items()
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        }
         table = self.table(value, section, set(fields), required)
-        return cls(**{key: self.check(item, hints[key], section, key) for key, item in table.items()})
+        return cls(
+            **{key: self.check(item, hints[key], section, key) for key, item in table.items()}
+        )

@@ -70,9 +70,17 @@ def _clients(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Change]:
                 continue
             what = f"{flavor} client {role}"
             if role in o:
-                changes.append(Change("CLIENT_NO_DELETE", f"clients.{flavor}", f"{what} `{o[role]}` → `{n.get(role, 'removed')}`"))
+                changes.append(
+                    Change(
+                        "CLIENT_NO_DELETE",
+                        f"clients.{flavor}",
+                        f"{what} `{o[role]}` → `{n.get(role, 'removed')}`",
+                    )
+                )
             else:
-                changes.append(Change("CLIENT_ADDED", f"clients.{flavor}", f"{what} `{n[role]}` added"))
+                changes.append(
+                    Change("CLIENT_ADDED", f"clients.{flavor}", f"{what} `{n[role]}` added")
+                )
     return changes
 
 
@@ -218,7 +226,10 @@ def _param_changes(
     elif p.default is None and q.default is not None:
         yield "PARAMETER_DEFAULT_ADDED", f"`{p.name}` got a default `{q.default}`"
     elif p.default != q.default:
-        yield "PARAMETER_SAME_DEFAULT", f"default of `{p.name}` changed from `{p.default}` to `{q.default}`"
+        yield (
+            "PARAMETER_SAME_DEFAULT",
+            f"default of `{p.name}` changed from `{p.default}` to `{q.default}`",
+        )
 
 
 def _signature(key: str, what: str, name: str, old: str, new: str) -> Iterator[Change]:
@@ -245,8 +256,9 @@ def _names_and_signatures(key: str, old: Rpc, new: Rpc) -> Iterator[Change]:
         yield from _signature(
             key, what, str(n.get("name")), o.get("signature", ""), n.get("signature", "")
         )
-    o_ret, n_ret = (old.get("friendly") or {}).get("returns"), (new.get("friendly") or {}).get(
-        "returns"
+    o_ret, n_ret = (
+        (old.get("friendly") or {}).get("returns"),
+        (new.get("friendly") or {}).get("returns"),
     )
     if o_ret != n_ret:
         yield Change(

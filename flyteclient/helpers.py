@@ -37,7 +37,9 @@ def iterate_node_executions(
             )
         )
     if task_execution_identifier is None:
-        raise TypeError("iterate_node_executions needs workflow_execution_identifier or task_execution_identifier")
+        raise TypeError(
+            "iterate_node_executions needs workflow_execution_identifier or task_execution_identifier"
+        )
     return iter(
         client.iter_node_executions_for_task(
             task_execution_identifier,

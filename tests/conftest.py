@@ -20,5 +20,7 @@ def client(server):
     from flyteclient import SynchronousFlyteClient
     from flyteclient.runtime.interceptors.retry import RetryPolicy
 
-    with SynchronousFlyteClient(server.endpoint, insecure=True, retry=RetryPolicy(initial_backoff=0.01)) as c:
+    with SynchronousFlyteClient(
+        server.endpoint, insecure=True, retry=RetryPolicy(initial_backoff=0.01)
+    ) as c:
         yield c

@@ -3,7 +3,6 @@ against a threshold: this only checks that each piece runs and counts correctly.
 
 from __future__ import annotations
 
-
 import grpc
 import pytest
 from flyteidl.admin import common_pb2
@@ -27,16 +26,23 @@ def test_answers_paginate_with_offset_tokens():
     answers = Answers(250)
     from flyteidl.admin import task_pb2
 
-    first = task_pb2.TaskList.FromString(answers.list_tasks(common_pb2.ResourceListRequest(limit=100), None))
+    first = task_pb2.TaskList.FromString(
+        answers.list_tasks(common_pb2.ResourceListRequest(limit=100), None)
+    )
     assert len(first.tasks) == 100 and first.token == "100"
-    last = task_pb2.TaskList.FromString(answers.list_tasks(common_pb2.ResourceListRequest(limit=100, token="200"), None))
+    last = task_pb2.TaskList.FromString(
+        answers.list_tasks(common_pb2.ResourceListRequest(limit=100, token="200"), None)
+    )
     assert len(last.tasks) == 50 and last.token == ""
     assert last.tasks[-1].id.name.endswith("task_249")
 
 
 def test_every_subject_runs(endpoint):
     with_flytekit = clients.flytekit_available()
-    unary, pages = clients.unary_subjects(endpoint, with_flytekit), clients.page_subjects(endpoint, with_flytekit, 100)
+    unary, pages = (
+        clients.unary_subjects(endpoint, with_flytekit),
+        clients.page_subjects(endpoint, with_flytekit, 100),
+    )
     subjects = unary + pages
     try:
         results = measure.interleaved(unary, units=2, rounds=2, warmup=1)
@@ -53,7 +59,9 @@ def test_raw_stub_sees_the_fixture_execution(endpoint):
     from flyteidl.admin import execution_pb2
 
     with grpc.insecure_channel(endpoint) as channel:
-        got = AdminServiceStub(channel).GetExecution(execution_pb2.WorkflowExecutionGetRequest(id=fixtures.execution_id()))
+        got = AdminServiceStub(channel).GetExecution(
+            execution_pb2.WorkflowExecutionGetRequest(id=fixtures.execution_id())
+        )
     assert got == fixtures.execution()
 
 
@@ -71,7 +79,10 @@ def test_import_timing_runs_in_a_fresh_interpreter(tmp_path):
 
 def test_paired_ratio_and_table():
     assert measure.paired_ratio([2.0, 4.0, 6.0], [1.0, 2.0, 3.0]) == 2.0
-    rows = [run.Row("unary", "raw grpc stub", "wall", 100.0, "us/call", 1.0), run.Row("unary", "flyteclient", "wall", 104.0, "us/call", 1.04, "<= 1.05x", "PASS")]
+    rows = [
+        run.Row("unary", "raw grpc stub", "wall", 100.0, "us/call", 1.0),
+        run.Row("unary", "flyteclient", "wall", 104.0, "us/call", 1.04, "<= 1.05x", "PASS"),
+    ]
     table = run.format_table(rows)
     assert "PASS" in table and "1.040x" in table
 
@@ -96,14 +107,21 @@ def test_flytekit_compat_subjects_run(endpoint):
 def test_startup_commands_run_and_are_timed(tmp_path):
     import sys
 
-    times = measure.process_times({name: [sys.executable, "-c", stmt] for name, stmt in run.STARTUP.items()}, measure.bytecode_env(str(tmp_path)), 1)
+    times = measure.process_times(
+        {name: [sys.executable, "-c", stmt] for name, stmt in run.STARTUP.items()},
+        measure.bytecode_env(str(tmp_path)),
+        1,
+    )
     assert set(times) == set(run.STARTUP) and all(len(v) == 1 and v[0] > 0 for v in times.values())
 
 
 def test_async_subjects_run(endpoint):
     from benchmarks import aio
 
-    for subjects, expect in ((aio.unary_subjects(endpoint), aio.BATCH), (aio.page_subjects(endpoint, 100), 250)):
+    for subjects, expect in (
+        (aio.unary_subjects(endpoint), aio.BATCH),
+        (aio.page_subjects(endpoint, 100), 250),
+    ):
         try:
             results = measure.interleaved(subjects, units=1, rounds=1, warmup=0, expect=expect)
             assert set(results) == {aio.RAW_AIO, aio.FLYTECLIENT_AIO}
@@ -118,7 +136,10 @@ def test_rest_subjects_run(endpoint):
 
     with spawn(250, module="benchmarks.http_server") as http_endpoint:
         url = f"http://{http_endpoint}"
-        for subjects, expect in ((rest.unary_subjects(url), 1), (rest.page_subjects(url, endpoint, 100), 250)):
+        for subjects, expect in (
+            (rest.unary_subjects(url), 1),
+            (rest.page_subjects(url, endpoint, 100), 250),
+        ):
             try:
                 results = measure.interleaved(subjects, units=1, rounds=1, warmup=0, expect=expect)
                 assert set(results) == {s.name for s in subjects}

@@ -12,14 +12,15 @@ from flyteidl.admin import common_pb2, project_pb2, version_pb2
 from flyteclient import SynchronousFlyteClient, scoped_deadline
 from flyteclient import exceptions as fx
 from flyteclient.runtime.interceptors.retry import RetryPolicy
-from tests.support.servers import RecordingServer
 
 NE = common_pb2.NamedEntityIdentifier(project="p", domain="d")
 MB = 1024 * 1024
 
 
 def client_for(server, **kwargs):
-    return SynchronousFlyteClient(server.endpoint, insecure=True, retry=RetryPolicy(initial_backoff=0.01), **kwargs)
+    return SynchronousFlyteClient(
+        server.endpoint, insecure=True, retry=RetryPolicy(initial_backoff=0.01), **kwargs
+    )
 
 
 def test_a_5mb_request_is_sent_once(server):
@@ -31,9 +32,14 @@ def test_a_5mb_request_is_sent_once(server):
 
 
 def test_a_30mb_response_is_fetched_once(server):
-    server.set_default("ListProjects", project_pb2.Projects(projects=[project_pb2.Project(id="p", description="x" * (30 * MB))]))
+    server.set_default(
+        "ListProjects",
+        project_pb2.Projects(projects=[project_pb2.Project(id="p", description="x" * (30 * MB))]),
+    )
     with client_for(server) as client:
-        with pytest.raises(fx.FlyteResourceExhaustedException, match="Received message larger than max"):
+        with pytest.raises(
+            fx.FlyteResourceExhaustedException, match="Received message larger than max"
+        ):
             client.list_projects()
     assert server.arrived == ["ListProjects"]
 
@@ -66,10 +72,20 @@ def test_metadata_grpc_refuses_is_not_retried_even_for_reads(server):
     assert bad.calls == 1 and server.arrived == []
 
 
-@pytest.mark.parametrize("timeout, error", [
-    ("5", TypeError), (True, TypeError), (b"5", TypeError), ([5], TypeError),
-    (0, ValueError), (-1, ValueError), (-0.5, ValueError), (math.nan, ValueError), (math.inf, ValueError),
-])
+@pytest.mark.parametrize(
+    "timeout, error",
+    [
+        ("5", TypeError),
+        (True, TypeError),
+        (b"5", TypeError),
+        ([5], TypeError),
+        (0, ValueError),
+        (-1, ValueError),
+        (-0.5, ValueError),
+        (math.nan, ValueError),
+        (math.inf, ValueError),
+    ],
+)
 def test_bad_per_call_timeout_names_the_parameter(server, timeout, error):
     with client_for(server) as client:
         with pytest.raises(error, match="timeout"):
@@ -79,20 +95,23 @@ def test_bad_per_call_timeout_names_the_parameter(server, timeout, error):
     assert server.arrived == []
 
 
-@pytest.mark.parametrize("metadata, error, text", [
-    ("abc", TypeError, "metadata must be a list or tuple"),
-    ({"k": "v"}, TypeError, "metadata must be a list or tuple"),
-    ([("k",)], TypeError, r"metadata\[0\] must be a \(key, value\) tuple"),
-    ([("k", "v"), "kv"], TypeError, r"metadata\[1\] must be a \(key, value\) tuple"),
-    ([("Upper", "v")], ValueError, r"metadata\[0\]: key 'Upper' must be lower case"),
-    ([("a b", "v")], ValueError, "key 'a b'"),
-    ([(1, "v")], ValueError, "key 1"),
-    ([("grpc-timeout", "1S")], ValueError, "grpc-"),
-    ([("k-bin", "text")], TypeError, "binary key 'k-bin' needs a bytes value"),
-    ([("k", "a\nb")], ValueError, "printable ASCII"),
-    ([("k", "ä")], ValueError, "printable ASCII"),
-    ([("k", 5)], TypeError, "must be str"),
-])
+@pytest.mark.parametrize(
+    "metadata, error, text",
+    [
+        ("abc", TypeError, "metadata must be a list or tuple"),
+        ({"k": "v"}, TypeError, "metadata must be a list or tuple"),
+        ([("k",)], TypeError, r"metadata\[0\] must be a \(key, value\) tuple"),
+        ([("k", "v"), "kv"], TypeError, r"metadata\[1\] must be a \(key, value\) tuple"),
+        ([("Upper", "v")], ValueError, r"metadata\[0\]: key 'Upper' must be lower case"),
+        ([("a b", "v")], ValueError, "key 'a b'"),
+        ([(1, "v")], ValueError, "key 1"),
+        ([("grpc-timeout", "1S")], ValueError, "grpc-"),
+        ([("k-bin", "text")], TypeError, "binary key 'k-bin' needs a bytes value"),
+        ([("k", "a\nb")], ValueError, "printable ASCII"),
+        ([("k", "ä")], ValueError, "printable ASCII"),
+        ([("k", 5)], TypeError, "must be str"),
+    ],
+)
 def test_bad_per_call_metadata_names_the_parameter(server, metadata, error, text):
     with client_for(server) as client:
         with pytest.raises(error, match=text):
@@ -102,8 +121,14 @@ def test_bad_per_call_metadata_names_the_parameter(server, metadata, error, text
 
 def test_good_metadata_and_timeout_reach_the_server(server):
     with client_for(server) as client:
-        client.raw.get_version(version_pb2.GetVersionRequest(), timeout=2, metadata=[("x-a", "1"), ("x-b-bin", b"\0\1")])
-        client.raw.get_version(version_pb2.GetVersionRequest(), timeout=0.5, metadata=(("x-c", b"bytes"),))
+        client.raw.get_version(
+            version_pb2.GetVersionRequest(),
+            timeout=2,
+            metadata=[("x-a", "1"), ("x-b-bin", b"\0\1")],
+        )
+        client.raw.get_version(
+            version_pb2.GetVersionRequest(), timeout=0.5, metadata=(("x-c", b"bytes"),)
+        )
     assert server.calls()[0].metadata["x-a"] == "1"
 
 
@@ -120,14 +145,17 @@ def test_bad_client_timeout_headers_and_scoped_deadline_are_rejected(server):
             pass
 
 
-@pytest.mark.parametrize("call, param", [
-    (lambda c: c.list_tasks_paginated(NE, limit=2**32), "limit"),
-    (lambda c: c.list_tasks_paginated(NE, limit=-1), "limit"),
-    (lambda c: c.get_named_entity(resource_type=2**31, id=NE), "resource_type"),
-    (lambda c: c.get_execution_metrics(id=None, depth=2**31), "depth"),
-    (lambda c: c.get_execution_metrics(id=None, depth=-(2**31) - 1), "depth"),
-    (lambda c: list(c.iter_tasks(NE, page_size=2**32)), "page_size"),
-])
+@pytest.mark.parametrize(
+    "call, param",
+    [
+        (lambda c: c.list_tasks_paginated(NE, limit=2**32), "limit"),
+        (lambda c: c.list_tasks_paginated(NE, limit=-1), "limit"),
+        (lambda c: c.get_named_entity(resource_type=2**31, id=NE), "resource_type"),
+        (lambda c: c.get_execution_metrics(id=None, depth=2**31), "depth"),
+        (lambda c: c.get_execution_metrics(id=None, depth=-(2**31) - 1), "depth"),
+        (lambda c: list(c.iter_tasks(NE, page_size=2**32)), "page_size"),
+    ],
+)
 def test_out_of_range_ints_name_the_parameter(server, call, param):
     with client_for(server) as client:
         with pytest.raises(ValueError, match=rf"^{param} must be"):

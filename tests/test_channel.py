@@ -1,13 +1,16 @@
 """Channel creation: TLS by default, flytekit's options first, the caller's after."""
 
-import grpc
 import pytest
 
 from flyteclient import RawSynchronousFlyteClient
 from flyteclient.exceptions import FlyteResourceExhaustedException, FlyteSystemUnavailableException
-from flyteclient.runtime.transport.channel import DEFAULT_OPTIONS, MAX_METADATA_SIZE, channel_options
-from flyteclient.runtime.transport.channel import user_agent
 from flyteclient.runtime.interceptors.retry import RetryPolicy
+from flyteclient.runtime.transport.channel import (
+    DEFAULT_OPTIONS,
+    MAX_METADATA_SIZE,
+    channel_options,
+    user_agent,
+)
 
 
 def test_flytekit_options_in_order_then_callers():
@@ -52,6 +55,8 @@ def test_callers_options_reach_the_channel(server):
     with RawSynchronousFlyteClient(server.endpoint, insecure=True) as raw:
         assert raw.list_projects() == big
     opts = {"options": [("grpc.max_receive_message_length", 1000)]}
-    with RawSynchronousFlyteClient(server.endpoint, insecure=True, retry=RetryPolicy(max_retries=0), **opts) as raw:
+    with RawSynchronousFlyteClient(
+        server.endpoint, insecure=True, retry=RetryPolicy(max_retries=0), **opts
+    ) as raw:
         with pytest.raises(FlyteResourceExhaustedException):
             raw.list_projects()

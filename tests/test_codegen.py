@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from codegen import output
-from codegen.__main__ import generate, main
+from codegen.__main__ import generate
 from codegen.errors import CodegenError
 from codegen.naming import snake_case
 
@@ -17,11 +16,17 @@ GENERATED = ROOT / "flyteclient" / "generated"
 
 
 def run(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, "-m", "codegen", *args], cwd=cwd, capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "codegen", *args], cwd=cwd, capture_output=True, text=True
+    )
 
 
 def snapshot(path):
-    return {p.relative_to(path).as_posix(): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(path).as_posix(): p.read_bytes()
+        for p in sorted(path.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -132,8 +137,12 @@ def test_flyteidl_without_the_service_is_a_clear_error():
 
 @pytest.mark.parametrize(
     "name, expected",
-    [("ListNodeExecutionsForTask", "list_node_executions_for_task"), ("GetOAuth2Metadata", "get_o_auth2_metadata"),
-     ("UserInfo", "user_info"), ("CreateUploadLocation", "create_upload_location")],
+    [
+        ("ListNodeExecutionsForTask", "list_node_executions_for_task"),
+        ("GetOAuth2Metadata", "get_o_auth2_metadata"),
+        ("UserInfo", "user_info"),
+        ("CreateUploadLocation", "create_upload_location"),
+    ],
 )
 def test_snake_case(name, expected):
     assert snake_case(name) == expected
@@ -148,10 +157,21 @@ def test_schema_facts():
     api = build_api(load_services(surface.services), surface)
     by_name = {m.name: m for m in api.methods}
     paginated = {m.name for m in api.methods if m.is_paginated}
-    assert {"ListTasks", "ListTaskIds", "ListExecutions", "ListProjects", "ListNamedEntities",
-            "ListSignals", "ListDescriptionEntities", "ListNodeExecutionsForTask"} <= paginated
+    assert {
+        "ListTasks",
+        "ListTaskIds",
+        "ListExecutions",
+        "ListProjects",
+        "ListNamedEntities",
+        "ListSignals",
+        "ListDescriptionEntities",
+        "ListNodeExecutionsForTask",
+    } <= paginated
     assert "ListMatchableAttributes" not in paginated and "GetTask" not in paginated
-    assert by_name["GetTask"].route == "GET /api/v1/tasks/{id.project}/{id.domain}/{id.name}/{id.version}"
+    assert (
+        by_name["GetTask"].route
+        == "GET /api/v1/tasks/{id.project}/{id.domain}/{id.name}/{id.version}"
+    )
     assert by_name["GetTask"].retry_class == "read"
     assert by_name["UpdateLaunchPlan"].retry_class == "write"
     assert by_name["CreateExecution"].retry_class == "non_idempotent"
@@ -160,8 +180,16 @@ def test_schema_facts():
     assert by_name["CreateTask"].retry_class == "write"
     assert by_name["ListSignals"].retry_class == "read"
     non_idempotent = sorted(m.name for m in api.methods if m.retry_class == "non_idempotent")
-    assert non_idempotent == sorted(["CreateExecution", "RelaunchExecution", "RecoverExecution",
-                                     "CreateWorkflowEvent", "CreateNodeEvent", "CreateTaskEvent"])
+    assert non_idempotent == sorted(
+        [
+            "CreateExecution",
+            "RelaunchExecution",
+            "RecoverExecution",
+            "CreateWorkflowEvent",
+            "CreateNodeEvent",
+            "CreateTaskEvent",
+        ]
+    )
     assert by_name["ListTasks"].items_field == "tasks"
     assert by_name["ListTaskIds"].raw_name == "list_task_ids_paginated"
     assert by_name["GetOrCreateSignal"].raw_name == "get_or_create_signal"
@@ -180,7 +208,9 @@ def test_rpcs_surface_toml_does_not_know_get_safe_defaults():
     list_tasks = next(m for m in api.methods if m.name == "ListTasks")
     create = next(m for m in api.methods if m.name == "UpdateExecution")
     new_list = dataclasses.replace(list_tasks, name="ListGadgets", surface=RpcSurface())
-    new_create = dataclasses.replace(create, name="CreateGadget", surface=RpcSurface(), http_verb="post")
+    new_create = dataclasses.replace(
+        create, name="CreateGadget", surface=RpcSurface(), http_verb="post"
+    )
     assert new_list.raw_name == "list_gadgets" and new_list.friendly_name == "list_gadgets"
     assert new_list.is_paginated and new_list.pager_name == "iter_gadgets"
     assert [p.name for p in new_list.params] == ["id", "limit", "token", "filters", "sort_by"]
@@ -192,7 +222,13 @@ def test_missing_generator_dependency_is_one_line_exit_2(tmp_path):
     blocker.mkdir()
     (blocker / "jinja2.py").write_text("raise ImportError('no jinja2 here', name='jinja2')\n")
     env = dict(os.environ, PYTHONPATH=f"{blocker}{os.pathsep}{ROOT}")
-    result = subprocess.run([sys.executable, "-m", "codegen", "--check"], cwd=ROOT, env=env, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "codegen", "--check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 2, result.stderr
     assert "pip install -e '.[dev]'" in result.stderr and result.stderr.count("\n") == 1
 
@@ -207,20 +243,26 @@ def test_generated_files_import_exactly_the_modules_they_use():
         aliases = {
             a.asname
             for node in tree.body
-            if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] in ("flyteidl", "google", "flytekit")
+            if isinstance(node, ast.ImportFrom)
+            and node.module
+            and node.module.split(".")[0] in ("flyteidl", "google", "flytekit")
             for a in node.names
-            if a.asname and (a.asname.endswith("_pb2") or a.asname.startswith(("models_", "exceptions_")))
+            if a.asname
+            and (a.asname.endswith("_pb2") or a.asname.startswith(("models_", "exceptions_")))
         }
         used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
         assert not aliases - used, f"{path.name}: unused imports {sorted(aliases - used)}"
 
 
 def test_raw_view_is_a_raw_client_sharing_the_pipeline(server):
-    from flyteclient import RawSynchronousFlyteClient, SynchronousFlyteClient
     from flyteidl.admin import common_pb2, task_pb2
 
+    from flyteclient import RawSynchronousFlyteClient, SynchronousFlyteClient
+
     server.script("GetTask", task_pb2.Task(short_description="from raw"))
-    with SynchronousFlyteClient(server.endpoint, insecure=True, headers=[("x-team", "ml")]) as client:
+    with SynchronousFlyteClient(
+        server.endpoint, insecure=True, headers=[("x-team", "ml")]
+    ) as client:
         raw = client.raw
         assert isinstance(raw, RawSynchronousFlyteClient) and raw is client.raw
         assert raw.channel is client.channel and raw._invoke is client._invoke

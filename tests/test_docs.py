@@ -15,7 +15,12 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_api_reference_pages(tmp_path):
     pytest.importorskip("pdoc")
     out = tmp_path / "docs"
-    subprocess.run(["bash", str(ROOT / "scripts" / "docs"), str(out)], check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        ["bash", str(ROOT / "scripts" / "docs"), str(out)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     friendly = (out / "flyteclient" / "generated" / "friendly.html").read_text()
     raw = (out / "flyteclient" / "generated" / "raw.html").read_text()
     assert (out / "index.html").exists() and (out / "flyteclient" / "exceptions.html").exists()

@@ -21,7 +21,9 @@ P = "flytesnacks"
 
 
 def grpc_encoded_size(text: str) -> int:
-    return len(urllib.parse.quote(text, safe="".join(chr(c) for c in range(0x20, 0x7F) if chr(c) != "%")))
+    return len(
+        urllib.parse.quote(text, safe="".join(chr(c) for c in range(0x20, 0x7F) if chr(c) != "%"))
+    )
 
 
 def task_with_args(args):
@@ -31,9 +33,14 @@ def task_with_args(args):
     return spec
 
 
-@pytest.mark.parametrize("client_options", [(), [("grpc.max_metadata_size", 32768)]], ids=["default", "flytekit-limit"])
+@pytest.mark.parametrize(
+    "client_options", [(), [("grpc.max_metadata_size", 32768)]], ids=["default", "flytekit-limit"]
+)
 def test_600_changed_args_raise_different_structure_not_resource_exhausted(client_options):
-    with LocalAdmin() as admin, SynchronousFlyteClient(admin.endpoint, insecure=True, options=client_options) as client:
+    with (
+        LocalAdmin() as admin,
+        SynchronousFlyteClient(admin.endpoint, insecure=True, options=client_options) as client,
+    ):
         client.register_project(project_pb2.Project(id=P, name=P))
         tid = ident(RT.TASK, "t")
         client.create_task(tid, task_with_args([f"arg-{i}" for i in range(600)]))
@@ -51,10 +58,14 @@ def test_client_holds_flyteadmins_largest_error():
     head = "wf workflow with different structure already exists. (Please register a new version of the workflow):\n"
     message = (head + "\t\t- /x: \n\t\t\t- 'ä' \n" * 4000).encode()[:32000].decode(errors="ignore")
     reason = workflow_pb2.CreateWorkflowFailureReason(
-        exists_different_structure=workflow_pb2.WorkflowErrorExistsDifferentStructure(id=identifier_pb2.Identifier(name="wf"))
+        exists_different_structure=workflow_pb2.WorkflowErrorExistsDifferentStructure(
+            id=identifier_pb2.Identifier(name="wf")
+        )
     )
     with RecordingServer() as server:
-        server.set_default("CreateWorkflow", Fail(grpc.StatusCode.INVALID_ARGUMENT, message, [reason]))
+        server.set_default(
+            "CreateWorkflow", Fail(grpc.StatusCode.INVALID_ARGUMENT, message, [reason])
+        )
         with SynchronousFlyteClient(server.endpoint, insecure=True) as client:
             with pytest.raises(fx.FlyteEntityDifferentStructureException) as info:
                 client.raw.create_workflow(workflow_pb2.WorkflowCreateRequest())
@@ -66,7 +77,9 @@ def test_truncate_message_counts_encoded_bytes_and_keeps_characters_whole():
     assert truncate_message("short") == "short"
     ascii_text = "a" * 40_000
     cut = truncate_message(ascii_text)
-    assert len(cut) <= MAX_MESSAGE_BYTES and cut.endswith(f"[truncated: 40000 bytes when encoded, limit {MAX_MESSAGE_BYTES}]")
+    assert len(cut) <= MAX_MESSAGE_BYTES and cut.endswith(
+        f"[truncated: 40000 bytes when encoded, limit {MAX_MESSAGE_BYTES}]"
+    )
     umlauts = "ä" * 8_000  # 16,000 UTF-8 bytes, 48,000 encoded
     cut = truncate_message(umlauts)
     assert grpc_encoded_size(cut) <= MAX_MESSAGE_BYTES and cut.startswith("ä" * 5000)

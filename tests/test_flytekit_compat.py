@@ -46,14 +46,20 @@ def test_same_signature_as_flytekit(name):
         # A raw method flytekit's friendly client inherits: ours may make the request
         # optional (a flattened form), everything else is the same.
         theirs_params = [
-            (n, k, mine_params[i][2] if d is inspect.Parameter.empty and i < len(mine_params) else d)
+            (
+                n,
+                k,
+                mine_params[i][2] if d is inspect.Parameter.empty and i < len(mine_params) else d,
+            )
             for i, (n, k, d) in enumerate(theirs_params)
         ]
     if mine_params[: len(theirs_params)] != theirs_params:
         pytest.fail(f"{name}: flytekit {theirs} vs ours {mine}")
-    extra = mine_params[len(theirs_params):]
+    extra = mine_params[len(theirs_params) :]
     # Ours add only the keyword-only call options (timeout, metadata).
-    assert all(kind == inspect.Parameter.KEYWORD_ONLY and default is None for _, kind, default in extra), name
+    assert all(
+        kind == inspect.Parameter.KEYWORD_ONLY and default is None for _, kind, default in extra
+    ), name
     if name in vars(FlytekitClient):
         assert {n for n, _, _ in extra} <= {"timeout", "metadata"}, name
 
@@ -82,7 +88,11 @@ def _value(param, rng, as_model):
         return Model(pb) if as_model else pb
     kind = param.kind.name.lower()
     if kind == "filters":
-        return [fk_filters.Equal("name", "x"), fk_filters.ValueIn("phase", ["A", "B"])] if as_model else "eq(name,x)+value_in(phase,A;B)"
+        return (
+            [fk_filters.Equal("name", "x"), fk_filters.ValueIn("phase", ["A", "B"])]
+            if as_model
+            else "eq(name,x)+value_in(phase,A;B)"
+        )
     if param.name == "sort_by":
         sort = fk_common.Sort("created_at", fk_common.Sort.Direction.ASCENDING)
         return sort if as_model else sort.to_flyte_idl()

@@ -27,13 +27,20 @@ from flyteclient.exceptions import (
 from tests.support.pages import offset_pages
 from tests.support.servers import Fail
 
-TASK_ID = identifier_pb2.Identifier(resource_type=identifier_pb2.TASK, project="p", domain="d", name="t", version="v1")
+TASK_ID = identifier_pb2.Identifier(
+    resource_type=identifier_pb2.TASK, project="p", domain="d", name="t", version="v1"
+)
 NAMED = common_pb2.NamedEntityIdentifier(project="p", domain="d", name="t")
 
 
 def task_pages(total):
     """ListTasks over ``total`` tasks whose versions are "0", "1", ..."""
-    make = lambda i: task_pb2.Task(id=identifier_pb2.Identifier(project="p", domain="d", name="t", version=str(i)))  # noqa: E731
+
+    def make(i):
+        return task_pb2.Task(
+            id=identifier_pb2.Identifier(project="p", domain="d", name="t", version=str(i))
+        )
+
     return offset_pages(total, make, task_pb2.TaskList, "tasks")
 
 
@@ -41,7 +48,9 @@ def test_paginated_method_returns_items_and_token(server, client):
     server.set_default("ListTasks", task_pages(5))
     tasks, token = client.list_tasks_paginated(NAMED, limit=2)
     assert [t.id.version for t in tasks] == ["0", "1"] and token == "2"
-    assert all(t.id.resource_type == identifier_pb2.TASK for t in tasks)  # filled in, as flytekit does
+    assert all(
+        t.id.resource_type == identifier_pb2.TASK for t in tasks
+    )  # filled in, as flytekit does
     tasks, token = client.list_tasks_paginated(NAMED, limit=2, token="4")
     assert [t.id.version for t in tasks] == ["4"] and token == ""
 
@@ -53,7 +62,11 @@ def test_pager_walks_every_page_lazily(server, client):
     versions = [t.id.version for t in pager]
     assert versions == [str(i) for i in range(250)]
     sent = server.requests("ListTasks")
-    assert [(r.token, r.limit, r.filters) for r in sent] == [("", 100, "eq(name,t)"), ("100", 100, "eq(name,t)"), ("200", 100, "eq(name,t)")]
+    assert [(r.token, r.limit, r.filters) for r in sent] == [
+        ("", 100, "eq(name,t)"),
+        ("100", 100, "eq(name,t)"),
+        ("200", 100, "eq(name,t)"),
+    ]
 
 
 def test_pager_full_last_page_then_empty_page(server, client):
@@ -75,7 +88,11 @@ def test_pager_pages_gives_whole_responses(server, client):
 
 
 def test_pager_stops_on_empty_page_even_with_a_token(server, client):
-    server.script("ListTasks", task_pb2.TaskList(tasks=[task_pb2.Task()], token="1"), task_pb2.TaskList(token="2"))
+    server.script(
+        "ListTasks",
+        task_pb2.TaskList(tasks=[task_pb2.Task()], token="1"),
+        task_pb2.TaskList(token="2"),
+    )
     assert len(list(client.iter_tasks(NAMED, page_size=1))) == 1
     assert len(server.requests("ListTasks")) == 2
 
@@ -93,7 +110,10 @@ def test_generic_pager_for_an_rpc_flytekit_lacks(server, client):
 
     make = lambda i: c.NamedEntity(id=c.NamedEntityIdentifier(name=f"e{i}"))  # noqa: E731
     server.set_default("ListNamedEntities", offset_pages(7, make, c.NamedEntityList, "entities"))
-    names = [e.id.name for e in client.iter_named_entities(resource_type=1, project="p", domain="d", page_size=3)]
+    names = [
+        e.id.name
+        for e in client.iter_named_entities(resource_type=1, project="p", domain="d", page_size=3)
+    ]
     assert names == [f"e{i}" for i in range(7)]
 
 
@@ -102,8 +122,15 @@ def test_iterate_helpers_keep_flytekits_parameters(server, client):
 
     from flyteclient import iterate_node_executions
 
-    make = lambda i: node_execution_pb2.NodeExecution(id=identifier_pb2.NodeExecutionIdentifier(node_id=f"n{i}"))  # noqa: E731
-    server.set_default("ListNodeExecutions", offset_pages(5, make, node_execution_pb2.NodeExecutionList, "node_executions"))
+    def make(i):
+        return node_execution_pb2.NodeExecution(
+            id=identifier_pb2.NodeExecutionIdentifier(node_id=f"n{i}")
+        )
+
+    server.set_default(
+        "ListNodeExecutions",
+        offset_pages(5, make, node_execution_pb2.NodeExecutionList, "node_executions"),
+    )
     wf = identifier_pb2.WorkflowExecutionIdentifier(project="p", domain="d", name="e")
     got = list(iterate_node_executions(client, workflow_execution_identifier=wf, limit=3))
     assert [n.id.node_id for n in got] == ["n0", "n1", "n2"]
@@ -111,9 +138,15 @@ def test_iterate_helpers_keep_flytekits_parameters(server, client):
 
 
 def test_create_is_idempotent_for_identical_definitions(server, client):
-    server.script("CreateTask", Fail(grpc.StatusCode.ALREADY_EXISTS, "task with identical structure already exists"))
+    server.script(
+        "CreateTask",
+        Fail(grpc.StatusCode.ALREADY_EXISTS, "task with identical structure already exists"),
+    )
     assert client.create_task(TASK_ID, task_pb2.TaskSpec()) is None
-    server.script("CreateWorkflow", Fail(grpc.StatusCode.ALREADY_EXISTS, "workflow with identical structure already exists"))
+    server.script(
+        "CreateWorkflow",
+        Fail(grpc.StatusCode.ALREADY_EXISTS, "workflow with identical structure already exists"),
+    )
     assert client.create_workflow(TASK_ID, workflow_pb2.WorkflowSpec()) is None
     assert len(server.requests("CreateTask")) == 1  # not retried
 
@@ -155,14 +188,21 @@ def test_cache_does_not_keep_a_closed_client_alive(server):
 
 def test_get_launch_plan_sees_update_launch_plan(server, client):
     state = {"v": launch_plan_pb2.INACTIVE}
-    server.set_default("GetLaunchPlan", lambda req, md: launch_plan_pb2.LaunchPlan(id=req.id, closure=launch_plan_pb2.LaunchPlanClosure(state=state["v"])))
+    server.set_default(
+        "GetLaunchPlan",
+        lambda req, md: launch_plan_pb2.LaunchPlan(
+            id=req.id, closure=launch_plan_pb2.LaunchPlanClosure(state=state["v"])
+        ),
+    )
 
     def activate(req, md):
         state["v"] = req.state
         return launch_plan_pb2.LaunchPlanUpdateResponse()
 
     server.set_default("UpdateLaunchPlan", activate)
-    lp_id = identifier_pb2.Identifier(resource_type=identifier_pb2.LAUNCH_PLAN, project="p", domain="d", name="lp", version="1")
+    lp_id = identifier_pb2.Identifier(
+        resource_type=identifier_pb2.LAUNCH_PLAN, project="p", domain="d", name="lp", version="1"
+    )
     assert client.get_launch_plan(lp_id).closure.state == launch_plan_pb2.INACTIVE
     client.update_launch_plan(lp_id, launch_plan_pb2.ACTIVE)
     assert client.get_launch_plan(lp_id).closure.state == launch_plan_pb2.ACTIVE
@@ -172,9 +212,14 @@ def test_result_shapes(server, client):
     ex_id = identifier_pb2.WorkflowExecutionIdentifier(project="p", domain="d", name="e1")
     server.script("CreateExecution", execution_pb2.ExecutionCreateResponse(id=ex_id))
     assert client.create_execution("p", "d", None, execution_pb2.ExecutionSpec(), None) == ex_id
-    server.script("GetVersion", version_pb2.GetVersionResponse(control_plane_version=version_pb2.Version(Version="1.16.8")))
+    server.script(
+        "GetVersion",
+        version_pb2.GetVersionResponse(control_plane_version=version_pb2.Version(Version="1.16.8")),
+    )
     assert client.get_control_plane_version() == "1.16.8"
-    server.script("GetDomains", project_pb2.GetDomainsResponse(domains=[project_pb2.Domain(id="development")]))
+    server.script(
+        "GetDomains", project_pb2.GetDomainsResponse(domains=[project_pb2.Domain(id="development")])
+    )
     assert [d.id for d in client.get_domains()] == ["development"]
     assert client.update_project(project_pb2.Project(id="p")) is None
 
@@ -182,7 +227,9 @@ def test_result_shapes(server, client):
 def test_generic_method_takes_fields_or_a_request_but_not_both(server, client):
     ex_id = identifier_pb2.WorkflowExecutionIdentifier(project="p", domain="d", name="e1")
     client.update_execution(id=ex_id, state=execution_pb2.EXECUTION_ARCHIVED)
-    client.update_execution(execution_pb2.ExecutionUpdateRequest(id=ex_id, state=execution_pb2.EXECUTION_ARCHIVED))
+    client.update_execution(
+        execution_pb2.ExecutionUpdateRequest(id=ex_id, state=execution_pb2.EXECUTION_ARCHIVED)
+    )
     a, b = server.requests("UpdateExecution")
     assert a == b
     with pytest.raises(TypeError, match="not both"):
@@ -196,12 +243,24 @@ def test_generic_method_takes_fields_or_a_request_but_not_both(server, client):
     "call, error, match",
     [
         (lambda c: c.get_task("p/d/t/v"), TypeError, "id must be flyteidl.core.Identifier"),
-        (lambda c: c.list_tasks_paginated(NAMED, limit=0), ValueError, "limit must be a positive int"),
+        (
+            lambda c: c.list_tasks_paginated(NAMED, limit=0),
+            ValueError,
+            "limit must be a positive int",
+        ),
         (lambda c: c.list_tasks_paginated(NAMED, limit="10"), TypeError, "limit must be int"),
         (lambda c: c.list_tasks_paginated(NAMED, filters=5), TypeError, "filters must be"),
-        (lambda c: c.iter_tasks(NAMED, page_size=0), ValueError, "page_size must be a positive int"),
+        (
+            lambda c: c.iter_tasks(NAMED, page_size=0),
+            ValueError,
+            "page_size must be a positive int",
+        ),
         (lambda c: c.iter_tasks(NAMED, limit=-1), ValueError, "limit must be a positive int"),
-        (lambda c: c.get_upload_signed_url("p", "d", expires_in=60), TypeError, "expires_in must be datetime.timedelta"),
+        (
+            lambda c: c.get_upload_signed_url("p", "d", expires_in=60),
+            TypeError,
+            "expires_in must be datetime.timedelta",
+        ),
         (lambda c: c.update_project(None), TypeError, "project is required"),
         (lambda c: c.list_projects_paginated(bogus=1), TypeError, "bogus"),
     ],
@@ -215,7 +274,9 @@ def test_bad_input_fails_before_any_call(server, client, call, error, match):
 def test_expires_in_timedelta_becomes_a_duration(server, client):
     import datetime
 
-    client.get_upload_signed_url("p", "d", content_md5=b"x", expires_in=datetime.timedelta(minutes=2))
+    client.get_upload_signed_url(
+        "p", "d", content_md5=b"x", expires_in=datetime.timedelta(minutes=2)
+    )
     assert server.requests("CreateUploadLocation")[0].expires_in.seconds == 120
 
 
@@ -243,8 +304,15 @@ def test_iterate_task_executions(server, client):
 
     from flyteclient import iterate_task_executions
 
-    make = lambda i: task_execution_pb2.TaskExecution(id=identifier_pb2.TaskExecutionIdentifier(retry_attempt=i))  # noqa: E731
-    server.set_default("ListTaskExecutions", offset_pages(150, make, task_execution_pb2.TaskExecutionList, "task_executions"))
+    def make(i):
+        return task_execution_pb2.TaskExecution(
+            id=identifier_pb2.TaskExecutionIdentifier(retry_attempt=i)
+        )
+
+    server.set_default(
+        "ListTaskExecutions",
+        offset_pages(150, make, task_execution_pb2.TaskExecutionList, "task_executions"),
+    )
     node = identifier_pb2.NodeExecutionIdentifier(node_id="n0")
     attempts = [t.id.retry_attempt for t in iterate_task_executions(client, node)]
     assert attempts == list(range(150))
@@ -258,4 +326,6 @@ def test_deprecated_rpc_warns_at_the_callers_line(client):
         client.get_download_signed_url("s3://bucket/key")
     assert warned[0].filename == __file__  # stacklevel points at the caller
     with pytest.warns(DeprecationWarning):
-        client.raw.create_download_location(methods.DataProxyService_CreateDownloadLocation.request_type())
+        client.raw.create_download_location(
+            methods.DataProxyService_CreateDownloadLocation.request_type()
+        )

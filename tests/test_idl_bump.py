@@ -320,7 +320,10 @@ def test_every_rule_has_a_test() -> None:
         rule for _, _, found in SIGNATURE_CASES for rule, _, _ in found
     }
     tested |= {rule for case in CASES for rule, _, _ in case.expected} | {"SIGNATURE_FORMAT"}
-    tested |= {"CLIENT_NO_DELETE", "CLIENT_ADDED"}  # test_client_classes_of_each_flavour_are_compared
+    tested |= {
+        "CLIENT_NO_DELETE",
+        "CLIENT_ADDED",
+    }  # test_client_classes_of_each_flavour_are_compared
     assert set(RULES) - tested == set()
 
 
@@ -731,8 +734,8 @@ def test_generating_from_the_descriptor_set_gives_the_committed_client(tmp_path:
 
 
 def test_generating_from_protos_and_bad_idl_inputs(tmp_path: Path) -> None:
-    from tests.test_idl_rules import tree
     from tests.support.idl_sets import compile_tree
+    from tests.test_idl_rules import tree
 
     protos = compile_tree(tmp_path / "protos", tree())
 
@@ -755,7 +758,14 @@ def test_generating_from_protos_and_bad_idl_inputs(tmp_path: Path) -> None:
         for part in sections
     )
     write(tmp_path / "surface.toml", lenient)
-    done = generate("--protos", str(protos), "--service", "AdminService", "--surface", str(tmp_path / "surface.toml"))
+    done = generate(
+        "--protos",
+        str(protos),
+        "--service",
+        "AdminService",
+        "--surface",
+        str(tmp_path / "surface.toml"),
+    )
     assert done.returncode == 0, done.stderr
     assert "2 RPCs of 1 services from flyteidl protos" in done.stdout
     api = json.loads((tmp_path / "out" / "api.json").read_text())
@@ -1040,8 +1050,13 @@ def test_client_classes_of_each_flavour_are_compared() -> None:
     from codegen.diff import compare
 
     old, new = old_manifest(), old_manifest()
-    old["clients"] = {"sync": {"friendly": "SynchronousFlyteClient"}, "async": {"friendly": "AsyncFlyteClient"}}
-    new["clients"] = {"sync": {"friendly": "SynchronousFlyteClient", "raw": "RawSynchronousFlyteClient"}}
+    old["clients"] = {
+        "sync": {"friendly": "SynchronousFlyteClient"},
+        "async": {"friendly": "AsyncFlyteClient"},
+    }
+    new["clients"] = {
+        "sync": {"friendly": "SynchronousFlyteClient", "raw": "RawSynchronousFlyteClient"}
+    }
     found = {(c.rule_id, c.subject, c.breaking) for c in compare(old, new)}
     assert ("CLIENT_NO_DELETE", "clients.async", True) in found
     assert ("CLIENT_ADDED", "clients.sync", False) in found

@@ -7,8 +7,7 @@ import time
 
 import grpc
 import pytest
-from flyteidl.admin import event_pb2, execution_pb2, project_pb2, version_pb2
-from flyteidl.core import execution_pb2 as core_execution_pb2
+from flyteidl.admin import event_pb2, execution_pb2, version_pb2
 from flyteidl.core import identifier_pb2
 
 from flyteclient import SynchronousFlyteClient, scoped_deadline
@@ -37,7 +36,12 @@ def make_client(server, sleep=None, **kwargs):
 
 
 def test_unavailable_twice_then_ok(server):
-    server.script("GetExecution", Fail(grpc.StatusCode.UNAVAILABLE), Fail(grpc.StatusCode.UNAVAILABLE), execution_pb2.Execution(id=EX_ID))
+    server.script(
+        "GetExecution",
+        Fail(grpc.StatusCode.UNAVAILABLE),
+        Fail(grpc.StatusCode.UNAVAILABLE),
+        execution_pb2.Execution(id=EX_ID),
+    )
     sleeps = Recorder()
     with make_client(server, sleep=sleeps) as client:
         assert client.get_execution(EX_ID).id == EX_ID
@@ -64,7 +68,9 @@ NON_RETRYABLE = [
 ]
 
 
-@pytest.mark.parametrize("code, exc", NON_RETRYABLE, ids=lambda v: getattr(v, "name", getattr(v, "__name__", "")))
+@pytest.mark.parametrize(
+    "code, exc", NON_RETRYABLE, ids=lambda v: getattr(v, "name", getattr(v, "__name__", ""))
+)
 def test_non_retryable_codes_are_sent_once_and_mapped(server, code, exc):
     server.script("GetExecution", Fail(code, f"server says {code.name}"))
     with make_client(server) as client:
@@ -72,25 +78,43 @@ def test_non_retryable_codes_are_sent_once_and_mapped(server, code, exc):
             client.get_execution(EX_ID)
     assert len(server.requests("GetExecution")) == 1
     error = info.value
-    assert f"server says {code.name}" in str(error) and error.code == code and error.rpc == "GetExecution"
+    assert (
+        f"server says {code.name}" in str(error)
+        and error.code == code
+        and error.rpc == "GetExecution"
+    )
     assert isinstance(error.__cause__, grpc.RpcError)
 
 
 def test_error_details_are_decoded(server):
     reason = event_pb2.EventFailureReason(
-        already_in_terminal_state=event_pb2.EventErrorAlreadyInTerminalState(current_phase="SUCCEEDED")
+        already_in_terminal_state=event_pb2.EventErrorAlreadyInTerminalState(
+            current_phase="SUCCEEDED"
+        )
     )
-    server.script("TerminateExecution", Fail(grpc.StatusCode.FAILED_PRECONDITION, "Cannot abort an already terminated workflow execution", [reason]))
+    server.script(
+        "TerminateExecution",
+        Fail(
+            grpc.StatusCode.FAILED_PRECONDITION,
+            "Cannot abort an already terminated workflow execution",
+            [reason],
+        ),
+    )
     with make_client(server) as client:
         with pytest.raises(fx.FlyteFailedPreconditionException) as info:
             client.terminate_execution(EX_ID, "stop")
     assert info.value.details == (reason,)
-    assert info.value.detail(event_pb2.EventFailureReason).already_in_terminal_state.current_phase == "SUCCEEDED"
+    assert (
+        info.value.detail(event_pb2.EventFailureReason).already_in_terminal_state.current_phase
+        == "SUCCEEDED"
+    )
 
 
 def test_retry_budget_exhausted_raises_the_mapped_error(server):
     server.set_default("GetExecution", Fail(grpc.StatusCode.UNAVAILABLE, "down"))
-    with make_client(server, sleep=Recorder(), retry=RetryPolicy(max_retries=4, initial_backoff=0.01)) as client:
+    with make_client(
+        server, sleep=Recorder(), retry=RetryPolicy(max_retries=4, initial_backoff=0.01)
+    ) as client:
         with pytest.raises(fx.FlyteSystemUnavailableException, match="down"):
             client.get_execution(EX_ID)
     assert len(server.requests("GetExecution")) == 5
@@ -115,13 +139,23 @@ def test_internal_is_retried_for_reads_only(server):
     assert len(server.requests("UpdateExecution")) == 1
 
 
-@pytest.mark.parametrize("rpc, call", [
-    ("CreateExecution", lambda c: c.create_execution("p", "d", "e", execution_pb2.ExecutionSpec(), None)),
-    ("RelaunchExecution", lambda c: c.relaunch_execution(EX_ID)),
-    ("CreateTaskEvent", lambda c: c.create_task_event(request_id="r")),
-])
+@pytest.mark.parametrize(
+    "rpc, call",
+    [
+        (
+            "CreateExecution",
+            lambda c: c.create_execution("p", "d", "e", execution_pb2.ExecutionSpec(), None),
+        ),
+        ("RelaunchExecution", lambda c: c.relaunch_execution(EX_ID)),
+        ("CreateTaskEvent", lambda c: c.create_task_event(request_id="r")),
+    ],
+)
 def test_non_idempotent_rpcs_are_never_sent_twice(server, rpc, call):
-    server.script(rpc, Fail(grpc.StatusCode.UNAVAILABLE, "connection reset"), Fail(grpc.StatusCode.RESOURCE_EXHAUSTED))
+    server.script(
+        rpc,
+        Fail(grpc.StatusCode.UNAVAILABLE, "connection reset"),
+        Fail(grpc.StatusCode.RESOURCE_EXHAUSTED),
+    )
     with make_client(server, sleep=Recorder()) as client:
         with pytest.raises(fx.FlyteSystemUnavailableException):
             call(client)
@@ -133,11 +167,21 @@ def test_non_idempotent_rpc_is_retried_when_it_never_connected():
     probe = RecordingServer()
     endpoint = probe.endpoint
     sleeps = []
-    fast_reconnect = [("grpc.initial_reconnect_backoff_ms", 50), ("grpc.min_reconnect_backoff_ms", 50), ("grpc.max_reconnect_backoff_ms", 100)]
+    fast_reconnect = [
+        ("grpc.initial_reconnect_backoff_ms", 50),
+        ("grpc.min_reconnect_backoff_ms", 50),
+        ("grpc.max_reconnect_backoff_ms", 100),
+    ]
     client = SynchronousFlyteClient(
-        endpoint, insecure=True, retry=RetryPolicy(max_retries=3, initial_backoff=0.2, rng=lambda: 1.0), options=fast_reconnect
+        endpoint,
+        insecure=True,
+        retry=RetryPolicy(max_retries=3, initial_backoff=0.2, rng=lambda: 1.0),
+        options=fast_reconnect,
     )
-    client._retry._sleep = lambda s: (sleeps.append(s), probe.__enter__() if len(sleeps) == 1 else None)
+    client._retry._sleep = lambda s: (
+        sleeps.append(s),
+        probe.__enter__() if len(sleeps) == 1 else None,
+    )
     try:
         ex = client.create_execution("p", "d", "e", execution_pb2.ExecutionSpec(), None)
         assert ex == identifier_pb2.WorkflowExecutionIdentifier()
@@ -171,7 +215,9 @@ def auth_server(valid):
     def answer(request, metadata):
         if metadata.get("authorization", "").removeprefix("Bearer ") not in valid:
             return Fail(grpc.StatusCode.UNAUTHENTICATED, "token expired")
-        return version_pb2.GetVersionResponse(control_plane_version=version_pb2.Version(Version="ok"))
+        return version_pb2.GetVersionResponse(
+            control_plane_version=version_pb2.Version(Version="ok")
+        )
 
     return answer
 
@@ -183,7 +229,9 @@ def test_32_threads_with_an_expired_token_refresh_once():
         auth = StaleTokenAuthenticator(valid)
         with make_client(server, authenticator=auth) as client:
             results = []
-            errors = run_concurrently(lambda: results.append(client.get_control_plane_version()), 32)
+            errors = run_concurrently(
+                lambda: results.append(client.get_control_plane_version()), 32
+            )
     assert errors == [] and results == ["ok"] * 32
     assert auth.refreshes == 1
 
@@ -213,11 +261,18 @@ def test_per_call_and_default_timeouts(server):
         with make_client(slow, timeout=0.1) as client:
             with pytest.raises(fx.FlyteTimeout):
                 client.get_execution(EX_ID)
-            assert client.raw.get_execution(execution_pb2.WorkflowExecutionGetRequest(id=EX_ID), timeout=2) is not None
+            assert (
+                client.raw.get_execution(
+                    execution_pb2.WorkflowExecutionGetRequest(id=EX_ID), timeout=2
+                )
+                is not None
+            )
 
 
 def test_debug_logs_never_show_the_token(server, caplog):
-    server.script("GetVersion", Fail(grpc.StatusCode.UNAVAILABLE), Fail(grpc.StatusCode.UNAUTHENTICATED))
+    server.script(
+        "GetVersion", Fail(grpc.StatusCode.UNAVAILABLE), Fail(grpc.StatusCode.UNAUTHENTICATED)
+    )
     valid = set()
     server.set_default("GetVersion", auth_server(valid))
     auth = StaleTokenAuthenticator(valid)

@@ -40,13 +40,18 @@ def test_readme_example_is_typed(tmp_path):
     body = example + textwrap.indent(CHECKS, "    ")
     source = tmp_path / "readme_example.py"
     source.write_text(body)
-    stdout, stderr, status = api.run([str(source), "--no-error-summary", "--cache-dir", str(ROOT / ".mypy_cache")])
+    stdout, stderr, status = api.run(
+        [str(source), "--no-error-summary", "--cache-dir", str(ROOT / ".mypy_cache")]
+    )
     revealed = re.findall(r'Revealed type is "(.*)"', stdout)
     assert len(revealed) == 10, stdout + stderr
     assert not [r for r in revealed if r == "Any"], revealed
     client, tasks, token, task, version, raw, from_config, policy, auto, deadline = revealed
     assert client == "flyteclient.generated.friendly.SynchronousFlyteClient"
-    assert tasks in ("list[flyteidl.admin.task_pb2.Task]", "builtins.list[flyteidl.admin.task_pb2.Task]")
+    assert tasks in (
+        "list[flyteidl.admin.task_pb2.Task]",
+        "builtins.list[flyteidl.admin.task_pb2.Task]",
+    )
     assert token in ("str", "builtins.str")
     assert task == "flyteidl.admin.task_pb2.Task"
     assert version in ("str", "builtins.str")

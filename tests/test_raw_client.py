@@ -2,7 +2,6 @@
 
 import random
 
-import grpc
 import pytest
 
 from flyteclient import RawSynchronousFlyteClient, SynchronousFlyteClient
@@ -59,9 +58,15 @@ def test_every_rpc_round_trips(spec, shared_server, raw):
 
 def test_flytekit_raw_names():
     for name in [
-        "list_task_ids_paginated", "list_projects", "create_upload_location",
-        "list_node_executions_paginated", "list_node_executions_for_task_paginated",
-        "set_signal", "list_signals", "create_download_link", "get_domains",
+        "list_task_ids_paginated",
+        "list_projects",
+        "create_upload_location",
+        "list_node_executions_paginated",
+        "list_node_executions_for_task_paginated",
+        "set_signal",
+        "list_signals",
+        "create_download_link",
+        "get_domains",
     ]:
         assert callable(getattr(RawSynchronousFlyteClient, name)), name
 
@@ -69,7 +74,10 @@ def test_flytekit_raw_names():
 def test_raw_methods_with_empty_requests_may_omit_them(server):
     from flyteidl.admin import project_pb2, version_pb2
 
-    server.script("GetVersion", version_pb2.GetVersionResponse(control_plane_version=version_pb2.Version(Version="v9")))
+    server.script(
+        "GetVersion",
+        version_pb2.GetVersionResponse(control_plane_version=version_pb2.Version(Version="v9")),
+    )
     with RawSynchronousFlyteClient(server.endpoint, insecure=True) as raw:
         assert raw.get_version().control_plane_version.Version == "v9"
         raw.list_projects()
@@ -80,7 +88,9 @@ def test_wrong_request_type_is_a_type_error_before_any_call(server):
     from flyteidl.admin import common_pb2
 
     with RawSynchronousFlyteClient(server.endpoint, insecure=True) as raw:
-        with pytest.raises(TypeError, match="get_object_request must be flyteidl.admin.ObjectGetRequest"):
+        with pytest.raises(
+            TypeError, match="get_object_request must be flyteidl.admin.ObjectGetRequest"
+        ):
             raw.get_task(common_pb2.ResourceListRequest())
     assert server.received == []
 
@@ -88,7 +98,9 @@ def test_wrong_request_type_is_a_type_error_before_any_call(server):
 def test_per_call_metadata_and_default_headers_reach_the_server(server):
     from flyteidl.admin import version_pb2
 
-    with RawSynchronousFlyteClient(server.endpoint, insecure=True, headers=[("x-team", "ml")]) as raw:
+    with RawSynchronousFlyteClient(
+        server.endpoint, insecure=True, headers=[("x-team", "ml")]
+    ) as raw:
         raw.get_version(version_pb2.GetVersionRequest(), metadata=[("x-call", "1")])
     md = server.calls("GetVersion")[0].metadata
     assert md["accept"] == "application/grpc"
@@ -107,7 +119,9 @@ def test_built_from_a_config_object_and_flytekit_platform_config(server):
     with RawSynchronousFlyteClient(_Cfg(server.endpoint, True)) as raw:
         assert raw.url == server.endpoint
         raw.get_domains()
-    with SynchronousFlyteClient(PlatformConfig(endpoint=f"dns:///{server.endpoint}", insecure=True)) as c:
+    with SynchronousFlyteClient(
+        PlatformConfig(endpoint=f"dns:///{server.endpoint}", insecure=True)
+    ) as c:
         assert c.url == server.endpoint
         c.get_domains()
     assert len(server.requests("GetDomains")) == 2

@@ -32,7 +32,9 @@ def unavailable_for(seconds: float):
 
 def test_transient_failures_are_retried_while_the_deadline_allows(server):
     server.set_default("GetExecution", unavailable_for(1.5))
-    with SynchronousFlyteClient(server.endpoint, insecure=True) as client:  # default policy: max_retries=3
+    with SynchronousFlyteClient(
+        server.endpoint, insecure=True
+    ) as client:  # default policy: max_retries=3
         started = time.monotonic()
         request = execution_pb2.WorkflowExecutionGetRequest(id=EX_ID)
         assert client.raw.get_execution(request, timeout=5).id == EX_ID
@@ -41,19 +43,27 @@ def test_transient_failures_are_retried_while_the_deadline_allows(server):
 
 def test_without_a_deadline_max_retries_bounds_the_attempts(server):
     server.set_default("GetExecution", Fail(grpc.StatusCode.UNAVAILABLE, "down"))
-    with SynchronousFlyteClient(server.endpoint, insecure=True, retry=RetryPolicy(initial_backoff=0.01)) as client:
+    with SynchronousFlyteClient(
+        server.endpoint, insecure=True, retry=RetryPolicy(initial_backoff=0.01)
+    ) as client:
         with pytest.raises(fx.FlyteSystemUnavailableException):
             client.get_execution(EX_ID)
     assert len(server.calls("GetExecution")) == 4
 
 
-@pytest.mark.parametrize("policy, timeout, within", [
-    (RetryPolicy(budget=0.3), 10, 2.0),  # the budget bounds retries within a long deadline
-    (RetryPolicy(max_backoff=30), 1, 1.5),  # a long back-off never outlives the deadline
-], ids=["budget", "deadline"])
+@pytest.mark.parametrize(
+    "policy, timeout, within",
+    [
+        (RetryPolicy(budget=0.3), 10, 2.0),  # the budget bounds retries within a long deadline
+        (RetryPolicy(max_backoff=30), 1, 1.5),  # a long back-off never outlives the deadline
+    ],
+    ids=["budget", "deadline"],
+)
 def test_retries_of_a_server_that_stays_down_end_in_time(server, policy, timeout, within):
     server.set_default("GetExecution", Fail(grpc.StatusCode.UNAVAILABLE, "down"))
-    with SynchronousFlyteClient(server.endpoint, insecure=True, retry=policy, timeout=timeout) as client:
+    with SynchronousFlyteClient(
+        server.endpoint, insecure=True, retry=policy, timeout=timeout
+    ) as client:
         started = time.monotonic()
         with pytest.raises(fx.FlyteSystemUnavailableException):
             client.get_execution(EX_ID)
@@ -66,7 +76,9 @@ def test_first_call_after_a_killed_server_is_back_succeeds(tmp_path):
         with SynchronousFlyteClient(admin.endpoint, insecure=True, timeout=5) as client:
             client.register_project(project)
             admin.kill()
-            down_until = time.monotonic() + 3  # calls while it is down grow gRPC's reconnect back-off
+            down_until = (
+                time.monotonic() + 3
+            )  # calls while it is down grow gRPC's reconnect back-off
             while time.monotonic() < down_until:
                 with pytest.raises(fx.FlyteException):
                     client.list_projects(timeout=0.5)

@@ -92,7 +92,9 @@ class Soak:
             self.client.get_launch_plan(self.launch_plan)
 
     def list(self, name: str, rng: random.Random) -> None:
-        self.client.list_tasks_paginated(common_pb2.NamedEntityIdentifier(project=P, domain=D, name="soak"), limit=20)
+        self.client.list_tasks_paginated(
+            common_pb2.NamedEntityIdentifier(project=P, domain=D, name="soak"), limit=20
+        )
 
 
 @pytest.mark.slow
@@ -117,8 +119,10 @@ def test_soak_with_server_kills(tmp_path):
 
             assert soak.unexpected == [], soak.unexpected[:3]
             assert soak.late == [], soak.late[:5]
-            print(f"\nsoak: {sum(soak.outcomes.values())} calls {dict(soak.outcomes)}, slowest {soak.slowest:.2f}s, "
-                  f"{len(soak.tasks)} tasks and {len(soak.executions)} executions acknowledged")
+            print(
+                f"\nsoak: {sum(soak.outcomes.values())} calls {dict(soak.outcomes)}, slowest {soak.slowest:.2f}s, "
+                f"{len(soak.tasks)} tasks and {len(soak.executions)} executions acknowledged"
+            )
             assert soak.outcomes["ok"] > 1000
 
             # Nothing acknowledged is lost, across the kills and one more restart.

@@ -9,10 +9,17 @@ from flyteidl.admin import version_pb2
 
 from flyteclient import SynchronousFlyteClient
 from flyteclient import exceptions as fx
-from flyteclient.runtime.methods import MethodSpec
 from flyteclient.runtime.interceptors.retry import RetryPolicy
+from flyteclient.runtime.methods import MethodSpec
 
-WATCH = MethodSpec("test.Streamer", "Watch", version_pb2.GetVersionRequest, version_pb2.GetVersionResponse, "read", server_streaming=True)
+WATCH = MethodSpec(
+    "test.Streamer",
+    "Watch",
+    version_pb2.GetVersionRequest,
+    version_pb2.GetVersionResponse,
+    "read",
+    server_streaming=True,
+)
 
 
 class StreamServer:
@@ -21,9 +28,13 @@ class StreamServer:
         self.calls = []
         self.server = grpc.server(futures.ThreadPoolExecutor(4))
         handler = grpc.unary_stream_rpc_method_handler(
-            self.watch, version_pb2.GetVersionRequest.FromString, version_pb2.GetVersionResponse.SerializeToString
+            self.watch,
+            version_pb2.GetVersionRequest.FromString,
+            version_pb2.GetVersionResponse.SerializeToString,
         )
-        self.server.add_generic_rpc_handlers([grpc.method_handlers_generic_handler("test.Streamer", {"Watch": handler})])
+        self.server.add_generic_rpc_handlers(
+            [grpc.method_handlers_generic_handler("test.Streamer", {"Watch": handler})]
+        )
         self.endpoint = f"127.0.0.1:{self.server.add_insecure_port('127.0.0.1:0')}"
 
     def watch(self, request, context):
@@ -32,7 +43,9 @@ class StreamServer:
         for item in plan:
             if isinstance(item, grpc.StatusCode):
                 context.abort(item, f"stream failed with {item.name}")
-            yield version_pb2.GetVersionResponse(control_plane_version=version_pb2.Version(Version=item))
+            yield version_pb2.GetVersionResponse(
+                control_plane_version=version_pb2.Version(Version=item)
+            )
 
     def __enter__(self):
         self.server.start()
@@ -43,19 +56,26 @@ class StreamServer:
 
 
 def invoke(client):
-    return [r.control_plane_version.Version for r in client._invoke(WATCH, version_pb2.GetVersionRequest(), None, None)]
+    return [
+        r.control_plane_version.Version
+        for r in client._invoke(WATCH, version_pb2.GetVersionRequest(), None, None)
+    ]
 
 
 def test_stream_retried_when_it_fails_before_the_first_message():
     with StreamServer([[grpc.StatusCode.UNAVAILABLE], ["a", "b"]]) as server:
-        with SynchronousFlyteClient(server.endpoint, insecure=True, retry=RetryPolicy(initial_backoff=0.01)) as client:
+        with SynchronousFlyteClient(
+            server.endpoint, insecure=True, retry=RetryPolicy(initial_backoff=0.01)
+        ) as client:
             assert invoke(client) == ["a", "b"]
     assert len(server.calls) == 2
 
 
 def test_stream_not_retried_after_a_message_was_delivered():
     with StreamServer([["a", grpc.StatusCode.UNAVAILABLE], ["a", "b"]]) as server:
-        with SynchronousFlyteClient(server.endpoint, insecure=True, retry=RetryPolicy(initial_backoff=0.01)) as client:
+        with SynchronousFlyteClient(
+            server.endpoint, insecure=True, retry=RetryPolicy(initial_backoff=0.01)
+        ) as client:
             got = []
             with pytest.raises(fx.FlyteSystemUnavailableException):
                 for r in client._invoke(WATCH, version_pb2.GetVersionRequest(), None, None):

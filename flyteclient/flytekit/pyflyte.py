@@ -57,7 +57,11 @@ class FlyteclientPlugin:
         self.base = base
 
     def get_remote(
-        self, config: Optional[str], project: str, domain: str, data_upload_location: Optional[str] = None
+        self,
+        config: Optional[str],
+        project: str,
+        domain: str,
+        data_upload_location: Optional[str] = None,
     ) -> _FlytekitRemote:
         return with_flyteclient(self.base.get_remote(config, project, domain, data_upload_location))
 

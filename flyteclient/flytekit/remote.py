@@ -43,5 +43,7 @@ class FlyteRemote(_FlytekitRemote):
         if self._flyteclient is None:
             with self._flyteclient_lock:
                 if self._flyteclient is None:
-                    self._flyteclient = SynchronousFlyteClient(self.config.platform, **self._flyteclient_kwargs)
+                    self._flyteclient = SynchronousFlyteClient(
+                        self.config.platform, **self._flyteclient_kwargs
+                    )
         return self._flyteclient

@@ -36,7 +36,9 @@ class AsyncClientBase(CoreBase):
             from .transport.rest import AsyncRestTransport
 
             return AsyncRestTransport.connect(connection)
-        return AioGrpcTransport.connect(connection.endpoint, connection.insecure, **connection.channel_kwargs)
+        return AioGrpcTransport.connect(
+            connection.endpoint, connection.insecure, **connection.channel_kwargs
+        )
 
     def _discovery_transport(self) -> Any:
         # The authenticator discovers the OAuth2 settings on a worker thread, with blocking
@@ -49,16 +51,26 @@ class AsyncClientBase(CoreBase):
 
                 discovery = RestTransport.connect(connection)
             else:
-                discovery = GrpcTransport.connect(connection.endpoint, connection.insecure, **connection.channel_kwargs)
+                discovery = GrpcTransport.connect(
+                    connection.endpoint, connection.insecure, **connection.channel_kwargs
+                )
             self._discovery = discovery
         return discovery
 
     def _new_cache(self, size: int) -> AsyncLRUCache:
         return AsyncLRUCache(size)
 
-    async def _cached_call(self, method: MethodSpec, request: Any, timeout: Optional[float] = None, metadata: Metadata = None) -> Any:
+    async def _cached_call(
+        self,
+        method: MethodSpec,
+        request: Any,
+        timeout: Optional[float] = None,
+        metadata: Metadata = None,
+    ) -> Any:
         key = (method.path, request.SerializeToString(deterministic=True))
-        value = await self._cache.get_or_load_async(key, lambda: self._invoke(method, request, timeout, metadata))
+        value = await self._cache.get_or_load_async(
+            key, lambda: self._invoke(method, request, timeout, metadata)
+        )
         copy = type(value)()
         copy.CopyFrom(value)  # callers may mutate what they get; the cache stays intact
         return copy

@@ -22,7 +22,7 @@ import grpc
 
 from .cache import LRUCache
 from .endpoint import strip_dns_scheme
-from .interceptors.auth import AuthInterceptor, Authenticator
+from .interceptors.auth import Authenticator, AuthInterceptor
 from .interceptors.deadline import DeadlineInterceptor
 from .interceptors.metadata import MetadataInterceptor
 from .interceptors.retry import RetryInterceptor, RetryPolicy
@@ -31,7 +31,14 @@ from .pipeline import Interceptor, Metadata, compose
 from .transport.grpc import GrpcTransport
 
 _Client = TypeVar("_Client", bound="CoreBase")
-CHANNEL_KWARGS = ("credentials", "root_certificates", "private_key", "certificate_chain", "options", "compression")
+CHANNEL_KWARGS = (
+    "credentials",
+    "root_certificates",
+    "private_key",
+    "certificate_chain",
+    "options",
+    "compression",
+)
 
 
 def deprecated(rpc: str) -> None:
@@ -54,7 +61,11 @@ def _as_platform_config(cfg: Any) -> Any:
 
     if isinstance(cfg, PlatformConfig):
         return cfg
-    values = {f.name: getattr(cfg, f.name) for f in dataclasses.fields(PlatformConfig) if hasattr(cfg, f.name)}
+    values = {
+        f.name: getattr(cfg, f.name)
+        for f in dataclasses.fields(PlatformConfig)
+        if hasattr(cfg, f.name)
+    }
     mode = getattr(values.get("auth_mode"), "value", values.get("auth_mode"))
     if mode is None or str(mode).lower() == "standard":
         values.pop("auth_mode", None)  # flytekit's default: leave ours implicit too
@@ -72,7 +83,14 @@ class Connection:
 
     __slots__ = ("endpoint", "insecure", "config", "channel_kwargs", "kind")
 
-    def __init__(self, endpoint: str, insecure: bool, config: Any, channel_kwargs: Dict[str, Any], kind: str = "grpc") -> None:
+    def __init__(
+        self,
+        endpoint: str,
+        insecure: bool,
+        config: Any,
+        channel_kwargs: Dict[str, Any],
+        kind: str = "grpc",
+    ) -> None:
         self.endpoint = endpoint
         self.insecure = insecure
         self.config = config
@@ -81,31 +99,47 @@ class Connection:
         """The default transport: ``grpc`` or ``rest``."""
 
     @classmethod
-    def resolve(cls, cfg: Any, insecure: Optional[bool], channel_kwargs: Dict[str, Any], transport: Any = None) -> "Connection":
+    def resolve(
+        cls,
+        cfg: Any,
+        insecure: Optional[bool],
+        channel_kwargs: Dict[str, Any],
+        transport: Any = None,
+    ) -> "Connection":
         """Check the constructor's arguments (before any I/O) and derive the settings;
         ``transport`` is the constructor's (a name, a transport object or None)."""
         unknown = sorted(set(channel_kwargs) - set(CHANNEL_KWARGS))
         if unknown:
-            raise TypeError(f"unexpected keyword argument(s) {', '.join(unknown)}; channel arguments are {', '.join(CHANNEL_KWARGS)}")
+            raise TypeError(
+                f"unexpected keyword argument(s) {', '.join(unknown)}; channel arguments are {', '.join(CHANNEL_KWARGS)}"
+            )
         if isinstance(cfg, str):
             endpoint, config = cfg, None
         elif hasattr(cfg, "endpoint"):
             endpoint, config = cfg.endpoint, cfg
         else:
-            raise TypeError(f"cfg must be an endpoint 'host:port' or a config with an endpoint attribute, not {type(cfg).__name__}")
+            raise TypeError(
+                f"cfg must be an endpoint 'host:port' or a config with an endpoint attribute, not {type(cfg).__name__}"
+            )
         if not isinstance(endpoint, str) or not endpoint:
             raise ValueError(f"endpoint must be a non-empty 'host:port' string, got {endpoint!r}")
         kind = _transport_kind(transport, config)
         if endpoint.startswith(("http://", "https://")):
             if kind == "grpc":
-                raise ValueError(f"endpoint {endpoint!r} is a URL: use transport='rest', or 'host:port' for gRPC")
+                raise ValueError(
+                    f"endpoint {endpoint!r} is a URL: use transport='rest', or 'host:port' for gRPC"
+                )
             if insecure is None:
                 insecure = endpoint.startswith("http://")
         if insecure is None:
             insecure = bool(getattr(config, "insecure", False))
         if config is not None and _uses_auth(config):
             config = _as_platform_config(config)
-            if kind == "grpc" and not insecure and not any(channel_kwargs.get(k) for k in ("credentials", "root_certificates")):
+            if (
+                kind == "grpc"
+                and not insecure
+                and not any(channel_kwargs.get(k) for k in ("credentials", "root_certificates"))
+            ):
                 from .tls import root_certificates_for
 
                 roots = root_certificates_for(config)
@@ -128,7 +162,9 @@ def _transport_kind(transport: Any, config: Any) -> str:
     elif not isinstance(transport, str):
         return "custom"
     if transport not in TRANSPORTS:
-        raise ValueError(f"transport must be one of {', '.join(TRANSPORTS)} or a transport object, got {transport!r}")
+        raise ValueError(
+            f"transport must be one of {', '.join(TRANSPORTS)} or a transport object, got {transport!r}"
+        )
     return str(transport)
 
 
@@ -137,7 +173,11 @@ def retry_policy_for(retry: Optional[RetryPolicy], config: Any) -> RetryPolicy:
     if retry is not None:
         return retry
     retries = getattr(config, "rpc_retries", None)
-    return RetryPolicy(max_retries=retries) if isinstance(retries, int) and retries >= 0 else RetryPolicy()
+    return (
+        RetryPolicy(max_retries=retries)
+        if isinstance(retries, int) and retries >= 0
+        else RetryPolicy()
+    )
 
 
 class CoreBase:
@@ -189,11 +229,20 @@ class CoreBase:
         **channel_kwargs: Any,
     ) -> None:
         self._connection = Connection.resolve(cfg, insecure, channel_kwargs, transport)
-        self._transport = self._connect(self._connection) if transport is None or isinstance(transport, str) else transport
-        self._retry = self._retry_layer(
-            retry_policy_for(retry, self._connection.config), self._error_codes, self._error_messages, self._default_error
+        self._transport = (
+            self._connect(self._connection)
+            if transport is None or isinstance(transport, str)
+            else transport
         )
-        self._interceptors = self._layers(timeout, authenticator, proxy_authenticator, headers, interceptors)
+        self._retry = self._retry_layer(
+            retry_policy_for(retry, self._connection.config),
+            self._error_codes,
+            self._error_messages,
+            self._default_error,
+        )
+        self._interceptors = self._layers(
+            timeout, authenticator, proxy_authenticator, headers, interceptors
+        )
         self._invoke = compose(self._interceptors, self._transport)
         self._cache = self._new_cache(cache_size)
 
@@ -228,7 +277,9 @@ class CoreBase:
         if proxy_authenticator is not None or getattr(config, "proxy_command", None):
             # Inside the server's layer: a rejection by the proxy is handled before the
             # server's credentials would be refreshed for nothing.
-            proxy.append(self._auth_layer(self._proxy_factory(proxy_authenticator), proxy_for=server))
+            proxy.append(
+                self._auth_layer(self._proxy_factory(proxy_authenticator), proxy_for=server)
+            )
             layers.append(proxy[0])
         layers.append(MetadataInterceptor(headers))
         layers.extend(interceptors)
@@ -238,7 +289,9 @@ class CoreBase:
         """Layers a subclass puts outside all others (flyteclient.flytekit's)."""
         return ()
 
-    def _authenticator_factory(self, given: Optional[Authenticator], proxy: List[AuthInterceptor]) -> Callable[[], Optional[Authenticator]]:
+    def _authenticator_factory(
+        self, given: Optional[Authenticator], proxy: List[AuthInterceptor]
+    ) -> Callable[[], Optional[Authenticator]]:
         if given is not None:
             return lambda: given
         config = self._connection.config
@@ -251,11 +304,15 @@ class CoreBase:
             # The OAuth2 discovery and token requests go through the same proxy, with the
             # same proxy credentials as the calls.
             proxy_authenticator: Any = proxy[0].authenticator if proxy else None
-            return create_authenticator(config, self._discovery_transport(), proxy_authenticator=proxy_authenticator)
+            return create_authenticator(
+                config, self._discovery_transport(), proxy_authenticator=proxy_authenticator
+            )
 
         return create
 
-    def _proxy_factory(self, given: Optional[Authenticator]) -> Callable[[], Optional[Authenticator]]:
+    def _proxy_factory(
+        self, given: Optional[Authenticator]
+    ) -> Callable[[], Optional[Authenticator]]:
         if given is not None:
             return lambda: given
         config = self._connection.config
@@ -268,20 +325,26 @@ class CoreBase:
         return create
 
     @classmethod
-    def with_root_certificate(cls: Type[_Client], cfg: Any, root_cert_file: str, **kwargs: Any) -> _Client:
+    def with_root_certificate(
+        cls: Type[_Client], cfg: Any, root_cert_file: str, **kwargs: Any
+    ) -> _Client:
         """A TLS client that trusts the PEM certificates in ``root_cert_file``."""
         with open(root_cert_file, "rb") as f:
             return cls(cfg, root_certificates=f.read(), **kwargs)
 
     @classmethod
-    def from_config(cls: Type[_Client], config_file: Optional[str] = None, **kwargs: Any) -> _Client:
+    def from_config(
+        cls: Type[_Client], config_file: Optional[str] = None, **kwargs: Any
+    ) -> _Client:
         """A client for ``PlatformConfig.auto(config_file)`` (environment, then config file)."""
         from .config import PlatformConfig
 
         return cls(PlatformConfig.auto(config_file), **kwargs)
 
     # -- call helpers used by the generated methods ----------------------------------
-    def _call(self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata) -> Any:
+    def _call(
+        self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata
+    ) -> Any:
         """Send ``request`` (checked to be the RPC's request message) through the pipeline
         (the async client awaits what this returns)."""
         if type(request) is not method.request_type:
@@ -335,14 +398,24 @@ class ClientBase(CoreBase):
             from .transport.rest import RestTransport
 
             return RestTransport.connect(connection)
-        return GrpcTransport.connect(connection.endpoint, connection.insecure, **connection.channel_kwargs)
+        return GrpcTransport.connect(
+            connection.endpoint, connection.insecure, **connection.channel_kwargs
+        )
 
     def _discovery_transport(self) -> Any:
         return self._transport
 
-    def _cached_call(self, method: MethodSpec, request: Any, timeout: Optional[float] = None, metadata: Metadata = None) -> Any:
+    def _cached_call(
+        self,
+        method: MethodSpec,
+        request: Any,
+        timeout: Optional[float] = None,
+        metadata: Metadata = None,
+    ) -> Any:
         key = (method.path, request.SerializeToString(deterministic=True))
-        value = self._cache.get_or_load(key, lambda: self._invoke(method, request, timeout, metadata))
+        value = self._cache.get_or_load(
+            key, lambda: self._invoke(method, request, timeout, metadata)
+        )
         copy = type(value)()
         copy.CopyFrom(value)  # callers may mutate what they get; the cache stays intact
         return copy

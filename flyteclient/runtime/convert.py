@@ -31,7 +31,9 @@ def message(value: Any, cls: Type[Message], param: str) -> Any:
             return value
     elif isinstance(value, cls):
         return value
-    raise _type_error(param, value, f"{cls.DESCRIPTOR.full_name} or an object with to_flyte_idl() returning one")
+    raise _type_error(
+        param, value, f"{cls.DESCRIPTOR.full_name} or an object with to_flyte_idl() returning one"
+    )
 
 
 def request(value: Any, cls: Type[Message], param: str) -> Any:
@@ -114,7 +116,9 @@ def filters(value: Any, param: str = "filters") -> Optional[str]:
     if value is None or type(value) is str:
         return value or None
     if isinstance(value, (bytes, Mapping)) or not isinstance(value, Iterable):
-        raise _type_error(param, value, "a filter string, a list of them, or filter objects with to_flyte_idl()")
+        raise _type_error(
+            param, value, "a filter string, a list of them, or filter objects with to_flyte_idl()"
+        )
     parts = []
     for item in value:
         if isinstance(item, str):
@@ -122,7 +126,9 @@ def filters(value: Any, param: str = "filters") -> Optional[str]:
             continue
         to_idl = getattr(item, "to_flyte_idl", None)
         if to_idl is None:
-            raise _type_error(f"{param}[{len(parts)}]", item, "a filter string or an object with to_flyte_idl()")
+            raise _type_error(
+                f"{param}[{len(parts)}]", item, "a filter string or an object with to_flyte_idl()"
+            )
         parts.append(to_idl())
     return "+".join(parts) or None
 
@@ -165,7 +171,9 @@ def no_request_and_fields(request: Any, method: str, **fields: Any) -> None:
     """Friendly methods take a whole request or keyword fields, not both."""
     given = sorted(k for k, v in fields.items() if v is not None)
     if request is not None and given:
-        raise TypeError(f"{method}() takes a request message or keyword fields, not both (got request and {', '.join(given)})")
+        raise TypeError(
+            f"{method}() takes a request message or keyword fields, not both (got request and {', '.join(given)})"
+        )
 
 
 class ToFlyteIdl(Protocol):

@@ -116,11 +116,10 @@ def _decode_details(error: grpc.RpcError) -> tuple[Any, ...]:
     raw = next((v for k, v in metadata if k == "grpc-status-details-bin"), None)
     if not raw:
         return ()
-    from google.protobuf import symbol_database
-    from google.rpc import status_pb2
-
     # Importing these registers the flyteidl detail types in the default pool.
     from flyteidl.admin import event_pb2, project_pb2, workflow_pb2  # noqa: F401
+    from google.protobuf import symbol_database
+    from google.rpc import status_pb2
 
     status = status_pb2.Status.FromString(raw)
     decoded: list = []

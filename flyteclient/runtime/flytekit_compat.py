@@ -32,7 +32,14 @@ class FlytekitLayer:
     def __init__(self, classes: Mapping[type, type]) -> None:
         self._classes: Dict[type, type] = dict(classes)
 
-    def intercept(self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata, proceed: Invoker) -> Any:
+    def intercept(
+        self,
+        method: MethodSpec,
+        request: Any,
+        timeout: Optional[float],
+        metadata: Metadata,
+        proceed: Invoker,
+    ) -> Any:
         scoped = get_scoped_grpc_deadline()
         if scoped is not None:
             timeout = scoped if timeout is None else min(timeout, scoped)
@@ -43,7 +50,14 @@ class FlytekitLayer:
         except FlyteException as error:
             raise self.convert(error, request) from error.__cause__
 
-    def _stream(self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata, proceed: Invoker) -> Iterator[Any]:
+    def _stream(
+        self,
+        method: MethodSpec,
+        request: Any,
+        timeout: Optional[float],
+        metadata: Metadata,
+        proceed: Invoker,
+    ) -> Iterator[Any]:
         try:
             yield from proceed(method, request, timeout, metadata)
         except FlyteException as error:
@@ -55,7 +69,9 @@ class FlytekitLayer:
         if found is None:
             base = next(self._classes[c] for c in cls.__mro__ if c in self._classes)
             flytekit_bases = tuple(b for b in base.__bases__ if issubclass(b, FlytekitException))
-            found = self._classes[cls] = type(cls.__name__, (cls, *flytekit_bases), {"__module__": cls.__module__})
+            found = self._classes[cls] = type(
+                cls.__name__, (cls, *flytekit_bases), {"__module__": cls.__module__}
+            )
         return found
 
     def convert(self, error: FlyteException, request: Any = None) -> FlyteException:

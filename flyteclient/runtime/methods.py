@@ -67,7 +67,9 @@ class MethodSpec:
         if isinstance(request, self.request_type):
             return request
         if request is None:
-            raise TypeError(f"{self.request_param} is required ({self.request_type.DESCRIPTOR.full_name})")
+            raise TypeError(
+                f"{self.request_param} is required ({self.request_type.DESCRIPTOR.full_name})"
+            )
         raise TypeError(
             f"{self.request_param} must be {self.request_type.DESCRIPTOR.full_name}, not {type(request).__name__}"
         )

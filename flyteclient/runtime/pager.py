@@ -30,9 +30,17 @@ class Pager(Generic[T]):
         page_size: int = 100,
         limit: Optional[int] = None,
     ) -> None:
-        if isinstance(page_size, bool) or not isinstance(page_size, int) or not 0 < page_size < 2**32:
-            raise ValueError(f"page_size must be a positive int below 2**32 (the uint32 limit field), got {page_size!r}")
-        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit <= 0):
+        if (
+            isinstance(page_size, bool)
+            or not isinstance(page_size, int)
+            or not 0 < page_size < 2**32
+        ):
+            raise ValueError(
+                f"page_size must be a positive int below 2**32 (the uint32 limit field), got {page_size!r}"
+            )
+        if limit is not None and (
+            isinstance(limit, bool) or not isinstance(limit, int) or limit <= 0
+        ):
             raise ValueError(f"limit must be a positive int or None, got {limit!r}")
         self._fetch = fetch
         self._request = request
@@ -91,7 +99,9 @@ class _Cursor:
 
     def _set_limit(self) -> None:
         remaining = self._remaining
-        self.request.limit = self._page_size if remaining is None else min(self._page_size, remaining)
+        self.request.limit = (
+            self._page_size if remaining is None else min(self._page_size, remaining)
+        )
 
     def trim(self, page: Any) -> Any:
         """``page`` without the items past ``limit``."""

@@ -26,7 +26,12 @@ Invoker = Callable[[MethodSpec, Any, Optional[float], Metadata], Any]
 
 class Interceptor(Protocol):
     def intercept(
-        self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata, proceed: Invoker
+        self,
+        method: MethodSpec,
+        request: Any,
+        timeout: Optional[float],
+        metadata: Metadata,
+        proceed: Invoker,
     ) -> Any: ...
 
 

@@ -42,7 +42,9 @@ def root_certificates_for(cfg: PlatformConfig) -> Optional[bytes]:
             with open(cfg.ca_cert_file_path, "rb") as f:
                 return f.read()
         except OSError as e:
-            raise ConfigError(f"Cannot read ca_cert_file_path {cfg.ca_cert_file_path}: {e.strerror or e}") from None
+            raise ConfigError(
+                f"Cannot read ca_cert_file_path {cfg.ca_cert_file_path}: {e.strerror or e}"
+            ) from None
     if cfg.insecure_skip_verify:
         message = (
             f"insecure_skip_verify is set: trusting whatever certificate {cfg.endpoint} presents, "

@@ -12,24 +12,45 @@ from .server import DEFAULT_DOMAINS, LocalAdmin
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m flyteclient.testing", description="Serve a local flyteadmin look-alike.")
-    ap.add_argument("--port", type=int, default=8089, help="gRPC port on 127.0.0.1 (0 = any free port)")
-    ap.add_argument("--http-port", type=int, default=0,
-                    help="HTTP port of the HTTP/JSON gateway, blob store and OAuth2 endpoints (0 = any)")
+    ap = argparse.ArgumentParser(
+        prog="python -m flyteclient.testing", description="Serve a local flyteadmin look-alike."
+    )
+    ap.add_argument(
+        "--port", type=int, default=8089, help="gRPC port on 127.0.0.1 (0 = any free port)"
+    )
+    ap.add_argument(
+        "--http-port",
+        type=int,
+        default=0,
+        help="HTTP port of the HTTP/JSON gateway, blob store and OAuth2 endpoints (0 = any)",
+    )
     ap.add_argument("--db", default=None, help="SQLite file to persist state across restarts")
     ap.add_argument("--domains", default=",".join(DEFAULT_DOMAINS), help="comma-separated domains")
-    ap.add_argument("--auth", action="store_true", help="require OAuth2 bearer tokens (client flytectl/secret)")
-    ap.add_argument("--auto-complete", action="store_true", help="new executions succeed immediately")
+    ap.add_argument(
+        "--auth", action="store_true", help="require OAuth2 bearer tokens (client flytectl/secret)"
+    )
+    ap.add_argument(
+        "--auto-complete", action="store_true", help="new executions succeed immediately"
+    )
     args = ap.parse_args(argv)
 
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    admin = LocalAdmin(port=args.port, domains=tuple(d for d in args.domains.split(",") if d), auth=args.auth or None,
-                       db_path=args.db, auto_complete=args.auto_complete, http_port=args.http_port)
+    admin = LocalAdmin(
+        port=args.port,
+        domains=tuple(d for d in args.domains.split(",") if d),
+        auth=args.auth or None,
+        db_path=args.db,
+        auto_complete=args.auto_complete,
+        http_port=args.http_port,
+    )
     admin.start()
-    print(f"LocalAdmin serving on {admin.endpoint} (gRPC); HTTP/JSON gateway {admin.http_url}/api/v1/ "
-          f"(with blob store and OAuth2 on {admin.http_url})", flush=True)
+    print(
+        f"LocalAdmin serving on {admin.endpoint} (gRPC); HTTP/JSON gateway {admin.http_url}/api/v1/ "
+        f"(with blob store and OAuth2 on {admin.http_url})",
+        flush=True,
+    )
     try:
         while not stop.wait(0.5):
             pass

@@ -14,7 +14,9 @@ from .store import Store
 
 
 @service(admin_pb2.DESCRIPTOR.services_by_name["AdminService"])
-class AdminServicer(EntitiesMixin, ExecutionsMixin, ProjectsMixin, admin_pb2_grpc.AdminServiceServicer):
+class AdminServicer(
+    EntitiesMixin, ExecutionsMixin, ProjectsMixin, admin_pb2_grpc.AdminServiceServicer
+):
     """Admin RPCs over a :class:`Store`; every method runs in one store transaction."""
 
     def __init__(self, store: Store, domains: Tuple[str, ...], auto_complete: bool = False) -> None:

@@ -66,8 +66,10 @@ class AuthState:
         """Mint an access token directly (not counted as a token request)."""
         tok = secrets.token_urlsafe(24)
         with self._lock:
-            self._tokens[tok] = (client_id or self.config.client_id,
-                                 time.time() + (self.config.token_ttl_seconds if ttl is None else ttl))
+            self._tokens[tok] = (
+                client_id or self.config.client_id,
+                time.time() + (self.config.token_ttl_seconds if ttl is None else ttl),
+            )
         return tok
 
     def validate(self, token: str) -> Optional[str]:
@@ -128,44 +130,78 @@ class AuthState:
         if grant == "client_credentials":
             cid = self._client_auth(req, form)
             if cid is None:
-                return _json(401, {"error": "invalid_client", "error_description": "client authentication failed"})
+                return _json(
+                    401,
+                    {
+                        "error": "invalid_client",
+                        "error_description": "client authentication failed",
+                    },
+                )
         elif grant == "refresh_token":
             with self._lock:
                 cid = self._refresh.pop(form.get("refresh_token", ""), None)
             if cid is None:
-                return _json(400, {"error": "invalid_grant", "error_description": "unknown refresh token"})
+                return _json(
+                    400, {"error": "invalid_grant", "error_description": "unknown refresh token"}
+                )
         else:
             return _json(400, {"error": "unsupported_grant_type"})
         tok = self.issue_token(cid)
         refresh = secrets.token_urlsafe(24)
         with self._lock:
             self._refresh[refresh] = cid
-        return _json(200, {
-            "access_token": tok, "token_type": "Bearer", "expires_in": int(self.config.token_ttl_seconds),
-            "refresh_token": refresh, "scope": " ".join(self.config.scopes),
-        })
+        return _json(
+            200,
+            {
+                "access_token": tok,
+                "token_type": "Bearer",
+                "expires_in": int(self.config.token_ttl_seconds),
+                "refresh_token": refresh,
+                "scope": " ".join(self.config.scopes),
+            },
+        )
 
     def metadata(self) -> auth_pb2.OAuth2MetadataResponse:
         b = self.base_url
         return auth_pb2.OAuth2MetadataResponse(
-            issuer=b, authorization_endpoint=f"{b}/oauth2/authorize", token_endpoint=f"{b}/oauth2/token",
-            device_authorization_endpoint=f"{b}/oauth2/device/auth", jwks_uri=f"{b}/oauth2/jwks",
-            response_types_supported=["code", "token", "code token"], scopes_supported=list(self.config.scopes),
+            issuer=b,
+            authorization_endpoint=f"{b}/oauth2/authorize",
+            token_endpoint=f"{b}/oauth2/token",
+            device_authorization_endpoint=f"{b}/oauth2/device/auth",
+            jwks_uri=f"{b}/oauth2/jwks",
+            response_types_supported=["code", "token", "code token"],
+            scopes_supported=list(self.config.scopes),
             token_endpoint_auth_methods_supported=["client_secret_basic", "client_secret_post"],
             code_challenge_methods_supported=["S256"],
-            grant_types_supported=["client_credentials", "refresh_token", "authorization_code",
-                                   "urn:ietf:params:oauth:grant-type:device_code"])
+            grant_types_supported=[
+                "client_credentials",
+                "refresh_token",
+                "authorization_code",
+                "urn:ietf:params:oauth:grant-type:device_code",
+            ],
+        )
 
     def install(self, http: HttpServer) -> None:
         """Register the OAuth2 HTTP routes on ``http``."""
         self.base_url = http.base_url
         http.route("/oauth2/token", self.handle_token)
-        http.route("/oauth2/", lambda req: _json(501, {"error": "unsupported", "error_description": "only the token endpoint is implemented"}))
+        http.route(
+            "/oauth2/",
+            lambda req: _json(
+                501,
+                {
+                    "error": "unsupported",
+                    "error_description": "only the token endpoint is implemented",
+                },
+            ),
+        )
 
         def well_known(req: Request) -> Response:
             from google.protobuf import json_format
 
-            return _json(200, json_format.MessageToDict(self.metadata(), preserving_proto_field_name=True))
+            return _json(
+                200, json_format.MessageToDict(self.metadata(), preserving_proto_field_name=True)
+            )
 
         http.route("/.well-known/oauth-authorization-server", well_known)
 
@@ -188,16 +224,24 @@ class AuthMetadataServicer(auth_pb2_grpc.AuthMetadataServiceServicer):
     def __init__(self, state: Optional[AuthState]) -> None:
         self.state = state
 
-    def GetOAuth2Metadata(self, request: Any, context: grpc.ServicerContext) -> auth_pb2.OAuth2MetadataResponse:
+    def GetOAuth2Metadata(
+        self, request: Any, context: grpc.ServicerContext
+    ) -> auth_pb2.OAuth2MetadataResponse:
         return _enabled(self.state, context).metadata()
 
-    def GetPublicClientConfig(self, request: Any, context: grpc.ServicerContext) -> auth_pb2.PublicClientAuthConfigResponse:
+    def GetPublicClientConfig(
+        self, request: Any, context: grpc.ServicerContext
+    ) -> auth_pb2.PublicClientAuthConfigResponse:
         state = _enabled(self.state, context)
         c = state.config
         return auth_pb2.PublicClientAuthConfigResponse(
-            client_id=c.client_id, redirect_uri=c.redirect_uri, scopes=list(c.scopes),
-            authorization_metadata_key=c.authorization_metadata_key, service_http_endpoint=state.base_url,
-            audience=c.audience)
+            client_id=c.client_id,
+            redirect_uri=c.redirect_uri,
+            scopes=list(c.scopes),
+            authorization_metadata_key=c.authorization_metadata_key,
+            service_http_endpoint=state.base_url,
+            audience=c.audience,
+        )
 
 
 class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
@@ -206,14 +250,18 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
     def __init__(self, state: Optional[AuthState]) -> None:
         self.state = state
 
-    def UserInfo(self, request: Any, context: grpc.ServicerContext) -> identity_pb2.UserInfoResponse:
+    def UserInfo(
+        self, request: Any, context: grpc.ServicerContext
+    ) -> identity_pb2.UserInfoResponse:
         state = _enabled(self.state, context)
         key = state.config.authorization_metadata_key.lower()
         subject = ""
         for k, v in context.invocation_metadata() or ():
             if k == key and isinstance(v, str) and v.startswith("Bearer "):
                 subject = state.validate(v[7:]) or ""
-        return identity_pb2.UserInfoResponse(subject=subject, name=subject, preferred_username=subject)
+        return identity_pb2.UserInfoResponse(
+            subject=subject, name=subject, preferred_username=subject
+        )
 
 
 class AuthInterceptor(grpc.ServerInterceptor):
@@ -227,12 +275,19 @@ class AuthInterceptor(grpc.ServerInterceptor):
 
         self._deny = grpc.unary_unary_rpc_method_handler(deny)
 
-    def intercept_service(self, continuation: Callable[[Any], Any], handler_call_details: Any) -> Any:
+    def intercept_service(
+        self, continuation: Callable[[Any], Any], handler_call_details: Any
+    ) -> Any:
         if handler_call_details.method.startswith(AUTH_SERVICE):
             return continuation(handler_call_details)
         key = self.state.config.authorization_metadata_key.lower()
         for k, v in handler_call_details.invocation_metadata or ():
-            if k == key and isinstance(v, str) and v.startswith("Bearer ") and self.state.validate(v[7:].strip()):
+            if (
+                k == key
+                and isinstance(v, str)
+                and v.startswith("Bearer ")
+                and self.state.validate(v[7:].strip())
+            ):
                 return continuation(handler_call_details)
         with self.state._lock:
             self.state.rejected_calls += 1

@@ -32,7 +32,9 @@ def md5_b64(data: bytes) -> str:
 class BlobStore:
     """Signed-URL object store bound to an :class:`HttpServer`."""
 
-    def __init__(self, store: Store, http: HttpServer, bucket: str = BUCKET, secret: Optional[bytes] = None) -> None:
+    def __init__(
+        self, store: Store, http: HttpServer, bucket: str = BUCKET, secret: Optional[bytes] = None
+    ) -> None:
         self.store = store
         self.http = http
         self.bucket = bucket
@@ -46,7 +48,7 @@ class BlobStore:
     def key_of(self, native_url: str) -> Optional[str]:
         """The object key of an ``s3://<bucket>/...`` URL in this store, else ``None``."""
         prefix = f"s3://{self.bucket}/"
-        return native_url[len(prefix):] if native_url.startswith(prefix) else None
+        return native_url[len(prefix) :] if native_url.startswith(prefix) else None
 
     def get(self, key: str) -> Optional[bytes]:
         v = self.store.get("blob", (f"{self.bucket}/{key}",))
@@ -94,26 +96,38 @@ class BlobStore:
         denied = self._verify(req)  # before a single body byte is read
         if denied is not None:
             return denied
-        key = req.path[len(f"/{self.bucket}/"):]
+        key = req.path[len(f"/{self.bucket}/") :]
         if req.method == "PUT":
             digest = md5_b64(req.body)
             header = req.headers.get("content-md5")
             if header is not None and header.strip() != digest:
-                return _err(400, "BadDigest", "The Content-MD5 you specified did not match what we received.")
+                return _err(
+                    400,
+                    "BadDigest",
+                    "The Content-MD5 you specified did not match what we received.",
+                )
             signed = req.query.get("X-Md5", "")
             if signed and signed != digest:
-                return _err(400, "BadDigest", "The uploaded content does not match the signed Content-MD5.")
+                return _err(
+                    400, "BadDigest", "The uploaded content does not match the signed Content-MD5."
+                )
             self.put(key, req.body)
             return 200, {"ETag": f'"{hashlib.md5(req.body).hexdigest()}"'}, b""
         if req.method in ("GET", "HEAD"):
             data = self.get(key)
             if data is None:
                 return _err(404, "NoSuchKey", "The specified key does not exist.")
-            return 200, {"Content-Type": "application/octet-stream",
-                         "ETag": f'"{hashlib.md5(data).hexdigest()}"'}, data
+            return (
+                200,
+                {
+                    "Content-Type": "application/octet-stream",
+                    "ETag": f'"{hashlib.md5(data).hexdigest()}"',
+                },
+                data,
+            )
         return _err(405, "MethodNotAllowed", "method not allowed")
 
 
 def _err(status: int, code: str, message: str) -> Tuple[int, Dict[str, str], bytes]:
-    body = f"<?xml version=\"1.0\"?><Error><Code>{code}</Code><Message>{message}</Message></Error>".encode()
+    body = f'<?xml version="1.0"?><Error><Code>{code}</Code><Message>{message}</Message></Error>'.encode()
     return status, {"Content-Type": "application/xml"}, body

@@ -17,7 +17,12 @@ from .pagination import check_limit, paginate, parse_token
 from .store import Store
 
 RT = identifier_pb2.ResourceType
-RESOURCE_NAMES = {RT.TASK: "task", RT.WORKFLOW: "workflow", RT.LAUNCH_PLAN: "launch plan", RT.DATASET: "dataset"}
+RESOURCE_NAMES = {
+    RT.TASK: "task",
+    RT.WORKFLOW: "workflow",
+    RT.LAUNCH_PLAN: "launch plan",
+    RT.DATASET: "dataset",
+}
 KIND_OF = {RT.TASK: "task", RT.WORKFLOW: "workflow", RT.LAUNCH_PLAN: "launch_plan"}
 
 
@@ -49,7 +54,12 @@ def node_key(n: identifier_pb2.NodeExecutionIdentifier) -> Tuple[str, ...]:
 
 
 def task_exec_key(t: identifier_pb2.TaskExecutionIdentifier) -> Tuple[Any, ...]:
-    return node_key(t.node_execution_id) + (t.task_id.resource_type,) + id_key(t.task_id) + (t.retry_attempt,)
+    return (
+        node_key(t.node_execution_id)
+        + (t.task_id.resource_type,)
+        + id_key(t.task_id)
+        + (t.retry_attempt,)
+    )
 
 
 def missing_entity(i: identifier_pb2.Identifier) -> Exception:
@@ -62,12 +72,20 @@ def require(value: Any, name: str) -> None:
         raise invalid(f"missing {name}")
 
 
-def validate_identifier(i: Optional[identifier_pb2.Identifier], expected: identifier_pb2.ResourceType, present: bool = True) -> None:
+def validate_identifier(
+    i: Optional[identifier_pb2.Identifier],
+    expected: identifier_pb2.ResourceType,
+    present: bool = True,
+) -> None:
     """flyteadmin's identifier checks: presence, resource type, then each field."""
     if not present or i is None:
         raise invalid("missing id")
     if i.resource_type != expected:
-        got = RT.Name(i.resource_type).lower() if i.resource_type in RT.values() else str(i.resource_type)
+        got = (
+            RT.Name(i.resource_type).lower()
+            if i.resource_type in RT.values()
+            else str(i.resource_type)
+        )
         raise invalid(
             f"unexpected resource type {got} for identifier [{id_text(i)}], "
             f"expected {RESOURCE_NAMES.get(expected, RT.Name(expected).lower())} instead"
@@ -96,7 +114,9 @@ class Base:
             raise not_found(f"project [{project}] not found")
         return p
 
-    def validate_project_domain(self, project: str, domain: str, org: str = "") -> project_pb2.Project:
+    def validate_project_domain(
+        self, project: str, domain: str, org: str = ""
+    ) -> project_pb2.Project:
         """Project registered and domain configured, else INVALID_ARGUMENT (flyteadmin texts)."""
         p = self.store.get("project", (project,))
         if p is None:
@@ -112,7 +132,10 @@ class Base:
         """Like :meth:`validate_project_domain`, and the project must not be archived."""
         p = self.validate_project_domain(project, domain, org)
         if p.state in (project_pb2.Project.ARCHIVED, project_pb2.Project.SYSTEM_ARCHIVED):
-            raise invalid(f"project [{project}] is not active", project_pb2.InactiveProject(id=project, org=org))
+            raise invalid(
+                f"project [{project}] is not active",
+                project_pb2.InactiveProject(id=project, org=org),
+            )
 
     def list_page(
         self,

@@ -40,12 +40,16 @@ def check_registrations(store: Store, where: str = "the store") -> List[str]:
             specs = set(store.keys(f"{kind}_spec"))
             for key in sorted(specs - entities, key=str):
                 store.delete(f"{kind}_spec", key)
-                repaired.append(f"dropped the spec of {kind} {':'.join(map(str, key))} (its registration never completed)")
+                repaired.append(
+                    f"dropped the spec of {kind} {':'.join(map(str, key))} (its registration never completed)"
+                )
             for key in sorted(entities - specs, key=str):
                 problems.append(f"{kind} {':'.join(map(str, key))} has no spec")
             for org, project, domain, name, _version in sorted(entities, key=str):
                 if touch_named_entity(store, rtype, str(org), str(project), str(domain), str(name)):
-                    repaired.append(f"added the missing named entity of {kind} {project}:{domain}:{name}")
+                    repaired.append(
+                        f"added the missing named entity of {kind} {project}:{domain}:{name}"
+                    )
         if problems:
             raise InconsistentStoreError(
                 f"{where} is inconsistent and cannot be repaired: {'; '.join(problems)}. "

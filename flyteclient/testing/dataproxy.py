@@ -45,15 +45,19 @@ def _check_relative(name: str, value: str) -> None:
         or any(s in ("", ".", "..") for s in segments)
         or any(ord(c) < 0x20 or c == "\x7f" for c in value)
     ):
-        raise invalid(f"{name} [{value}] must be a relative path without '.', '..' or empty segments, "
-                      "backslashes or control characters")
+        raise invalid(
+            f"{name} [{value}] must be a relative path without '.', '..' or empty segments, "
+            "backslashes or control characters"
+        )
 
 
 @service(dp.DESCRIPTOR.services_by_name["DataProxyService"])
 class DataProxyServicer(Base, dataproxy_pb2_grpc.DataProxyServiceServicer):
     """Upload/download locations, deck links and flyte:// data lookups."""
 
-    def __init__(self, store: Store, domains: tuple, blobs: BlobStore, max_expires: int = MAX_EXPIRES_SECONDS) -> None:
+    def __init__(
+        self, store: Store, domains: tuple, blobs: BlobStore, max_expires: int = MAX_EXPIRES_SECONDS
+    ) -> None:
         self.store = store
         self.domains = domains
         self.blobs = blobs
@@ -66,7 +70,8 @@ class DataProxyServicer(Base, dataproxy_pb2_grpc.DataProxyServiceServicer):
             if req > self.max_expires:
                 raise invalid(
                     f"expiresIn [{_fmt_duration(req)}] cannot exceed max allowed expiration "
-                    f"[{_fmt_duration(self.max_expires)}]")
+                    f"[{_fmt_duration(self.max_expires)}]"
+                )
             if req > 0:
                 seconds = req
         at = time.time() + seconds
@@ -74,7 +79,9 @@ class DataProxyServicer(Base, dataproxy_pb2_grpc.DataProxyServiceServicer):
         ts.FromNanoseconds(int(at * 1e9))
         return at, ts
 
-    def CreateUploadLocation(self, request: dp.CreateUploadLocationRequest, context: grpc.ServicerContext) -> dp.CreateUploadLocationResponse:
+    def CreateUploadLocation(
+        self, request: dp.CreateUploadLocationRequest, context: grpc.ServicerContext
+    ) -> dp.CreateUploadLocationResponse:
         if not request.project or not request.domain:
             raise invalid("project and domain are required parameters")
         if not request.content_md5 and not request.filename_root:
@@ -89,49 +96,72 @@ class DataProxyServicer(Base, dataproxy_pb2_grpc.DataProxyServiceServicer):
         key = "/".join(p for p in parts if p)
         if request.filename and request.filename_root:
             existing = self.blobs.get(key)
-            if existing is not None and (not request.content_md5 or hashlib.md5(existing).digest() != request.content_md5):
+            if existing is not None and (
+                not request.content_md5 or hashlib.md5(existing).digest() != request.content_md5
+            ):
                 raise already_exists(
                     f"file already exists at location [{self.blobs.native_url(key)}], "
-                    "specify a matching hash if you wish to rewrite")
+                    "specify a matching hash if you wish to rewrite"
+                )
         resp = dp.CreateUploadLocationResponse(
-            signed_url=self.blobs.sign("PUT", key, at, md5_b64), native_url=self.blobs.native_url(key), expires_at=ts)
+            signed_url=self.blobs.sign("PUT", key, at, md5_b64),
+            native_url=self.blobs.native_url(key),
+            expires_at=ts,
+        )
         if request.content_md5 and request.add_content_md5_metadata:
             resp.headers["Content-MD5"] = md5_b64
         return resp
 
-    def CreateDownloadLocation(self, request: dp.CreateDownloadLocationRequest, context: grpc.ServicerContext) -> dp.CreateDownloadLocationResponse:
+    def CreateDownloadLocation(
+        self, request: dp.CreateDownloadLocationRequest, context: grpc.ServicerContext
+    ) -> dp.CreateDownloadLocationResponse:
         require(request.native_url, "native_url")
         at, ts = self._expiry(request)
         key = self.blobs.key_of(request.native_url)
         if key is None:
-            raise invalid(f"native_url [{request.native_url}] is not in bucket [{self.blobs.bucket}]")
-        return dp.CreateDownloadLocationResponse(signed_url=self.blobs.sign("GET", key, at), expires_at=ts)
+            raise invalid(
+                f"native_url [{request.native_url}] is not in bucket [{self.blobs.bucket}]"
+            )
+        return dp.CreateDownloadLocationResponse(
+            signed_url=self.blobs.sign("GET", key, at), expires_at=ts
+        )
 
     def _signed_get(self, uri: str, at: float) -> str:
         key = self.blobs.key_of(uri)
         return self.blobs.sign("GET", key, at) if key is not None else uri
 
-    def CreateDownloadLink(self, request: dp.CreateDownloadLinkRequest, context: grpc.ServicerContext) -> dp.CreateDownloadLinkResponse:
+    def CreateDownloadLink(
+        self, request: dp.CreateDownloadLinkRequest, context: grpc.ServicerContext
+    ) -> dp.CreateDownloadLinkResponse:
         if request.artifact_type != dp.ARTIFACT_TYPE_DECK:
-            raise invalid(f"invalid artifact type [{dp.ArtifactType.Name(request.artifact_type) if request.artifact_type in dp.ArtifactType.values() else request.artifact_type}]")
+            raise invalid(
+                f"invalid artifact type [{dp.ArtifactType.Name(request.artifact_type) if request.artifact_type in dp.ArtifactType.values() else request.artifact_type}]"
+            )
         if request.WhichOneof("source") != "node_execution_id":
             raise invalid("source is required: node_execution_id must be set")
         at, ts = self._expiry(request)
         nid = request.node_execution_id
         n = self.store.get("node_execution", node_key(nid))
         if n is None:
-            raise not_found(f"node execution [{nid.node_id}] of [{nid.execution_id.name}] not found")
+            raise not_found(
+                f"node execution [{nid.node_id}] of [{nid.execution_id.name}] not found"
+            )
         if not n.closure.deck_uri:
             raise not_found(f"no deck uri found for node execution [{nid.node_id}]")
         url = self._signed_get(n.closure.deck_uri, at)
         return dp.CreateDownloadLinkResponse(
-            signed_url=[url], expires_at=ts, pre_signed_urls=dp.PreSignedURLs(signed_url=[url], expires_at=ts))
+            signed_url=[url],
+            expires_at=ts,
+            pre_signed_urls=dp.PreSignedURLs(signed_url=[url], expires_at=ts),
+        )
 
-    def GetData(self, request: dp.GetDataRequest, context: grpc.ServicerContext) -> dp.GetDataResponse:
+    def GetData(
+        self, request: dp.GetDataRequest, context: grpc.ServicerContext
+    ) -> dp.GetDataResponse:
         url = request.flyte_url
         if not url.startswith("flyte://"):
             raise invalid(f"failed to parse flyte url [{url}]: expected a flyte:// URI")
-        parts = url[len("flyte://"):].split("/")
+        parts = url[len("flyte://") :].split("/")
         if len(parts) < 6 or parts[0] != "v1":
             raise invalid(f"failed to parse flyte url [{url}]")
         project, domain, name, node_id = parts[1:5]
@@ -154,8 +184,11 @@ class DataProxyServicer(Base, dataproxy_pb2_grpc.DataProxyServiceServicer):
             at = time.time() + self.max_expires
             ts = timestamp_pb2.Timestamp()
             ts.FromSeconds(int(at))
-            return dp.GetDataResponse(pre_signed_urls=dp.PreSignedURLs(
-                signed_url=[self._signed_get(n.closure.deck_uri, at)], expires_at=ts))
+            return dp.GetDataResponse(
+                pre_signed_urls=dp.PreSignedURLs(
+                    signed_url=[self._signed_get(n.closure.deck_uri, at)], expires_at=ts
+                )
+            )
         suffix = "in" if kind == "i" else "out"
         data = None
         if attempt is None:

@@ -28,7 +28,9 @@ class AdminError(Exception):
     ``google.rpc.Status`` carried in the ``grpc-status-details-bin`` trailer.
     """
 
-    def __init__(self, code: grpc.StatusCode, message: str, details: Sequence[Message] = ()) -> None:
+    def __init__(
+        self, code: grpc.StatusCode, message: str, details: Sequence[Message] = ()
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
@@ -51,7 +53,9 @@ def failed_precondition(message: str, *details: Message) -> AdminError:
     return AdminError(grpc.StatusCode.FAILED_PRECONDITION, message, details)
 
 
-class _Status(collections.namedtuple("_Status", ("code", "details", "trailing_metadata")), grpc.Status):
+class _Status(
+    collections.namedtuple("_Status", ("code", "details", "trailing_metadata")), grpc.Status
+):
     pass
 
 
@@ -120,7 +124,10 @@ def rpc_method(fn: Callable) -> Callable:
             if isinstance(exc, grpc.RpcError) or type(exc).__name__ == "_AbortionError":
                 raise
             _LOG.exception("internal error in %s", fn.__name__)
-            context.abort(grpc.StatusCode.INTERNAL, truncate_message(f"internal error: {type(exc).__name__}: {exc}"))
+            context.abort(
+                grpc.StatusCode.INTERNAL,
+                truncate_message(f"internal error: {type(exc).__name__}: {exc}"),
+            )
 
     return wrapper
 

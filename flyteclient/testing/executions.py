@@ -4,17 +4,29 @@ from __future__ import annotations
 
 import random
 import string
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Optional
 
 import grpc
-from flyteidl.admin import common_pb2, execution_pb2, node_execution_pb2, task_execution_pb2
-from flyteidl.core import execution_pb2 as core_exec, identifier_pb2, metrics_pb2
+from flyteidl.admin import execution_pb2, node_execution_pb2, task_execution_pb2
+from flyteidl.core import execution_pb2 as core_exec
+from flyteidl.core import identifier_pb2, metrics_pb2
 from google.protobuf import duration_pb2, timestamp_pb2
 
 from . import filters as F
 from .common import (
-    NAME_RE, RT, Base, exec_key, id_key, missing_entity, node_key, now_ts, require, task_exec_key, ts_dt,
-    validate_exec_id, validate_identifier,
+    NAME_RE,
+    RT,
+    Base,
+    exec_key,
+    id_key,
+    missing_entity,
+    node_key,
+    now_ts,
+    require,
+    task_exec_key,
+    ts_dt,
+    validate_exec_id,
+    validate_identifier,
 )
 from .entities import ident_row, prefixed
 from .errors import already_exists, failed_precondition, id_text, invalid, not_found
@@ -35,7 +47,9 @@ def _enum_name(enum: Any, v: int) -> str:
         return str(v)
 
 
-def _duration(start: timestamp_pb2.Timestamp, end: timestamp_pb2.Timestamp) -> duration_pb2.Duration:
+def _duration(
+    start: timestamp_pb2.Timestamp, end: timestamp_pb2.Timestamp
+) -> duration_pb2.Duration:
     d = duration_pb2.Duration()
     nanos = max(0, end.ToNanoseconds() - start.ToNanoseconds())
     d.FromNanoseconds(nanos)
@@ -45,24 +59,39 @@ def _duration(start: timestamp_pb2.Timestamp, end: timestamp_pb2.Timestamp) -> d
 def random_name() -> str:
     """flyteadmin-like generated execution name: a letter then 19 of [a-z0-9]."""
     rng = random.SystemRandom()
-    return rng.choice(string.ascii_lowercase) + "".join(rng.choice(string.ascii_lowercase + string.digits) for _ in range(19))
+    return rng.choice(string.ascii_lowercase) + "".join(
+        rng.choice(string.ascii_lowercase + string.digits) for _ in range(19)
+    )
 
 
 def execution_row(e: execution_pb2.Execution) -> Dict[str, Any]:
     c = e.closure
     r: Dict[str, Any] = {
-        "project": e.id.project, "domain": e.id.domain, "name": e.id.name, "org": e.id.org,
-        "phase": _enum_name(WP, c.phase), "execution_created_at": ts_dt(c.created_at),
-        "execution_updated_at": ts_dt(c.updated_at), "created_at": ts_dt(c.created_at),
-        "updated_at": ts_dt(c.updated_at), "started_at": ts_dt(c.started_at),
-        "duration": c.duration.ToNanoseconds() / 1e9, "user": e.spec.metadata.principal,
-        "mode": int(e.spec.metadata.mode), "state": int(c.state_change_details.state),
-        "error_kind": _enum_name(core_exec.ExecutionError.ErrorKind, c.error.kind) if c.HasField("error") else None,
+        "project": e.id.project,
+        "domain": e.id.domain,
+        "name": e.id.name,
+        "org": e.id.org,
+        "phase": _enum_name(WP, c.phase),
+        "execution_created_at": ts_dt(c.created_at),
+        "execution_updated_at": ts_dt(c.updated_at),
+        "created_at": ts_dt(c.created_at),
+        "updated_at": ts_dt(c.updated_at),
+        "started_at": ts_dt(c.started_at),
+        "duration": c.duration.ToNanoseconds() / 1e9,
+        "user": e.spec.metadata.principal,
+        "mode": int(e.spec.metadata.mode),
+        "state": int(c.state_change_details.state),
+        "error_kind": _enum_name(core_exec.ExecutionError.ErrorKind, c.error.kind)
+        if c.HasField("error")
+        else None,
         "error_code": c.error.code if c.HasField("error") else None,
         "launch_plan_id": "/".join(id_key(e.spec.launch_plan)[1:]),
         "workflow_id": "/".join(id_key(c.workflow_id)[1:]),
-        "task_id": "/".join(id_key(e.spec.launch_plan)[1:]) if e.spec.launch_plan.resource_type == RT.TASK else None,
-        "cluster": "local", "tags": ",".join(e.spec.tags),
+        "task_id": "/".join(id_key(e.spec.launch_plan)[1:])
+        if e.spec.launch_plan.resource_type == RT.TASK
+        else None,
+        "cluster": "local",
+        "tags": ",".join(e.spec.tags),
         "parent_node_execution_id": e.spec.metadata.parent_node_execution.node_id or None,
     }
     if e.spec.launch_plan.resource_type == RT.TASK:
@@ -77,14 +106,24 @@ def node_row(n: node_execution_pb2.NodeExecution) -> Dict[str, Any]:
     c = n.closure
     ex = n.id.execution_id
     return {
-        "node_id": n.id.node_id, "phase": _enum_name(NP, c.phase), "created_at": ts_dt(c.created_at),
-        "updated_at": ts_dt(c.updated_at), "started_at": ts_dt(c.started_at),
-        "duration": c.duration.ToNanoseconds() / 1e9, "node_execution_created_at": ts_dt(c.created_at),
+        "node_id": n.id.node_id,
+        "phase": _enum_name(NP, c.phase),
+        "created_at": ts_dt(c.created_at),
+        "updated_at": ts_dt(c.updated_at),
+        "started_at": ts_dt(c.started_at),
+        "duration": c.duration.ToNanoseconds() / 1e9,
+        "node_execution_created_at": ts_dt(c.created_at),
         "node_execution_updated_at": ts_dt(c.updated_at),
-        "error_kind": _enum_name(core_exec.ExecutionError.ErrorKind, c.error.kind) if c.HasField("error") else None,
+        "error_kind": _enum_name(core_exec.ExecutionError.ErrorKind, c.error.kind)
+        if c.HasField("error")
+        else None,
         "error_code": c.error.code if c.HasField("error") else None,
-        "retry_group": n.metadata.retry_group, "spec_node_id": n.metadata.spec_node_id,
-        "execution.project": ex.project, "execution.domain": ex.domain, "execution.name": ex.name, "execution.org": ex.org,
+        "retry_group": n.metadata.retry_group,
+        "spec_node_id": n.metadata.spec_node_id,
+        "execution.project": ex.project,
+        "execution.domain": ex.domain,
+        "execution.name": ex.name,
+        "execution.org": ex.org,
     }
 
 
@@ -92,11 +131,19 @@ def task_exec_row(t: task_execution_pb2.TaskExecution) -> Dict[str, Any]:
     c = t.closure
     ex = t.id.node_execution_id.execution_id
     r = {
-        "retry_attempt": t.id.retry_attempt, "phase": _enum_name(TP, c.phase), "created_at": ts_dt(c.created_at),
-        "updated_at": ts_dt(c.updated_at), "started_at": ts_dt(c.started_at),
-        "duration": c.duration.ToNanoseconds() / 1e9, "task_execution_created_at": ts_dt(c.created_at),
-        "task_execution_updated_at": ts_dt(c.updated_at), "node_id": t.id.node_execution_id.node_id,
-        "execution.project": ex.project, "execution.domain": ex.domain, "execution.name": ex.name, "execution.org": ex.org,
+        "retry_attempt": t.id.retry_attempt,
+        "phase": _enum_name(TP, c.phase),
+        "created_at": ts_dt(c.created_at),
+        "updated_at": ts_dt(c.updated_at),
+        "started_at": ts_dt(c.started_at),
+        "duration": c.duration.ToNanoseconds() / 1e9,
+        "task_execution_created_at": ts_dt(c.created_at),
+        "task_execution_updated_at": ts_dt(c.updated_at),
+        "node_id": t.id.node_execution_id.node_id,
+        "execution.project": ex.project,
+        "execution.domain": ex.domain,
+        "execution.name": ex.name,
+        "execution.org": ex.org,
     }
     r.update(prefixed("task", ident_row(t.id.task_id)))
     return r
@@ -108,7 +155,9 @@ class ExecutionsMixin(Base):
     auto_complete: bool
 
     # -- helpers ------------------------------------------------------------
-    def _get_execution(self, eid: identifier_pb2.WorkflowExecutionIdentifier, present: bool = True) -> execution_pb2.Execution:
+    def _get_execution(
+        self, eid: identifier_pb2.WorkflowExecutionIdentifier, present: bool = True
+    ) -> execution_pb2.Execution:
         validate_exec_id(eid, present)
         e = self.store.get("execution", exec_key(eid))
         if e is None:
@@ -119,10 +168,19 @@ class ExecutionsMixin(Base):
         if len(name) > 63:
             raise invalid(f"execution name [{name}] exceeds the max length of 63 characters")
         if not NAME_RE.match(name):
-            raise invalid(f"invalid execution name [{name}]: must match regex '^[a-z][a-z\\-0-9]*$'")
+            raise invalid(
+                f"invalid execution name [{name}]: must match regex '^[a-z][a-z\\-0-9]*$'"
+            )
 
-    def _new_execution(self, project: str, domain: str, org: str, name: str, spec: execution_pb2.ExecutionSpec,
-                       inputs: Optional[Any]) -> execution_pb2.Execution:
+    def _new_execution(
+        self,
+        project: str,
+        domain: str,
+        org: str,
+        name: str,
+        spec: execution_pb2.ExecutionSpec,
+        inputs: Optional[Any],
+    ) -> execution_pb2.Execution:
         if name:
             self._validate_name(name)
         self.require_active_project(project, domain, org)
@@ -143,11 +201,15 @@ class ExecutionsMixin(Base):
             name = random_name()
             while self.store.has("execution", (org, project, domain, name)):
                 name = random_name()
-        eid = identifier_pb2.WorkflowExecutionIdentifier(project=project, domain=domain, name=name, org=org)
+        eid = identifier_pb2.WorkflowExecutionIdentifier(
+            project=project, domain=domain, name=name, org=org
+        )
         if self.store.has("execution", exec_key(eid)):
             raise already_exists(f"execution with id {id_text(eid)} already exists")
         ts = now_ts()
-        closure = execution_pb2.ExecutionClosure(phase=WP.UNDEFINED, created_at=ts, updated_at=ts, workflow_id=workflow_id)
+        closure = execution_pb2.ExecutionClosure(
+            phase=WP.UNDEFINED, created_at=ts, updated_at=ts, workflow_id=workflow_id
+        )
         if inputs is not None:
             closure.computed_inputs.CopyFrom(inputs)
         if self.auto_complete:
@@ -159,7 +221,9 @@ class ExecutionsMixin(Base):
         return e
 
     # -- create / relaunch / recover ------------------------------------------
-    def CreateExecution(self, request: execution_pb2.ExecutionCreateRequest, context: grpc.ServicerContext) -> execution_pb2.ExecutionCreateResponse:
+    def CreateExecution(
+        self, request: execution_pb2.ExecutionCreateRequest, context: grpc.ServicerContext
+    ) -> execution_pb2.ExecutionCreateResponse:
         require(request.project, "project")
         require(request.domain, "domain")
         if not request.HasField("spec"):
@@ -172,12 +236,24 @@ class ExecutionsMixin(Base):
         validate_identifier(lp, lp.resource_type)
         spec = execution_pb2.ExecutionSpec()
         spec.CopyFrom(request.spec)
-        inputs = request.inputs if request.HasField("inputs") else (spec.inputs if spec.HasField("inputs") else None)
-        e = self._new_execution(request.project, request.domain, request.org, request.name, spec, inputs)
+        inputs = (
+            request.inputs
+            if request.HasField("inputs")
+            else (spec.inputs if spec.HasField("inputs") else None)
+        )
+        e = self._new_execution(
+            request.project, request.domain, request.org, request.name, spec, inputs
+        )
         return execution_pb2.ExecutionCreateResponse(id=e.id)
 
-    def _derived(self, source_id: Any, name: str, mode: execution_pb2.ExecutionMetadata.ExecutionMode, present: bool,
-                 metadata: Optional[execution_pb2.ExecutionMetadata] = None) -> execution_pb2.ExecutionCreateResponse:
+    def _derived(
+        self,
+        source_id: Any,
+        name: str,
+        mode: execution_pb2.ExecutionMetadata.ExecutionMode,
+        present: bool,
+        metadata: Optional[execution_pb2.ExecutionMetadata] = None,
+    ) -> execution_pb2.ExecutionCreateResponse:
         src = self._get_execution(source_id, present)
         spec = execution_pb2.ExecutionSpec()
         spec.CopyFrom(src.spec)
@@ -189,7 +265,9 @@ class ExecutionsMixin(Base):
         e = self._new_execution(src.id.project, src.id.domain, src.id.org, name, spec, inputs)
         return execution_pb2.ExecutionCreateResponse(id=e.id)
 
-    def RelaunchExecution(self, request: execution_pb2.ExecutionRelaunchRequest, context: grpc.ServicerContext) -> execution_pb2.ExecutionCreateResponse:
+    def RelaunchExecution(
+        self, request: execution_pb2.ExecutionRelaunchRequest, context: grpc.ServicerContext
+    ) -> execution_pb2.ExecutionCreateResponse:
         resp = self._derived(request.id, request.name, MODE.RELAUNCH, request.HasField("id"))
         if request.overwrite_cache:
             e = self.store.get("execution", exec_key(resp.id))
@@ -197,29 +275,54 @@ class ExecutionsMixin(Base):
             self.store.put("execution", exec_key(resp.id), e)
         return resp
 
-    def RecoverExecution(self, request: execution_pb2.ExecutionRecoverRequest, context: grpc.ServicerContext) -> execution_pb2.ExecutionCreateResponse:
-        return self._derived(request.id, request.name, MODE.RECOVERED, request.HasField("id"),
-                             request.metadata if request.HasField("metadata") else None)
+    def RecoverExecution(
+        self, request: execution_pb2.ExecutionRecoverRequest, context: grpc.ServicerContext
+    ) -> execution_pb2.ExecutionCreateResponse:
+        return self._derived(
+            request.id,
+            request.name,
+            MODE.RECOVERED,
+            request.HasField("id"),
+            request.metadata if request.HasField("metadata") else None,
+        )
 
     # -- reads --------------------------------------------------------------
-    def GetExecution(self, request: execution_pb2.WorkflowExecutionGetRequest, context: grpc.ServicerContext) -> execution_pb2.Execution:
+    def GetExecution(
+        self, request: execution_pb2.WorkflowExecutionGetRequest, context: grpc.ServicerContext
+    ) -> execution_pb2.Execution:
         return self._get_execution(request.id, request.HasField("id"))
 
-    def ListExecutions(self, request: Any, context: grpc.ServicerContext) -> execution_pb2.ExecutionList:
+    def ListExecutions(
+        self, request: Any, context: grpc.ServicerContext
+    ) -> execution_pb2.ExecutionList:
         if not request.HasField("id"):
             raise invalid("missing id")
         require(request.id.project, "project")
         require(request.id.domain, "domain")
         i = request.id
-        items = [e for k, e in self.store.items("execution")
-                 if k[:3] == (i.org, i.project, i.domain) and (not i.name or k[3] == i.name)]
+        items = [
+            e
+            for k, e in self.store.items("execution")
+            if k[:3] == (i.org, i.project, i.domain) and (not i.name or k[3] == i.name)
+        ]
         page, nxt = self.list_page(
-            items, execution_row, "execution", request.filters,
-            request.sort_by if request.HasField("sort_by") else None, request.limit, request.token, "ListExecutions",
-            default_filters=[("state", F.Filter("eq", "state", (str(execution_pb2.EXECUTION_ACTIVE),)))])
+            items,
+            execution_row,
+            "execution",
+            request.filters,
+            request.sort_by if request.HasField("sort_by") else None,
+            request.limit,
+            request.token,
+            "ListExecutions",
+            default_filters=[
+                ("state", F.Filter("eq", "state", (str(execution_pb2.EXECUTION_ACTIVE),)))
+            ],
+        )
         return execution_pb2.ExecutionList(executions=page, token=nxt)
 
-    def GetExecutionData(self, request: execution_pb2.WorkflowExecutionGetDataRequest, context: grpc.ServicerContext) -> execution_pb2.WorkflowExecutionGetDataResponse:
+    def GetExecutionData(
+        self, request: execution_pb2.WorkflowExecutionGetDataRequest, context: grpc.ServicerContext
+    ) -> execution_pb2.WorkflowExecutionGetDataResponse:
         e = self._get_execution(request.id, request.HasField("id"))
         resp = execution_pb2.WorkflowExecutionGetDataResponse()
         if e.closure.HasField("computed_inputs"):
@@ -229,7 +332,11 @@ class ExecutionsMixin(Base):
             resp.full_outputs.CopyFrom(out)
         return resp
 
-    def GetExecutionMetrics(self, request: execution_pb2.WorkflowExecutionGetMetricsRequest, context: grpc.ServicerContext) -> execution_pb2.WorkflowExecutionGetMetricsResponse:
+    def GetExecutionMetrics(
+        self,
+        request: execution_pb2.WorkflowExecutionGetMetricsRequest,
+        context: grpc.ServicerContext,
+    ) -> execution_pb2.WorkflowExecutionGetMetricsResponse:
         e = self._get_execution(request.id, request.HasField("id"))
         span = metrics_pb2.Span(workflow_id=e.id, start_time=e.closure.created_at)
         if e.closure.phase in WF_TERMINAL:
@@ -237,24 +344,34 @@ class ExecutionsMixin(Base):
         return execution_pb2.WorkflowExecutionGetMetricsResponse(span=span)
 
     # -- state changes --------------------------------------------------------
-    def UpdateExecution(self, request: execution_pb2.ExecutionUpdateRequest, context: grpc.ServicerContext) -> execution_pb2.ExecutionUpdateResponse:
+    def UpdateExecution(
+        self, request: execution_pb2.ExecutionUpdateRequest, context: grpc.ServicerContext
+    ) -> execution_pb2.ExecutionUpdateResponse:
         e = self._get_execution(request.id, request.HasField("id"))
         if request.state not in (execution_pb2.EXECUTION_ACTIVE, execution_pb2.EXECUTION_ARCHIVED):
             raise invalid(f"invalid execution state {request.state}")
-        e.closure.state_change_details.CopyFrom(execution_pb2.ExecutionStateChangeDetails(
-            state=request.state, occurred_at=now_ts(), principal=_principal(context)))
+        e.closure.state_change_details.CopyFrom(
+            execution_pb2.ExecutionStateChangeDetails(
+                state=request.state, occurred_at=now_ts(), principal=_principal(context)
+            )
+        )
         e.closure.updated_at.CopyFrom(now_ts())
         self.store.put("execution", exec_key(e.id), e)
         return execution_pb2.ExecutionUpdateResponse()
 
-    def TerminateExecution(self, request: execution_pb2.ExecutionTerminateRequest, context: grpc.ServicerContext) -> execution_pb2.ExecutionTerminateResponse:
+    def TerminateExecution(
+        self, request: execution_pb2.ExecutionTerminateRequest, context: grpc.ServicerContext
+    ) -> execution_pb2.ExecutionTerminateResponse:
         e = self._get_execution(request.id, request.HasField("id"))
         if e.closure.phase in WF_TERMINAL:
             raise failed_precondition(
                 "Cannot abort an already terminated workflow execution",
-                _terminal_reason(e.closure.phase))
+                _terminal_reason(e.closure.phase),
+            )
         e.closure.phase = WP.ABORTING
-        e.closure.abort_metadata.CopyFrom(execution_pb2.AbortMetadata(cause=request.cause, principal=_principal(context)))
+        e.closure.abort_metadata.CopyFrom(
+            execution_pb2.AbortMetadata(cause=request.cause, principal=_principal(context))
+        )
         e.closure.updated_at.CopyFrom(now_ts())
         self.store.put("execution", exec_key(e.id), e)
         return execution_pb2.ExecutionTerminateResponse()
@@ -269,7 +386,15 @@ class ExecutionsMixin(Base):
         e = self._get_execution(ev.execution_id, ev.HasField("execution_id"))
         c = e.closure
         occurred = ev.occurred_at if ev.HasField("occurred_at") else now_ts()
-        _advance_phase(c, ev.phase, occurred, WF_TERMINAL, WP, f"workflow execution {id_text(e.id)}", allow_repeat=False)
+        _advance_phase(
+            c,
+            ev.phase,
+            occurred,
+            WF_TERMINAL,
+            WP,
+            f"workflow execution {id_text(e.id)}",
+            allow_repeat=False,
+        )
         if ev.HasField("error"):
             c.error.CopyFrom(ev.error)
         if ev.output_uri:
@@ -294,7 +419,15 @@ class ExecutionsMixin(Base):
             n = node_execution_pb2.NodeExecution(id=ev.id)
             n.closure.created_at.CopyFrom(occurred)
         c = n.closure
-        _advance_phase(c, ev.phase, occurred, NODE_TERMINAL, NP, f"node execution {id_text(ev.id)}", allow_repeat=True)
+        _advance_phase(
+            c,
+            ev.phase,
+            occurred,
+            NODE_TERMINAL,
+            NP,
+            f"node execution {id_text(ev.id)}",
+            allow_repeat=True,
+        )
         if ev.input_uri:
             n.input_uri = ev.input_uri
         if ev.output_uri:
@@ -323,12 +456,16 @@ class ExecutionsMixin(Base):
             c.task_node_metadata.checkpoint_uri = tm.checkpoint_uri
             if tm.HasField("dynamic_workflow"):
                 dyn = node_execution_pb2.DynamicWorkflowNodeMetadata(
-                    id=tm.dynamic_workflow.id, compiled_workflow=tm.dynamic_workflow.compiled_workflow,
-                    dynamic_job_spec_uri=tm.dynamic_workflow.dynamic_job_spec_uri)
+                    id=tm.dynamic_workflow.id,
+                    compiled_workflow=tm.dynamic_workflow.compiled_workflow,
+                    dynamic_job_spec_uri=tm.dynamic_workflow.dynamic_job_spec_uri,
+                )
                 self.store.put("dynamic_workflow", key, dyn)
                 c.dynamic_job_spec_uri = tm.dynamic_workflow.dynamic_job_spec_uri
         if ev.HasField("parent_node_metadata") and ev.parent_node_metadata.node_id:
-            parent = identifier_pb2.NodeExecutionIdentifier(node_id=ev.parent_node_metadata.node_id, execution_id=ev.id.execution_id)
+            parent = identifier_pb2.NodeExecutionIdentifier(
+                node_id=ev.parent_node_metadata.node_id, execution_id=ev.id.execution_id
+            )
             self.store.put("node_parent", key, parent)
         if ev.HasField("parent_task_metadata"):
             self.store.put("node_parent_task", key, ev.parent_task_metadata.id)
@@ -346,7 +483,9 @@ class ExecutionsMixin(Base):
         nid = ev.parent_node_execution_id
         if self.store.get("node_execution", node_key(nid)) is None:
             raise not_found(f"failed to get existing node execution id: [{id_text(nid)}]")
-        tid = identifier_pb2.TaskExecutionIdentifier(task_id=ev.task_id, node_execution_id=nid, retry_attempt=ev.retry_attempt)
+        tid = identifier_pb2.TaskExecutionIdentifier(
+            task_id=ev.task_id, node_execution_id=nid, retry_attempt=ev.retry_attempt
+        )
         key = task_exec_key(tid)
         occurred = ev.occurred_at if ev.HasField("occurred_at") else now_ts()
         t = self.store.get("task_execution", key)
@@ -354,8 +493,16 @@ class ExecutionsMixin(Base):
             t = task_execution_pb2.TaskExecution(id=tid)
             t.closure.created_at.CopyFrom(occurred)
         c = t.closure
-        _advance_phase(c, ev.phase, occurred, TASK_TERMINAL, TP, f"task execution {id_text(tid)}", allow_repeat=True)
-        known = {(l.uri, l.name) for l in c.logs}
+        _advance_phase(
+            c,
+            ev.phase,
+            occurred,
+            TASK_TERMINAL,
+            TP,
+            f"task execution {id_text(tid)}",
+            allow_repeat=True,
+        )
+        known = {(entry.uri, entry.name) for entry in c.logs}
         for log in ev.logs:
             if (log.uri, log.name) not in known:
                 c.logs.append(log)
@@ -392,7 +539,9 @@ class ExecutionsMixin(Base):
             raise not_found(f"node execution {id_text(nid)} not found")
         return n
 
-    def GetNodeExecution(self, request: Any, context: grpc.ServicerContext) -> node_execution_pb2.NodeExecution:
+    def GetNodeExecution(
+        self, request: Any, context: grpc.ServicerContext
+    ) -> node_execution_pb2.NodeExecution:
         return self._get_node(request.id, request.HasField("id"))
 
     def GetDynamicNodeWorkflow(self, request: Any, context: grpc.ServicerContext) -> Any:
@@ -400,10 +549,16 @@ class ExecutionsMixin(Base):
         dyn = self.store.get("dynamic_workflow", node_key(request.id))
         if dyn is None:
             raise not_found(f"no dynamic workflow found for node execution {id_text(request.id)}")
-        return node_execution_pb2.DynamicNodeWorkflowResponse(compiled_workflow=dyn.compiled_workflow)
+        return node_execution_pb2.DynamicNodeWorkflowResponse(
+            compiled_workflow=dyn.compiled_workflow
+        )
 
-    def ListNodeExecutions(self, request: node_execution_pb2.NodeExecutionListRequest, context: grpc.ServicerContext) -> node_execution_pb2.NodeExecutionList:
-        e = self._get_execution(request.workflow_execution_id, request.HasField("workflow_execution_id"))
+    def ListNodeExecutions(
+        self, request: node_execution_pb2.NodeExecutionListRequest, context: grpc.ServicerContext
+    ) -> node_execution_pb2.NodeExecutionList:
+        e = self._get_execution(
+            request.workflow_execution_id, request.HasField("workflow_execution_id")
+        )
         prefix = exec_key(e.id)
         items = []
         for k, n in self.store.items("node_execution"):
@@ -416,24 +571,47 @@ class ExecutionsMixin(Base):
             elif parent is not None or self.store.has("node_parent_task", k):
                 continue
             items.append(n)
-        page, nxt = self.list_page(items, node_row, "node_execution", request.filters,
-                                   request.sort_by if request.HasField("sort_by") else None,
-                                   request.limit, request.token, "ListNodeExecutions")
+        page, nxt = self.list_page(
+            items,
+            node_row,
+            "node_execution",
+            request.filters,
+            request.sort_by if request.HasField("sort_by") else None,
+            request.limit,
+            request.token,
+            "ListNodeExecutions",
+        )
         return node_execution_pb2.NodeExecutionList(node_executions=page, token=nxt)
 
-    def ListNodeExecutionsForTask(self, request: node_execution_pb2.NodeExecutionForTaskListRequest, context: grpc.ServicerContext) -> node_execution_pb2.NodeExecutionList:
+    def ListNodeExecutionsForTask(
+        self,
+        request: node_execution_pb2.NodeExecutionForTaskListRequest,
+        context: grpc.ServicerContext,
+    ) -> node_execution_pb2.NodeExecutionList:
         if not request.HasField("task_execution_id"):
             raise invalid("missing task_execution_id")
         t = self._get_task_exec(request.task_execution_id)
         want = task_exec_key(t.id)
-        items = [n for k, n in self.store.items("node_execution")
-                 if (p := self.store.get("node_parent_task", k)) is not None and task_exec_key(p) == want]
-        page, nxt = self.list_page(items, node_row, "node_execution", request.filters,
-                                   request.sort_by if request.HasField("sort_by") else None,
-                                   request.limit, request.token, "ListNodeExecutionsForTask")
+        items = [
+            n
+            for k, n in self.store.items("node_execution")
+            if (p := self.store.get("node_parent_task", k)) is not None and task_exec_key(p) == want
+        ]
+        page, nxt = self.list_page(
+            items,
+            node_row,
+            "node_execution",
+            request.filters,
+            request.sort_by if request.HasField("sort_by") else None,
+            request.limit,
+            request.token,
+            "ListNodeExecutionsForTask",
+        )
         return node_execution_pb2.NodeExecutionList(node_executions=page, token=nxt)
 
-    def GetNodeExecutionData(self, request: Any, context: grpc.ServicerContext) -> node_execution_pb2.NodeExecutionGetDataResponse:
+    def GetNodeExecutionData(
+        self, request: Any, context: grpc.ServicerContext
+    ) -> node_execution_pb2.NodeExecutionGetDataResponse:
         n = self._get_node(request.id, request.HasField("id"))
         key = node_key(n.id)
         resp = node_execution_pb2.NodeExecutionGetDataResponse()
@@ -459,23 +637,36 @@ class ExecutionsMixin(Base):
             raise not_found(f"task execution {id_text(tid)} not found")
         return t
 
-    def GetTaskExecution(self, request: Any, context: grpc.ServicerContext) -> task_execution_pb2.TaskExecution:
+    def GetTaskExecution(
+        self, request: Any, context: grpc.ServicerContext
+    ) -> task_execution_pb2.TaskExecution:
         if not request.HasField("id"):
             raise invalid("missing id")
         return self._get_task_exec(request.id)
 
-    def ListTaskExecutions(self, request: task_execution_pb2.TaskExecutionListRequest, context: grpc.ServicerContext) -> task_execution_pb2.TaskExecutionList:
+    def ListTaskExecutions(
+        self, request: task_execution_pb2.TaskExecutionListRequest, context: grpc.ServicerContext
+    ) -> task_execution_pb2.TaskExecutionList:
         if not request.HasField("node_execution_id"):
             raise invalid("missing node_execution_id")
         n = self._get_node(request.node_execution_id)
         prefix = node_key(n.id)
         items = [t for k, t in self.store.items("task_execution") if k[:5] == prefix]
-        page, nxt = self.list_page(items, task_exec_row, "task_execution", request.filters,
-                                   request.sort_by if request.HasField("sort_by") else None,
-                                   request.limit, request.token, "ListTaskExecutions")
+        page, nxt = self.list_page(
+            items,
+            task_exec_row,
+            "task_execution",
+            request.filters,
+            request.sort_by if request.HasField("sort_by") else None,
+            request.limit,
+            request.token,
+            "ListTaskExecutions",
+        )
         return task_execution_pb2.TaskExecutionList(task_executions=page, token=nxt)
 
-    def GetTaskExecutionData(self, request: Any, context: grpc.ServicerContext) -> task_execution_pb2.TaskExecutionGetDataResponse:
+    def GetTaskExecutionData(
+        self, request: Any, context: grpc.ServicerContext
+    ) -> task_execution_pb2.TaskExecutionGetDataResponse:
         if not request.HasField("id"):
             raise invalid("missing id")
         t = self._get_task_exec(request.id)
@@ -490,27 +681,35 @@ class ExecutionsMixin(Base):
         return resp
 
 
-def _advance_phase(c: Any, phase: int, occurred: Any, terminal: Any, enum: Any, what: str, allow_repeat: bool) -> None:
+def _advance_phase(
+    c: Any, phase: int, occurred: Any, terminal: Any, enum: Any, what: str, allow_repeat: bool
+) -> None:
     """Move an execution closure to ``phase`` at ``occurred``: a terminal phase is final
     (FAILED_PRECONDITION; node/task events may repeat it), RUNNING stamps ``started_at``,
     a terminal phase stamps ``duration``."""
     if c.phase in terminal and not (allow_repeat and phase == c.phase):
         raise failed_precondition(
             f"Invalid phase change from {_enum_name(enum, c.phase)} to {_enum_name(enum, phase)} for {what}",
-            _terminal_reason(c.phase, enum))
+            _terminal_reason(c.phase, enum),
+        )
     c.phase = phase
     c.updated_at.CopyFrom(occurred)
     if phase == enum.RUNNING and not c.HasField("started_at"):
         c.started_at.CopyFrom(occurred)
     if phase in terminal:
-        c.duration.CopyFrom(_duration(c.started_at if c.HasField("started_at") else c.created_at, occurred))
+        c.duration.CopyFrom(
+            _duration(c.started_at if c.HasField("started_at") else c.created_at, occurred)
+        )
 
 
 def _terminal_reason(phase: int, enum: Any = WP) -> Any:
     from flyteidl.admin import event_pb2
 
     return event_pb2.EventFailureReason(
-        already_in_terminal_state=event_pb2.EventErrorAlreadyInTerminalState(current_phase=_enum_name(enum, phase)))
+        already_in_terminal_state=event_pb2.EventErrorAlreadyInTerminalState(
+            current_phase=_enum_name(enum, phase)
+        )
+    )
 
 
 def _principal(context: grpc.ServicerContext) -> str:

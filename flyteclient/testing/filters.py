@@ -14,32 +14,91 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple
 
 from .errors import invalid
 
-FUNCTIONS = ("eq", "ne", "gt", "gte", "lt", "lte", "contains", "not_like", "value_in", "value_not_in")
+FUNCTIONS = (
+    "eq",
+    "ne",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "contains",
+    "not_like",
+    "value_in",
+    "value_not_in",
+)
 _EXPR = re.compile(r"^([A-Za-z_]+)\(([^,()]*),(.*)\)$", re.S)
 
-IDENT_COLUMNS = frozenset({"project", "domain", "name", "version", "org", "created_at", "updated_at"})
+IDENT_COLUMNS = frozenset(
+    {"project", "domain", "name", "version", "org", "created_at", "updated_at"}
+)
 TASK_COLUMNS = IDENT_COLUMNS | {"type", "short_description"}
 WORKFLOW_COLUMNS = IDENT_COLUMNS | {"short_description"}
 LAUNCH_PLAN_COLUMNS = IDENT_COLUMNS | {"state", "workflow_id", "schedule_type"}
-EXECUTION_COLUMNS = frozenset({
-    "project", "domain", "name", "org", "phase", "execution_created_at", "execution_updated_at",
-    "created_at", "updated_at", "started_at", "duration", "user", "mode", "state", "error_kind",
-    "error_code", "launch_plan_id", "workflow_id", "task_id", "cluster", "tags", "parent_node_execution_id",
-})
-NODE_EXECUTION_COLUMNS = frozenset({
-    "node_id", "phase", "created_at", "updated_at", "started_at", "duration", "node_execution_created_at",
-    "node_execution_updated_at", "error_kind", "error_code", "retry_group", "spec_node_id",
-})
-TASK_EXECUTION_COLUMNS = frozenset({
-    "retry_attempt", "phase", "created_at", "updated_at", "started_at", "duration",
-    "task_execution_created_at", "task_execution_updated_at", "node_id",
-})
-PROJECT_COLUMNS = frozenset({"identifier", "name", "description", "labels", "state", "org", "created_at", "updated_at"})
-NAMED_ENTITY_COLUMNS = frozenset({"project", "domain", "name", "org", "resource_type", "state", "description"})
+EXECUTION_COLUMNS = frozenset(
+    {
+        "project",
+        "domain",
+        "name",
+        "org",
+        "phase",
+        "execution_created_at",
+        "execution_updated_at",
+        "created_at",
+        "updated_at",
+        "started_at",
+        "duration",
+        "user",
+        "mode",
+        "state",
+        "error_kind",
+        "error_code",
+        "launch_plan_id",
+        "workflow_id",
+        "task_id",
+        "cluster",
+        "tags",
+        "parent_node_execution_id",
+    }
+)
+NODE_EXECUTION_COLUMNS = frozenset(
+    {
+        "node_id",
+        "phase",
+        "created_at",
+        "updated_at",
+        "started_at",
+        "duration",
+        "node_execution_created_at",
+        "node_execution_updated_at",
+        "error_kind",
+        "error_code",
+        "retry_group",
+        "spec_node_id",
+    }
+)
+TASK_EXECUTION_COLUMNS = frozenset(
+    {
+        "retry_attempt",
+        "phase",
+        "created_at",
+        "updated_at",
+        "started_at",
+        "duration",
+        "task_execution_created_at",
+        "task_execution_updated_at",
+        "node_id",
+    }
+)
+PROJECT_COLUMNS = frozenset(
+    {"identifier", "name", "description", "labels", "state", "org", "created_at", "updated_at"}
+)
+NAMED_ENTITY_COLUMNS = frozenset(
+    {"project", "domain", "name", "org", "resource_type", "state", "description"}
+)
 DESCRIPTION_ENTITY_COLUMNS = IDENT_COLUMNS | {"short_description", "resource_type"}
 SIGNAL_COLUMNS = frozenset({"signal_id", "project", "domain", "name", "created_at", "updated_at"})
 
@@ -60,18 +119,26 @@ SCHEMAS: Dict[str, Schema] = {
     "workflow": Schema("workflow", WORKFLOW_COLUMNS),
     "launch_plan": Schema("launch_plan", LAUNCH_PLAN_COLUMNS, {"workflow": _ID_JOIN}),
     "execution": Schema(
-        "execution", EXECUTION_COLUMNS,
+        "execution",
+        EXECUTION_COLUMNS,
         {"launch_plan": _ID_JOIN, "workflow": _ID_JOIN, "task": _ID_JOIN},
     ),
-    "node_execution": Schema("node_execution", NODE_EXECUTION_COLUMNS, {"execution": frozenset({"project", "domain", "name", "org"})}),
+    "node_execution": Schema(
+        "node_execution",
+        NODE_EXECUTION_COLUMNS,
+        {"execution": frozenset({"project", "domain", "name", "org"})},
+    ),
     "task_execution": Schema(
-        "task_execution", TASK_EXECUTION_COLUMNS,
+        "task_execution",
+        TASK_EXECUTION_COLUMNS,
         {"task": _ID_JOIN, "execution": frozenset({"project", "domain", "name", "org"})},
     ),
     "project": Schema("project", PROJECT_COLUMNS),
     "named_entity": Schema("named_entity", NAMED_ENTITY_COLUMNS),
     "description_entity": Schema("description_entity", DESCRIPTION_ENTITY_COLUMNS),
-    "signal": Schema("signal", SIGNAL_COLUMNS, {"execution": frozenset({"project", "domain", "name", "org"})}),
+    "signal": Schema(
+        "signal", SIGNAL_COLUMNS, {"execution": frozenset({"project", "domain", "name", "org"})}
+    ),
 }
 
 
@@ -96,7 +163,12 @@ class Filter:
         if c is None:
             return self.func == "ne"
         return {
-            "eq": c == 0, "ne": c != 0, "gt": c > 0, "gte": c >= 0, "lt": c < 0, "lte": c <= 0,
+            "eq": c == 0,
+            "ne": c != 0,
+            "gt": c > 0,
+            "gte": c >= 0,
+            "lt": c < 0,
+            "lte": c <= 0,
         }[self.func]
 
 
@@ -151,7 +223,9 @@ def names_column(filters: Sequence[Filter], column: str) -> bool:
     return any(f.column == column for f in filters)
 
 
-def apply_filters(rows: Sequence[Tuple[Any, Mapping[str, Any]]], filters: Sequence[Filter]) -> List[Tuple[Any, Mapping[str, Any]]]:
+def apply_filters(
+    rows: Sequence[Tuple[Any, Mapping[str, Any]]], filters: Sequence[Filter]
+) -> List[Tuple[Any, Mapping[str, Any]]]:
     """Keep the (item, row) pairs whose row matches every filter."""
     return [(item, row) for item, row in rows if all(f.matches(row) for f in filters)]
 
@@ -163,7 +237,9 @@ def validate_sort_key(key: str, schema: Schema) -> str:
 
 
 def apply_sort(
-    rows: List[Tuple[Any, Mapping[str, Any]]], sort_by: Any, schema: Schema,
+    rows: List[Tuple[Any, Mapping[str, Any]]],
+    sort_by: Any,
+    schema: Schema,
     default: Optional[Tuple[str, bool]] = None,
 ) -> List[Tuple[Any, Mapping[str, Any]]]:
     """Sort (item, row) pairs by ``sort_by`` (an admin.Sort or None).

@@ -86,7 +86,9 @@ class Request:
         except (socket.timeout, TimeoutError):
             raise BodyError(text_response(408, "timed out reading the request body")) from None
         except OSError:
-            raise BodyError(text_response(400, "connection failed while reading the request body")) from None
+            raise BodyError(
+                text_response(400, "connection failed while reading the request body")
+            ) from None
         return b"".join(chunks)
 
 
@@ -109,7 +111,9 @@ def content_length(method: str, headers: Any, max_body: int) -> Tuple[int, Optio
         return 0, text_response(400, "invalid Content-Length")
     length = int(text)
     if length > max_body:
-        return 0, text_response(413, f"request body of {length} bytes exceeds the limit of {max_body} bytes")
+        return 0, text_response(
+            413, f"request body of {length} bytes exceeds the limit of {max_body} bytes"
+        )
     return length, None
 
 
@@ -122,8 +126,13 @@ class _Server(ThreadingHTTPServer):
 class HttpServer:
     """ThreadingHTTPServer on 127.0.0.1 dispatching to the longest matching path prefix."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, max_body: int = DEFAULT_MAX_BODY,
-                 timeout: float = DEFAULT_TIMEOUT) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        max_body: int = DEFAULT_MAX_BODY,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> None:
         self._routes: List[Tuple[str, Handler]] = []
         self.max_body = max_body
         outer = self
@@ -144,9 +153,17 @@ class HttpServer:
                     return
                 parsed = urllib.parse.urlsplit(self.path)
                 query = dict(urllib.parse.parse_qsl(parsed.query, keep_blank_values=True))
-                req = Request(self.command, urllib.parse.unquote(parsed.path), parsed.path, query,
-                              {k.lower(): v for k, v in self.headers.items()}, length, self.rfile,
-                              parsed.query, self.client_address[:2])
+                req = Request(
+                    self.command,
+                    urllib.parse.unquote(parsed.path),
+                    parsed.path,
+                    query,
+                    {k.lower(): v for k, v in self.headers.items()},
+                    length,
+                    self.rfile,
+                    parsed.query,
+                    self.client_address[:2],
+                )
                 try:
                     status, headers, payload = outer._dispatch(req)
                 except BodyError as exc:
@@ -156,7 +173,9 @@ class HttpServer:
                 # Unread body bytes would be parsed as the next request: close instead.
                 self._reply(status, headers, payload, close=not req.body_read)
 
-            def _reply(self, status: int, headers: Dict[str, str], payload: bytes, close: bool = False) -> None:
+            def _reply(
+                self, status: int, headers: Dict[str, str], payload: bytes, close: bool = False
+            ) -> None:
                 self.send_response(status)
                 for k, v in headers.items():
                     self.send_header(k, v)
@@ -210,8 +229,12 @@ class HttpServer:
         return 404, {"Content-Type": "text/plain"}, b"not found"
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="local-admin-http", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="local-admin-http",
+            daemon=True,
+        )
         self._thread.start()
 
     def stop(self) -> None:

@@ -23,7 +23,9 @@ def check_limit(limit: int) -> None:
         raise invalid("invalid value for limit")
 
 
-def paginate(items: Sequence[T], limit: int, token: str, rpc: str, zero_means_all: bool = False) -> Tuple[List[T], str]:
+def paginate(
+    items: Sequence[T], limit: int, token: str, rpc: str, zero_means_all: bool = False
+) -> Tuple[List[T], str]:
     """Return ``(page, next_token)``.
 
     ``limit == 0`` is INVALID_ARGUMENT ``invalid value for limit`` unless
@@ -37,6 +39,6 @@ def paginate(items: Sequence[T], limit: int, token: str, rpc: str, zero_means_al
     if limit == 0:
         page = list(items[offset:])
         return page, ""
-    page = list(items[offset:offset + limit])
+    page = list(items[offset : offset + limit])
     next_token = str(offset + len(page)) if len(page) == limit else ""
     return page, next_token

@@ -8,13 +8,29 @@ from typing import Any, List, Optional, Sequence, Union
 
 import grpc
 from flyteidl.admin import (
-    common_pb2, description_entity_pb2, execution_pb2, launch_plan_pb2, matchable_resource_pb2,
-    node_execution_pb2, project_pb2, signal_pb2, task_execution_pb2, task_pb2, workflow_pb2,
+    common_pb2,
+    description_entity_pb2,
+    execution_pb2,
+    launch_plan_pb2,
+    matchable_resource_pb2,
+    node_execution_pb2,
+    project_pb2,
+    signal_pb2,
+    task_execution_pb2,
+    task_pb2,
+    workflow_pb2,
 )
 from flyteidl.core import identifier_pb2, literals_pb2
 from flyteidl.service import (
-    admin_pb2, admin_pb2_grpc, auth_pb2, auth_pb2_grpc, dataproxy_pb2, dataproxy_pb2_grpc, identity_pb2,
-    identity_pb2_grpc, signal_pb2_grpc,
+    admin_pb2,
+    admin_pb2_grpc,
+    auth_pb2,
+    auth_pb2_grpc,
+    dataproxy_pb2,
+    dataproxy_pb2_grpc,
+    identity_pb2,
+    identity_pb2_grpc,
+    signal_pb2_grpc,
 )
 from flyteidl.service import signal_pb2 as signal_service_pb2
 from google.protobuf.descriptor import ServiceDescriptor
@@ -34,17 +50,23 @@ _LOG = logging.getLogger("flyteclient.testing")
 #: table name -> message class (None = raw bytes)
 KINDS = {
     "project": project_pb2.Project,
-    "task": task_pb2.Task, "task_spec": task_pb2.TaskSpec,
-    "workflow": workflow_pb2.Workflow, "workflow_spec": workflow_pb2.WorkflowSpec,
-    "launch_plan": launch_plan_pb2.LaunchPlan, "launch_plan_spec": launch_plan_pb2.LaunchPlanSpec,
+    "task": task_pb2.Task,
+    "task_spec": task_pb2.TaskSpec,
+    "workflow": workflow_pb2.Workflow,
+    "workflow_spec": workflow_pb2.WorkflowSpec,
+    "launch_plan": launch_plan_pb2.LaunchPlan,
+    "launch_plan_spec": launch_plan_pb2.LaunchPlanSpec,
     "named_entity": common_pb2.NamedEntity,
     "description_entity": description_entity_pb2.DescriptionEntity,
-    "execution": execution_pb2.Execution, "execution_outputs": literals_pb2.LiteralMap,
-    "node_execution": node_execution_pb2.NodeExecution, "node_data": literals_pb2.LiteralMap,
+    "execution": execution_pb2.Execution,
+    "execution_outputs": literals_pb2.LiteralMap,
+    "node_execution": node_execution_pb2.NodeExecution,
+    "node_data": literals_pb2.LiteralMap,
     "node_parent": identifier_pb2.NodeExecutionIdentifier,
     "node_parent_task": identifier_pb2.TaskExecutionIdentifier,
     "dynamic_workflow": node_execution_pb2.DynamicWorkflowNodeMetadata,
-    "task_execution": task_execution_pb2.TaskExecution, "task_data": literals_pb2.LiteralMap,
+    "task_execution": task_execution_pb2.TaskExecution,
+    "task_data": literals_pb2.LiteralMap,
     "attributes": matchable_resource_pb2.MatchingAttributes,
     "signal": signal_pb2.Signal,
     "blob": None,
@@ -149,15 +171,22 @@ class LocalAdmin:
             except InconsistentStoreError:
                 self.store.close()
                 raise
-        self._http = HttpServer(port=self.http_port, max_body=self.max_upload_bytes, timeout=self.http_timeout)
+        self._http = HttpServer(
+            port=self.http_port, max_body=self.max_upload_bytes, timeout=self.http_timeout
+        )
         self.blobs = BlobStore(self.store, self._http)
         if self.auth is not None:
             self.auth.install(self._http)
         interceptors: List[grpc.ServerInterceptor[Any, Any]] = (
-            [AuthInterceptor(self.auth)] if self.auth is not None else [])
+            [AuthInterceptor(self.auth)] if self.auth is not None else []
+        )
         interceptors.extend(self.interceptors)
-        server = grpc.server(futures.ThreadPoolExecutor(max_workers=self.max_workers, thread_name_prefix="local-admin"),
-                             interceptors=interceptors)
+        server = grpc.server(
+            futures.ThreadPoolExecutor(
+                max_workers=self.max_workers, thread_name_prefix="local-admin"
+            ),
+            interceptors=interceptors,
+        )
         self.admin_servicer = AdminServicer(self.store, self.domains, self.auto_complete)
         dataproxy = DataProxyServicer(self.store, self.domains, self.blobs)
         signals = SignalServicer(self.store, self.domains)
@@ -169,11 +198,16 @@ class LocalAdmin:
         auth_pb2_grpc.add_AuthMetadataServiceServicer_to_server(auth_metadata, server)
         # flyteadmin's HTTP/JSON gateway, registered in flyteadmin's order, over the same
         # servicers and interceptors; "/" takes every path the other routes do not.
-        gateway = Gateway([(_service(admin_pb2, "AdminService"), self.admin_servicer),
-                           (_service(auth_pb2, "AuthMetadataService"), auth_metadata),
-                           (_service(identity_pb2, "IdentityService"), identity),
-                           (_service(dataproxy_pb2, "DataProxyService"), dataproxy),
-                           (_service(signal_service_pb2, "SignalService"), signals)], interceptors)
+        gateway = Gateway(
+            [
+                (_service(admin_pb2, "AdminService"), self.admin_servicer),
+                (_service(auth_pb2, "AuthMetadataService"), auth_metadata),
+                (_service(identity_pb2, "IdentityService"), identity),
+                (_service(dataproxy_pb2, "DataProxyService"), dataproxy),
+                (_service(signal_service_pb2, "SignalService"), signals),
+            ],
+            interceptors,
+        )
         self._http.route("/", gateway.handle)
         self.port = server.add_insecure_port(f"127.0.0.1:{self.requested_port}")
         if not self.port:
@@ -181,7 +215,9 @@ class LocalAdmin:
         server.start()
         self._http.start()
         self._server = server
-        _LOG.info("local admin serving on %s (http and gateway %s)", self.endpoint, self._http.base_url)
+        _LOG.info(
+            "local admin serving on %s (http and gateway %s)", self.endpoint, self._http.base_url
+        )
         return self
 
     def stop(self, grace: Optional[float] = None) -> None:

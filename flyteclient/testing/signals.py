@@ -16,9 +16,18 @@ from .store import Store
 
 def signal_row(s: signal_pb2.Signal) -> Dict[str, Any]:
     e = s.id.execution_id
-    return {"signal_id": s.id.signal_id, "project": e.project, "domain": e.domain, "name": e.name,
-            "created_at": None, "updated_at": None,
-            "execution.project": e.project, "execution.domain": e.domain, "execution.name": e.name, "execution.org": e.org}
+    return {
+        "signal_id": s.id.signal_id,
+        "project": e.project,
+        "domain": e.domain,
+        "name": e.name,
+        "created_at": None,
+        "updated_at": None,
+        "execution.project": e.project,
+        "execution.domain": e.domain,
+        "execution.name": e.name,
+        "execution.org": e.org,
+    }
 
 
 @service(signal_service_pb2.DESCRIPTOR.services_by_name["SignalService"])
@@ -36,7 +45,9 @@ class SignalServicer(Base, signal_pb2_grpc.SignalServiceServicer):
         validate_exec_id(sid.execution_id, sid.HasField("execution_id"))
         return exec_key(sid.execution_id) + (sid.signal_id,)
 
-    def GetOrCreateSignal(self, request: signal_pb2.SignalGetOrCreateRequest, context: grpc.ServicerContext) -> signal_pb2.Signal:
+    def GetOrCreateSignal(
+        self, request: signal_pb2.SignalGetOrCreateRequest, context: grpc.ServicerContext
+    ) -> signal_pb2.Signal:
         key = self._key(request.id, request.HasField("id"))
         s = self.store.get("signal", key)
         if s is None:
@@ -46,16 +57,27 @@ class SignalServicer(Base, signal_pb2_grpc.SignalServiceServicer):
             self.store.put("signal", key, s)
         return s
 
-    def ListSignals(self, request: signal_pb2.SignalListRequest, context: grpc.ServicerContext) -> signal_pb2.SignalList:
+    def ListSignals(
+        self, request: signal_pb2.SignalListRequest, context: grpc.ServicerContext
+    ) -> signal_pb2.SignalList:
         validate_exec_id(request.workflow_execution_id, request.HasField("workflow_execution_id"))
         prefix = exec_key(request.workflow_execution_id)
         items = [s for k, s in self.store.items("signal") if k[:4] == prefix]
-        page, nxt = self.list_page(items, signal_row, "signal", request.filters,
-                                   request.sort_by if request.HasField("sort_by") else None,
-                                   request.limit, request.token, "ListSignals")
+        page, nxt = self.list_page(
+            items,
+            signal_row,
+            "signal",
+            request.filters,
+            request.sort_by if request.HasField("sort_by") else None,
+            request.limit,
+            request.token,
+            "ListSignals",
+        )
         return signal_pb2.SignalList(signals=page, token=nxt)
 
-    def SetSignal(self, request: signal_pb2.SignalSetRequest, context: grpc.ServicerContext) -> signal_pb2.SignalSetResponse:
+    def SetSignal(
+        self, request: signal_pb2.SignalSetRequest, context: grpc.ServicerContext
+    ) -> signal_pb2.SignalSetResponse:
         key = self._key(request.id, request.HasField("id"))
         if not request.HasField("value"):
             raise invalid("missing value")

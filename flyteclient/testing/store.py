@@ -41,7 +41,9 @@ class Store:
         bytes); needed to decode persisted rows.
     """
 
-    def __init__(self, kinds: Mapping[str, Optional[Type[Message]]], db_path: Optional[str] = None) -> None:
+    def __init__(
+        self, kinds: Mapping[str, Optional[Type[Message]]], db_path: Optional[str] = None
+    ) -> None:
         self.lock = threading.RLock()
         self._kinds = dict(kinds)
         self._tables: Dict[str, Dict[Key, Value]] = {k: {} for k in kinds}
@@ -62,7 +64,9 @@ class Store:
 
     def _load(self) -> None:
         assert self._db is not None
-        for kind, key, value in self._db.execute("SELECT kind, key, value FROM entities ORDER BY seq"):
+        for kind, key, value in self._db.execute(
+            "SELECT kind, key, value FROM entities ORDER BY seq"
+        ):
             if kind not in self._kinds:
                 continue
             cls = self._kinds[kind]
@@ -139,7 +143,11 @@ class Store:
             self._remember(kind, key)
             self._tables[kind][key] = _copy(value)
             if self._db is not None:
-                data = value if isinstance(value, bytes) else value.SerializeToString(deterministic=True)
+                data = (
+                    value
+                    if isinstance(value, bytes)
+                    else value.SerializeToString(deterministic=True)
+                )
                 self._db.execute(
                     "INSERT INTO entities(kind, key, value) VALUES (?, ?, ?)"
                     " ON CONFLICT(kind, key) DO UPDATE SET value = excluded.value",
@@ -156,7 +164,9 @@ class Store:
             self._remember(kind, key)
             del self._tables[kind][key]
             if self._db is not None:
-                self._db.execute("DELETE FROM entities WHERE kind = ? AND key = ?", (kind, json.dumps(list(key))))
+                self._db.execute(
+                    "DELETE FROM entities WHERE kind = ? AND key = ?", (kind, json.dumps(list(key)))
+                )
             return True
 
     def keys(self, kind: str) -> List[Key]:

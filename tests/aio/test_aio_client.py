@@ -14,8 +14,14 @@ from typing import Any, Awaitable, Callable, List
 
 import grpc
 import pytest
-from flyteidl.admin import common_pb2, execution_pb2, project_pb2, task_pb2, version_pb2
-from flyteidl.admin import workflow_pb2
+from flyteidl.admin import (
+    common_pb2,
+    execution_pb2,
+    project_pb2,
+    task_pb2,
+    version_pb2,
+    workflow_pb2,
+)
 from flyteidl.core import identifier_pb2
 
 from flyteclient import AsyncFlyteClient, AsyncRawFlyteClient, scoped_deadline
@@ -28,7 +34,9 @@ from tests.support.servers import Fail, RecordingServer
 from tests.test_raw_client import ALL_METHODS, _raw_name
 
 EX_ID = identifier_pb2.WorkflowExecutionIdentifier(project="p", domain="d", name="e")
-TASK_ID = identifier_pb2.Identifier(resource_type=identifier_pb2.TASK, project="p", domain="d", name="t", version="v1")
+TASK_ID = identifier_pb2.Identifier(
+    resource_type=identifier_pb2.TASK, project="p", domain="d", name="t", version="v1"
+)
 FAST = RetryPolicy(initial_backoff=0.01, rng=lambda: 1.0)
 
 
@@ -70,8 +78,19 @@ def test_every_rpc_round_trips(spec, shared):
 
 
 def test_friendly_methods_pagers_and_raw_view(server):
-    server.set_default("ListTasks", offset_pages(250, lambda i: task_pb2.Task(id=identifier_pb2.Identifier(name="t", version=str(i))), task_pb2.TaskList, "tasks"))
-    server.script("GetVersion", version_pb2.GetVersionResponse(control_plane_version=version_pb2.Version(Version="v9")))
+    server.set_default(
+        "ListTasks",
+        offset_pages(
+            250,
+            lambda i: task_pb2.Task(id=identifier_pb2.Identifier(name="t", version=str(i))),
+            task_pb2.TaskList,
+            "tasks",
+        ),
+    )
+    server.script(
+        "GetVersion",
+        version_pb2.GetVersionResponse(control_plane_version=version_pb2.Version(Version="v9")),
+    )
     named = common_pb2.NamedEntityIdentifier(project="p", domain="d")
 
     async def calls() -> Any:
@@ -82,7 +101,15 @@ def test_friendly_methods_pagers_and_raw_view(server):
             versions = [t.id.version async for t in c.iter_tasks(named, page_size=100)]
             limited = [t.id.version async for t in c.iter_tasks(named, page_size=7, limit=10)]
             pages = [len(p.tasks) async for p in c.iter_tasks(named, page_size=100).pages()]
-            return version, [t.id.version for t in tasks], token, versions, limited, pages, tasks[0].id.resource_type
+            return (
+                version,
+                [t.id.version for t in tasks],
+                token,
+                versions,
+                limited,
+                pages,
+                tasks[0].id.resource_type,
+            )
 
     version, first, token, versions, limited, pages, resource_type = run(calls)
     assert version == "v9" and first == ["0", "1"] and token == "2"
@@ -103,7 +130,12 @@ def test_pager_refuses_a_repeated_token(server):
 
 
 def test_transient_failures_are_retried_with_backoff(server):
-    server.script("GetExecution", Fail(grpc.StatusCode.UNAVAILABLE), Fail(grpc.StatusCode.UNAVAILABLE), execution_pb2.Execution(id=EX_ID))
+    server.script(
+        "GetExecution",
+        Fail(grpc.StatusCode.UNAVAILABLE),
+        Fail(grpc.StatusCode.UNAVAILABLE),
+        execution_pb2.Execution(id=EX_ID),
+    )
     sleeps: List[float] = []
 
     async def record(seconds: float) -> None:
@@ -132,13 +164,20 @@ def test_non_idempotent_rpcs_are_never_sent_twice(server):
 
 @pytest.mark.parametrize(
     "code, exc",
-    [(grpc.StatusCode.NOT_FOUND, fx.FlyteEntityNotExistException), (grpc.StatusCode.INVALID_ARGUMENT, fx.FlyteInvalidInputException),
-     (grpc.StatusCode.PERMISSION_DENIED, fx.FlytePermissionDeniedException)],
+    [
+        (grpc.StatusCode.NOT_FOUND, fx.FlyteEntityNotExistException),
+        (grpc.StatusCode.INVALID_ARGUMENT, fx.FlyteInvalidInputException),
+        (grpc.StatusCode.PERMISSION_DENIED, fx.FlytePermissionDeniedException),
+    ],
 )
 def test_errors_are_mapped_with_fields_and_details(server, code, exc):
     from flyteidl.admin import event_pb2
 
-    detail = event_pb2.EventFailureReason(already_in_terminal_state=event_pb2.EventErrorAlreadyInTerminalState(current_phase="SUCCEEDED"))
+    detail = event_pb2.EventFailureReason(
+        already_in_terminal_state=event_pb2.EventErrorAlreadyInTerminalState(
+            current_phase="SUCCEEDED"
+        )
+    )
     server.script("GetExecution", Fail(code, "scripted failure", details=[detail]))
 
     async def call() -> None:
@@ -147,9 +186,16 @@ def test_errors_are_mapped_with_fields_and_details(server, code, exc):
 
     with pytest.raises(exc) as error:
         run(call)
-    assert error.value.code == code and error.value.rpc == "GetExecution" and error.value.message == "scripted failure"
+    assert (
+        error.value.code == code
+        and error.value.rpc == "GetExecution"
+        and error.value.message == "scripted failure"
+    )
     assert error.value.detail(event_pb2.EventFailureReason) == detail
-    assert isinstance(error.value.__cause__, grpc.RpcError) and len(server.requests("GetExecution")) == 1
+    assert (
+        isinstance(error.value.__cause__, grpc.RpcError)
+        and len(server.requests("GetExecution")) == 1
+    )
 
 
 def test_deadlines_per_call_client_default_and_scoped_per_task():
@@ -205,7 +251,9 @@ def _auth_server(valid: set) -> Callable[[Any, Any], Any]:
     def answer(request: Any, metadata: Any) -> Any:
         if metadata.get("authorization", "").removeprefix("Bearer ") not in valid:
             return Fail(grpc.StatusCode.UNAUTHENTICATED, "token expired")
-        return version_pb2.GetVersionResponse(control_plane_version=version_pb2.Version(Version="ok"))
+        return version_pb2.GetVersionResponse(
+            control_plane_version=version_pb2.Version(Version="ok")
+        )
 
     return answer
 
@@ -256,8 +304,12 @@ class HangingServer:
                 self.cancelled.set()
             return spec.response_type()
 
-        handler = grpc.unary_unary_rpc_method_handler(hang, spec.request_type.FromString, spec.response_type.SerializeToString)
-        self.server.add_generic_rpc_handlers([grpc.method_handlers_generic_handler(spec.service, {spec.name: handler})])
+        handler = grpc.unary_unary_rpc_method_handler(
+            hang, spec.request_type.FromString, spec.response_type.SerializeToString
+        )
+        self.server.add_generic_rpc_handlers(
+            [grpc.method_handlers_generic_handler(spec.service, {spec.name: handler})]
+        )
         self.endpoint = f"127.0.0.1:{self.server.add_insecure_port('127.0.0.1:0')}"
 
     def __enter__(self) -> "HangingServer":
@@ -288,7 +340,10 @@ def test_identical_create_is_success_and_a_different_one_raises(server):
     server.script(
         "CreateWorkflow",
         Fail(grpc.StatusCode.ALREADY_EXISTS, "workflow with identical structure already exists"),
-        Fail(grpc.StatusCode.INVALID_ARGUMENT, "w workflow with different structure already exists. (Please register a new version of the workflow):\n- x"),
+        Fail(
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "w workflow with different structure already exists. (Please register a new version of the workflow):\n- x",
+        ),
     )
 
     async def calls() -> Any:
@@ -314,7 +369,9 @@ def test_cache_loads_each_key_once_under_concurrent_tasks():
 
         tasks, again = run(calls)
         assert len(slow.requests("GetTask")) == 1
-        assert {t.short_description for t in tasks[1:]} == {"cached"} and again.short_description == "cached"
+        assert {t.short_description for t in tasks[1:]} == {
+            "cached"
+        } and again.short_description == "cached"
 
 
 def test_bad_arguments_fail_before_any_call(server):
@@ -322,7 +379,9 @@ def test_bad_arguments_fail_before_any_call(server):
         async with client(server) as c:
             with pytest.raises(TypeError, match="id must be flyteidl.core.Identifier"):
                 await c.get_task("not an id")
-            with pytest.raises(TypeError, match="get_object_request must be flyteidl.admin.ObjectGetRequest"):
+            with pytest.raises(
+                TypeError, match="get_object_request must be flyteidl.admin.ObjectGetRequest"
+            ):
                 await c.raw.get_task(project_pb2.Project())
             with pytest.raises(ValueError, match="timeout must be a positive"):
                 await c.get_execution(EX_ID, timeout=-1)
@@ -339,7 +398,7 @@ def test_close_leaves_no_task_and_closes_the_channel(server):
         await c.get_control_plane_version()
         channel = c.channel
         await c.close()
-        with pytest.raises(Exception):
+        with pytest.raises(RuntimeError, match="the client is closed"):
             await c.get_control_plane_version()
         return channel
 

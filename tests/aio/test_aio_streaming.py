@@ -22,10 +22,14 @@ async def versions(client: AsyncFlyteClient, got: list) -> list:
 
 
 def test_stream_retried_before_the_first_message_only():
-    with StreamServer([[grpc.StatusCode.UNAVAILABLE], ["a", "b"], ["a", grpc.StatusCode.UNAVAILABLE]]) as server:
+    with StreamServer(
+        [[grpc.StatusCode.UNAVAILABLE], ["a", "b"], ["a", grpc.StatusCode.UNAVAILABLE]]
+    ) as server:
 
         async def calls() -> tuple:
-            async with AsyncFlyteClient(server.endpoint, insecure=True, retry=RetryPolicy(initial_backoff=0.01)) as c:
+            async with AsyncFlyteClient(
+                server.endpoint, insecure=True, retry=RetryPolicy(initial_backoff=0.01)
+            ) as c:
                 first = await versions(c, [])
                 partial: list = []
                 with pytest.raises(fx.FlyteSystemUnavailableException):

@@ -14,7 +14,12 @@ import pytest
 from codegen.load import load_services
 from codegen.schema import build_api
 from codegen.surface import load_surface
-from flyteclient import AsyncFlyteClient, AsyncRawFlyteClient, RawSynchronousFlyteClient, SynchronousFlyteClient
+from flyteclient import (
+    AsyncFlyteClient,
+    AsyncRawFlyteClient,
+    RawSynchronousFlyteClient,
+    SynchronousFlyteClient,
+)
 from tests.support.servers import RecordingServer
 from tests.test_flytekit_compat import _value
 
@@ -26,7 +31,10 @@ def _public(cls: type) -> Dict[str, Any]:
     return {n: m for n, m in inspect.getmembers(cls) if not n.startswith("_") and callable(m)}
 
 
-@pytest.mark.parametrize("sync_cls, async_cls", [(SynchronousFlyteClient, AsyncFlyteClient), (RawSynchronousFlyteClient, AsyncRawFlyteClient)])
+@pytest.mark.parametrize(
+    "sync_cls, async_cls",
+    [(SynchronousFlyteClient, AsyncFlyteClient), (RawSynchronousFlyteClient, AsyncRawFlyteClient)],
+)
 def test_same_methods_and_signatures(sync_cls, async_cls):
     sync_methods, async_methods = _public(sync_cls), _public(async_cls)
     assert set(sync_methods) - {"close"} == set(async_methods) - {"close"}
@@ -61,8 +69,14 @@ def test_same_request_on_the_wire(method):
             if method.is_paginated:
                 pager_kwargs = {k: v for k, v in kwargs.items() if k not in ("limit", "token")}
                 pager_args = [v for p, v in zip(method.params, args) if p in method.pager_params]
-                list(sync.__getattribute__(method.pager_name)(*pager_args, **pager_kwargs, page_size=3, limit=3))
-        sent_sync: List[bytes] = [r.request.SerializeToString(deterministic=True) for r in server.calls(method.name)]
+                list(
+                    sync.__getattribute__(method.pager_name)(
+                        *pager_args, **pager_kwargs, page_size=3, limit=3
+                    )
+                )
+        sent_sync: List[bytes] = [
+            r.request.SerializeToString(deterministic=True) for r in server.calls(method.name)
+        ]
 
         async def twin() -> None:
             args, kwargs = _arguments(method, random.Random(rng_seed))
@@ -70,10 +84,16 @@ def test_same_request_on_the_wire(method):
                 await getattr(client, method.friendly_name)(*args, **kwargs)
                 if method.is_paginated:
                     pager_kwargs = {k: v for k, v in kwargs.items() if k not in ("limit", "token")}
-                    pager_args = [v for p, v in zip(method.params, args) if p in method.pager_params]
-                    async for _ in getattr(client, method.pager_name)(*pager_args, **pager_kwargs, page_size=3, limit=3):
+                    pager_args = [
+                        v for p, v in zip(method.params, args) if p in method.pager_params
+                    ]
+                    async for _ in getattr(client, method.pager_name)(
+                        *pager_args, **pager_kwargs, page_size=3, limit=3
+                    ):
                         pass
 
         asyncio.run(twin())
-        sent_async = [r.request.SerializeToString(deterministic=True) for r in server.calls(method.name)][len(sent_sync):]
+        sent_async = [
+            r.request.SerializeToString(deterministic=True) for r in server.calls(method.name)
+        ][len(sent_sync) :]
     assert sent_sync and sent_async == sent_sync

@@ -64,7 +64,11 @@ class OAuthState:
         token = "at-" + secrets.token_urlsafe(16)
         with self.lock:
             self.access_tokens[token] = time.time() + self.token_lifetime
-        body: Dict[str, Any] = {"access_token": token, "token_type": "Bearer", "expires_in": self.token_lifetime}
+        body: Dict[str, Any] = {
+            "access_token": token,
+            "token_type": "Bearer",
+            "expires_in": self.token_lifetime,
+        }
         if with_refresh and self.issue_refresh_tokens:
             refresh = "rt-" + secrets.token_urlsafe(16)
             self.refresh_tokens.add(refresh)
@@ -81,7 +85,11 @@ class OAuthState:
             self.access_tokens.clear()
 
     def grants(self, grant_type: str) -> List[Dict[str, Any]]:
-        return [r for r in self.requests if r["path"] == "/token" and r["form"].get("grant_type") == grant_type]
+        return [
+            r
+            for r in self.requests
+            if r["path"] == "/token" and r["form"].get("grant_type") == grant_type
+        ]
 
 
 class _OAuthHandler(BaseHTTPRequestHandler):
@@ -111,15 +119,27 @@ class _OAuthHandler(BaseHTTPRequestHandler):
             return
         q = dict(urllib.parse.parse_qsl(url.query))
         state = self.server.state
-        if q.get("client_id") != CLIENT_ID or q.get("response_type") != "code" or q.get("code_challenge_method") != "S256":
+        if (
+            q.get("client_id") != CLIENT_ID
+            or q.get("response_type") != "code"
+            or q.get("code_challenge_method") != "S256"
+        ):
             self.send_error(400, "bad authorize request")
             return
         if q.get("redirect_uri") != state.redirect_uri:
             self.send_error(400, "redirect_uri mismatch")
             return
         code = "code-" + secrets.token_urlsafe(8)
-        state.codes[code] = {"challenge": q["code_challenge"], "redirect_uri": q["redirect_uri"], "scope": q.get("scope", "")}
-        location = q["redirect_uri"] + "?" + urllib.parse.urlencode({"code": code, "state": q.get("state", "")})
+        state.codes[code] = {
+            "challenge": q["code_challenge"],
+            "redirect_uri": q["redirect_uri"],
+            "scope": q.get("scope", ""),
+        }
+        location = (
+            q["redirect_uri"]
+            + "?"
+            + urllib.parse.urlencode({"code": code, "state": q.get("state", "")})
+        )
         self.send_response(302)
         self.send_header("Location", location)
         self.send_header("Content-Length", "0")
@@ -166,15 +186,26 @@ class _OAuthHandler(BaseHTTPRequestHandler):
                 self._error("invalid_client", 401)
                 return
             client_id, _, secret = base64.b64decode(auth[6:]).decode().partition(":")
-            if client_id != SERVICE_CLIENT_ID or urllib.parse.unquote_plus(secret) != SERVICE_CLIENT_SECRET:
+            if (
+                client_id != SERVICE_CLIENT_ID
+                or urllib.parse.unquote_plus(secret) != SERVICE_CLIENT_SECRET
+            ):
                 self._error("invalid_client", 401, "bad client credentials")
                 return
             self._json(200, state.issue(with_refresh=False))
         elif grant == "authorization_code":
             code = state.codes.pop(form.get("code", ""), None)
             verifier = form.get("code_verifier", "")
-            challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
-            if code is None or form.get("client_id") != CLIENT_ID or form.get("redirect_uri") != code["redirect_uri"]:
+            challenge = (
+                base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+                .decode()
+                .rstrip("=")
+            )
+            if (
+                code is None
+                or form.get("client_id") != CLIENT_ID
+                or form.get("redirect_uri") != code["redirect_uri"]
+            ):
                 self._error("invalid_grant")
             elif challenge != code["challenge"]:
                 self._error("invalid_grant", description="PKCE verification failed")
@@ -182,7 +213,11 @@ class _OAuthHandler(BaseHTTPRequestHandler):
                 self._json(200, state.issue(with_refresh=True))
         elif grant == "refresh_token":
             token = form.get("refresh_token", "")
-            if state.refresh_fails or token not in state.refresh_tokens or form.get("client_id") != CLIENT_ID:
+            if (
+                state.refresh_fails
+                or token not in state.refresh_tokens
+                or form.get("client_id") != CLIENT_ID
+            ):
                 self._error("invalid_grant", description="refresh token not valid")
                 return
             state.refresh_tokens.discard(token)
@@ -254,7 +289,9 @@ class AuthMetadata(auth_pb2_grpc.AuthMetadataServiceServicer):
 
 class Admin(admin_pb2_grpc.AdminServiceServicer):
     def GetVersion(self, request, context):  # noqa: N802
-        return version_pb2.GetVersionResponse(control_plane_version=version_pb2.Version(Version="v-test"))
+        return version_pb2.GetVersionResponse(
+            control_plane_version=version_pb2.Version(Version="v-test")
+        )
 
 
 class BearerCheck(grpc.ServerInterceptor):
@@ -330,5 +367,3 @@ def get_version(channel: grpc.Channel, authenticator, retry: bool = True) -> str
             raise
     authenticator.refresh_credentials()
     return call().control_plane_version.Version
-
-

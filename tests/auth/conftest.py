@@ -7,13 +7,15 @@ import threading
 from typing import Any, Dict, List
 
 import pytest
-
 from auth_test_servers import OAuthServer, start_flyte
+
 
 @pytest.fixture
 def oauth():
     server = OAuthServer()
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     yield server
     server.shutdown()
@@ -106,7 +108,10 @@ def _no_real_keyring_or_browser(monkeypatch, request):
     """Never touch the developer's real keyring or browser from these tests."""
     import webbrowser
 
-    if "memory_keyring" not in request.fixturenames and "failing_keyring" not in request.fixturenames:
+    if (
+        "memory_keyring" not in request.fixturenames
+        and "failing_keyring" not in request.fixturenames
+    ):
         try:
             import keyring
             from keyring.backends.fail import Keyring as FailKeyring
@@ -127,8 +132,9 @@ def _no_real_keyring_or_browser(monkeypatch, request):
 def browser(monkeypatch):
     """Stands in for the user's browser: webbrowser.open GETs the URL and follows redirects
     (to the Pkce callback server). Yields the list of URLs opened."""
-    import requests
     import webbrowser
+
+    import requests
 
     opened: List[str] = []
 

@@ -9,8 +9,8 @@ import time
 
 import grpc
 import pytest
-
 from auth_test_servers import HEADER_KEY, SERVICE_CLIENT_ID, SERVICE_CLIENT_SECRET, get_version
+
 from flyteclient.runtime.auth import (
     AuthenticationError,
     TokenRequestError,
@@ -42,7 +42,12 @@ def client_secret_cfg(flyte, **kwargs) -> PlatformConfig:
 
 def test_external_command_end_to_end(flyte):
     flyte.check.extra_tokens.add(TOKEN)
-    cfg = PlatformConfig(endpoint=flyte.endpoint, insecure=True, command=print_command(f"  {TOKEN}  "), auth_mode="ExternalCommand")
+    cfg = PlatformConfig(
+        endpoint=flyte.endpoint,
+        insecure=True,
+        command=print_command(f"  {TOKEN}  "),
+        auth_mode="ExternalCommand",
+    )
     auth = create_authenticator(cfg, flyte.channel)
     assert auth.fetch_grpc_call_auth_metadata() is None  # nothing run yet
     assert get_version(flyte.channel, auth) == "v-test"
@@ -50,7 +55,11 @@ def test_external_command_end_to_end(flyte):
 
 
 def test_external_command_as_a_string(flyte):
-    cfg = PlatformConfig(endpoint=flyte.endpoint, command=f"{sys.executable} -c \"print('a b')\"", auth_mode="external_process")
+    cfg = PlatformConfig(
+        endpoint=flyte.endpoint,
+        command=f"{sys.executable} -c \"print('a b')\"",
+        auth_mode="external_process",
+    )
     auth = create_authenticator(cfg, flyte.channel)
     auth.refresh_credentials()
     assert auth.fetch_grpc_call_auth_metadata() == (HEADER_KEY, "Bearer a b")
@@ -90,7 +99,9 @@ def test_external_command_mode_without_command_is_an_error(flyte):
 
 
 def test_client_secret_end_to_end(oauth, flyte):
-    auth = create_authenticator(client_secret_cfg(flyte, scopes=["all"], audience="aud-1"), flyte.channel)
+    auth = create_authenticator(
+        client_secret_cfg(flyte, scopes=["all"], audience="aud-1"), flyte.channel
+    )
     assert get_version(flyte.channel, auth) == "v-test"
     (request,) = oauth.state.grants("client_credentials")
     assert request["form"]["scope"] == "all"
@@ -110,7 +121,9 @@ def test_client_secret_uses_server_scopes_and_audience_by_default(oauth, flyte):
 def test_client_secret_wrong_secret(oauth, flyte, caplog):
     caplog.set_level(logging.DEBUG)
     wrong = "wrong-secret-98765"
-    cfg = PlatformConfig(endpoint=flyte.endpoint, client_id=SERVICE_CLIENT_ID, client_credentials_secret=wrong)
+    cfg = PlatformConfig(
+        endpoint=flyte.endpoint, client_id=SERVICE_CLIENT_ID, client_credentials_secret=wrong
+    )
     auth = create_authenticator(cfg, flyte.channel)
     with pytest.raises(TokenRequestError) as info:
         auth.refresh_credentials()
@@ -122,22 +135,31 @@ def test_client_secret_wrong_secret(oauth, flyte, caplog):
 
 def test_client_secret_needs_id_and_secret(flyte):
     with pytest.raises(ValueError, match="client_id and client_credentials_secret"):
-        create_authenticator(PlatformConfig(endpoint=flyte.endpoint, auth_mode="basic"), flyte.channel)
+        create_authenticator(
+            PlatformConfig(endpoint=flyte.endpoint, auth_mode="basic"), flyte.channel
+        )
 
 
 def test_construction_does_no_network_io():
     # Nothing listens on this channel's port: constructing must still succeed.
     channel = grpc.insecure_channel("127.0.0.1:9")
     for mode in ("Pkce", "DeviceFlow", "ClientSecret"):
-        cfg = PlatformConfig(endpoint="127.0.0.1:9", auth_mode=mode, client_id="c", client_credentials_secret="s")
+        cfg = PlatformConfig(
+            endpoint="127.0.0.1:9", auth_mode=mode, client_id="c", client_credentials_secret="s"
+        )
         assert create_authenticator(cfg, channel) is not None
 
 
 def test_discovery_failure_is_clear():
     channel = grpc.insecure_channel("127.0.0.1:9")
-    auth = create_authenticator(PlatformConfig(endpoint="127.0.0.1:9", client_id="c", client_credentials_secret="s"), channel)
+    auth = create_authenticator(
+        PlatformConfig(endpoint="127.0.0.1:9", client_id="c", client_credentials_secret="s"),
+        channel,
+    )
     auth._store._timeout = 2
-    with pytest.raises(AuthenticationError, match="Could not discover the auth settings .*127.0.0.1:9"):
+    with pytest.raises(
+        AuthenticationError, match="Could not discover the auth settings .*127.0.0.1:9"
+    ):
         auth.refresh_credentials()
 
 
@@ -215,12 +237,17 @@ def test_proxy_authenticator(flyte):
 
 
 def test_no_authenticator_for_plain_insecure_default(flyte):
-    assert create_authenticator(PlatformConfig(endpoint=flyte.endpoint, insecure=True), flyte.channel) is None
+    assert (
+        create_authenticator(PlatformConfig(endpoint=flyte.endpoint, insecure=True), flyte.channel)
+        is None
+    )
 
 
 def test_authenticator_for_insecure_when_asked(flyte):
     def kind(**kwargs):
-        auth = create_authenticator(PlatformConfig(endpoint=flyte.endpoint, insecure=True, **kwargs), flyte.channel)
+        auth = create_authenticator(
+            PlatformConfig(endpoint=flyte.endpoint, insecure=True, **kwargs), flyte.channel
+        )
         return type(auth).__name__
 
     assert kind(auth_mode="Pkce") == "PkceAuthenticator"
@@ -249,7 +276,9 @@ def test_importing_the_runtime_does_not_import_requests_or_keyring():
         "import sys, flyteclient.runtime.auth, flyteclient.runtime.config, flyteclient.runtime.tls; "
         "print([m for m in ('requests', 'keyring', 'yaml') if m in sys.modules])"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() == "[]"
 
 

@@ -62,7 +62,7 @@ def test_fields_and_defaults_match_flytekit():
     ours = {f.name: f for f in dataclasses.fields(PlatformConfig)}
     theirs = {f.name: f for f in dataclasses.fields(FlytekitPlatformConfig)}
     # flytekit's fields in flytekit's order, then flyteclient's own (the transport).
-    assert list(ours)[: len(theirs)] == list(theirs) and list(ours)[len(theirs):] == ["transport"]
+    assert list(ours)[: len(theirs)] == list(theirs) and list(ours)[len(theirs) :] == ["transport"]
     assert PlatformConfig().transport == "grpc"
     ours = {name: f for name, f in ours.items() if name in theirs}
     default = PlatformConfig()
@@ -73,7 +73,11 @@ def test_fields_and_defaults_match_flytekit():
             assert value == () and expected == []
         elif name == "auth_mode":
             # not chosen (None), which means Pkce, as flytekit's default (standard) does
-            assert value is None and default.effective_auth_mode == "Pkce" and canonical_auth_mode(expected) == "Pkce"
+            assert (
+                value is None
+                and default.effective_auth_mode == "Pkce"
+                and canonical_auth_mode(expected) == "Pkce"
+            )
         else:
             assert value == expected, name
 
@@ -84,7 +88,9 @@ def test_frozen_hashable_and_for_endpoint():
     assert cfg.insecure is True
     with pytest.raises(dataclasses.FrozenInstanceError):
         cfg.endpoint = "x"  # type: ignore[misc]
-    assert hash(PlatformConfig(scopes=["a"], command=["x", "y"])) == hash(PlatformConfig(scopes=("a",), command=("x", "y")))
+    assert hash(PlatformConfig(scopes=["a"], command=["x", "y"])) == hash(
+        PlatformConfig(scopes=("a",), command=("x", "y"))
+    )
 
 
 def test_auto_without_any_file_uses_env_and_defaults(isolated_env, monkeypatch):
@@ -110,7 +116,9 @@ def test_yaml_file_is_read(isolated_env, monkeypatch):
 
 
 def test_built_in_yaml_reader_matches_pyyaml(isolated_env, monkeypatch):
-    path = write(isolated_env / "flytectl.yaml", FLYTECTL_YAML.replace("  anchors: &a {x: 1}\n", ""))
+    path = write(
+        isolated_env / "flytectl.yaml", FLYTECTL_YAML.replace("  anchors: &a {x: 1}\n", "")
+    )
     with_pyyaml = PlatformConfig.auto(str(path))
     monkeypatch.setitem(sys.modules, "yaml", None)  # as if PyYAML were not installed
     without_pyyaml = PlatformConfig.auto(str(path))
@@ -170,31 +178,46 @@ def yaml_reader(request, monkeypatch):
 @pytest.mark.parametrize("value", ["maybe", "ture", "2", "[true]"])
 def test_non_boolean_in_yaml_names_file_and_key(isolated_env, yaml_reader, value):
     path = write(isolated_env / "config.yaml", f"admin:\n  endpoint: x:1\n  insecure: {value}\n")
-    with pytest.raises(ConfigError, match=rf"config\.yaml: admin\.insecure: expected a boolean"):
+    with pytest.raises(ConfigError, match=r"config\.yaml: admin\.insecure: expected a boolean"):
         PlatformConfig.auto(str(path))
 
 
 def test_non_boolean_env_var_and_ini_are_errors(isolated_env, monkeypatch):
     monkeypatch.setenv("FLYTE_PLATFORM_INSECURE", "anything")
-    with pytest.raises(ConfigError, match="environment variable FLYTE_PLATFORM_INSECURE: expected a boolean"):
+    with pytest.raises(
+        ConfigError, match="environment variable FLYTE_PLATFORM_INSECURE: expected a boolean"
+    ):
         PlatformConfig.auto()
     monkeypatch.delenv("FLYTE_PLATFORM_INSECURE")
-    path = write(isolated_env / "flytekit.config", "[platform]\nurl = x:1\ninsecure_skip_verify = maybe\n")
-    with pytest.raises(ConfigError, match=r"flytekit\.config: \[platform\] insecure_skip_verify: expected a boolean"):
+    path = write(
+        isolated_env / "flytekit.config", "[platform]\nurl = x:1\ninsecure_skip_verify = maybe\n"
+    )
+    with pytest.raises(
+        ConfigError,
+        match=r"flytekit\.config: \[platform\] insecure_skip_verify: expected a boolean",
+    ):
         PlatformConfig.auto(str(path))
     with pytest.raises(ConfigError, match="PlatformConfig insecure: expected a boolean"):
         PlatformConfig(insecure="maybe")
 
 
 def test_wrong_types_in_yaml_name_file_and_key(isolated_env, yaml_reader):
-    path = write(isolated_env / "config.yaml", "admin:\n  endpoint:\n    host: flyte\n    port: 443\n")
-    with pytest.raises(ConfigError, match=r"config\.yaml: admin\.endpoint: expected a string, got a mapping"):
+    path = write(
+        isolated_env / "config.yaml", "admin:\n  endpoint:\n    host: flyte\n    port: 443\n"
+    )
+    with pytest.raises(
+        ConfigError, match=r"config\.yaml: admin\.endpoint: expected a string, got a mapping"
+    ):
         PlatformConfig.auto(str(path))
     write(path, "admin:\n  endpoint: x:1\n  scopes:\n    all: true\n")
-    with pytest.raises(ConfigError, match=r"admin\.scopes: expected a list or a string, got a mapping"):
+    with pytest.raises(
+        ConfigError, match=r"admin\.scopes: expected a list or a string, got a mapping"
+    ):
         PlatformConfig.auto(str(path))
     write(path, "admin: hello\n")
-    with pytest.raises(ConfigError, match=r"config\.yaml: `admin:` must be a mapping of settings, got str 'hello'"):
+    with pytest.raises(
+        ConfigError, match=r"config\.yaml: `admin:` must be a mapping of settings, got str 'hello'"
+    ):
         PlatformConfig.auto(str(path))
     write(path, "admin:\n  endpoint: x:1\nconsole: [a]\n")
     with pytest.raises(ConfigError, match=r"`console:` must be a mapping"):
@@ -203,7 +226,10 @@ def test_wrong_types_in_yaml_name_file_and_key(isolated_env, yaml_reader):
 
 def test_unknown_admin_key_is_an_error_naming_it(isolated_env, yaml_reader):
     path = write(isolated_env / "config.yaml", "admin:\n  endpoint: x:1\n  insecur: true\n")
-    with pytest.raises(ConfigError, match=r"config\.yaml: unknown key admin\.insecur .*did you mean admin\.insecure\?"):
+    with pytest.raises(
+        ConfigError,
+        match=r"config\.yaml: unknown key admin\.insecur .*did you mean admin\.insecure\?",
+    ):
         PlatformConfig.auto(str(path))
 
 
@@ -239,7 +265,9 @@ def test_search_order(isolated_env, monkeypatch):
     assert PlatformConfig.auto().endpoint == "from-home-yaml:1"
     write(home / ".flyte" / "config", "[platform]\nurl = from-home-ini:2\n")
     assert PlatformConfig.auto().endpoint == "from-home-ini:2"
-    write(isolated_env / "work" / "flytekit.config", "[platform]\nurl = from-cwd:3\ninsecure = True\n")
+    write(
+        isolated_env / "work" / "flytekit.config", "[platform]\nurl = from-cwd:3\ninsecure = True\n"
+    )
     assert PlatformConfig.auto().endpoint == "from-cwd:3"
     env_file = write(isolated_env / "elsewhere.yaml", "admin:\n  endpoint: dns:///from-env:4\n")
     monkeypatch.setenv("FLYTECTL_CONFIG", str(env_file))
@@ -316,7 +344,9 @@ def test_secret_from_env_var(isolated_env, monkeypatch):
     assert PlatformConfig.auto().client_credentials_secret == "from-file"
 
 
-def test_direct_secret_env_var_implies_client_secret_only_without_explicit_mode(isolated_env, monkeypatch):
+def test_direct_secret_env_var_implies_client_secret_only_without_explicit_mode(
+    isolated_env, monkeypatch
+):
     monkeypatch.setenv("FLYTE_CREDENTIALS_CLIENT_SECRET", SECRET)
     assert PlatformConfig.auto().effective_auth_mode == "ClientSecret"
     monkeypatch.setenv("FLYTE_CREDENTIALS_AUTH_MODE", "DeviceFlow")
@@ -348,9 +378,14 @@ def test_required_config_file_names_every_path_searched(isolated_env, monkeypatc
 @pytest.mark.parametrize(
     "spelling, canonical",
     [
-        ("Pkce", "Pkce"), ("standard", "Pkce"), ("PKCE", "Pkce"),
-        ("ClientSecret", "ClientSecret"), ("basic", "ClientSecret"), ("CLIENT_CREDENTIALS", "ClientSecret"),
-        ("ExternalCommand", "ExternalCommand"), ("external_process", "ExternalCommand"),
+        ("Pkce", "Pkce"),
+        ("standard", "Pkce"),
+        ("PKCE", "Pkce"),
+        ("ClientSecret", "ClientSecret"),
+        ("basic", "ClientSecret"),
+        ("CLIENT_CREDENTIALS", "ClientSecret"),
+        ("ExternalCommand", "ExternalCommand"),
+        ("external_process", "ExternalCommand"),
         ("deviceflow", "DeviceFlow"),
     ],
 )
@@ -361,13 +396,24 @@ def test_auth_mode_spellings(spelling, canonical):
 def test_flytekit_auth_type_enum_is_accepted():
     from flytekit.configuration import AuthType
 
-    assert PlatformConfig(auth_mode=AuthType.CLIENT_CREDENTIALS).effective_auth_mode == "ClientSecret"
+    assert (
+        PlatformConfig(auth_mode=AuthType.CLIENT_CREDENTIALS).effective_auth_mode == "ClientSecret"
+    )
 
 
 def test_bad_auth_mode_lists_valid_modes(isolated_env, monkeypatch):
     with pytest.raises(ValueError) as info:
         PlatformConfig(auth_mode="kerberos")
-    for mode in ("Pkce", "standard", "ClientSecret", "basic", "client_credentials", "ExternalCommand", "external_process", "DeviceFlow"):
+    for mode in (
+        "Pkce",
+        "standard",
+        "ClientSecret",
+        "basic",
+        "client_credentials",
+        "ExternalCommand",
+        "external_process",
+        "DeviceFlow",
+    ):
         assert mode in str(info.value)
     monkeypatch.setenv("FLYTE_CREDENTIALS_AUTH_MODE", "kerberos")
     with pytest.raises(ValueError, match="kerberos.*valid modes"):
@@ -394,7 +440,10 @@ def test_secret_not_in_repr_or_logs(isolated_env, monkeypatch, caplog):
 
 
 def test_transport_setting_from_file_and_env(isolated_env, yaml_reader, monkeypatch):
-    path = write(isolated_env / "config.yaml", "admin:\n  endpoint: dns:///flyte.example.com\nflyteclient:\n  transport: rest\n")
+    path = write(
+        isolated_env / "config.yaml",
+        "admin:\n  endpoint: dns:///flyte.example.com\nflyteclient:\n  transport: rest\n",
+    )
     assert PlatformConfig.auto(str(path)).transport == "rest"
     monkeypatch.setenv("FLYTECLIENT_TRANSPORT", "grpc")
     assert PlatformConfig.auto(str(path)).transport == "grpc"  # the environment wins

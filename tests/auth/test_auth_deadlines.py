@@ -37,13 +37,17 @@ def requires_token(server: RecordingServer, valid: str, delay: float = 0.0) -> N
         if metadata.get("authorization") != f"Bearer {valid}":
             return Fail(grpc.StatusCode.UNAUTHENTICATED, "token required")
         time.sleep(delay)
-        return version_pb2.GetVersionResponse(control_plane_version=version_pb2.Version(Version="ok"))
+        return version_pb2.GetVersionResponse(
+            control_plane_version=version_pb2.Version(Version="ok")
+        )
 
     server.set_default("GetVersion", answer)
 
 
 def client_with(server, command):
-    return SynchronousFlyteClient(PlatformConfig(endpoint=server.endpoint, insecure=True, command=command))
+    return SynchronousFlyteClient(
+        PlatformConfig(endpoint=server.endpoint, insecure=True, command=command)
+    )
 
 
 def call_with_timeout(client):
@@ -55,7 +59,9 @@ def call_in_scope(client):
         return client.raw.get_version(REQUEST)
 
 
-@pytest.mark.parametrize("call", [call_with_timeout, call_in_scope], ids=["timeout=3", "scoped_deadline(3)"])
+@pytest.mark.parametrize(
+    "call", [call_with_timeout, call_in_scope], ids=["timeout=3", "scoped_deadline(3)"]
+)
 def test_a_slow_token_command_does_not_outlive_the_deadline(server, tmp_path, call):
     command, runs = token_command(tmp_path, "tok", delay=4)
     requires_token(server, "tok")
@@ -73,7 +79,9 @@ def test_a_slow_token_command_does_not_outlive_the_deadline(server, tmp_path, ca
 
 def test_the_retry_after_a_refresh_gets_the_time_left(server, tmp_path):
     command, _ = token_command(tmp_path, "tok", delay=1)
-    requires_token(server, "tok", delay=2.5)  # fits the 3 s timeout, not the 2 s left after the refresh
+    requires_token(
+        server, "tok", delay=2.5
+    )  # fits the 3 s timeout, not the 2 s left after the refresh
     with client_with(server, command) as client:
         started = time.monotonic()
         with pytest.raises(fx.FlyteTimeout):
@@ -91,7 +99,9 @@ def test_waiting_for_an_expired_tokens_refresh_is_bounded_too(server, tmp_path):
     command, runs = token_command(tmp_path, expired, delay=5, first_delay=0)
     requires_token(server, expired)
     with client_with(server, command) as client:
-        assert client.raw.get_version(REQUEST, timeout=5).control_plane_version.Version == "ok"  # first run: quick
+        assert (
+            client.raw.get_version(REQUEST, timeout=5).control_plane_version.Version == "ok"
+        )  # first run: quick
         time.sleep(1.05)  # proactive refreshes are at most one per second
         started = time.monotonic()
         with pytest.raises(fx.FlyteException):

@@ -21,7 +21,9 @@ def test_auth_errors_are_flyte_authentication_exceptions():
 
 def test_a_failed_login_during_a_call_is_caught_as_flyte_exception(server):
     server.set_default("GetVersion", Fail(grpc.StatusCode.UNAUTHENTICATED, "no token"))
-    cfg = PlatformConfig(endpoint=server.endpoint, insecure=True, command=["/no/such/token-program"])
+    cfg = PlatformConfig(
+        endpoint=server.endpoint, insecure=True, command=["/no/such/token-program"]
+    )
     with SynchronousFlyteClient(cfg) as client:
         with pytest.raises(FlyteException) as info:
             client.get_control_plane_version()

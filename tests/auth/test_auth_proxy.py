@@ -8,9 +8,9 @@ import sys
 
 import grpc
 import pytest
+from auth_test_servers import SERVICE_CLIENT_ID, SERVICE_CLIENT_SECRET
 from flyteidl.admin import version_pb2
 
-from auth_test_servers import SERVICE_CLIENT_ID, SERVICE_CLIENT_SECRET
 from flyteclient import SynchronousFlyteClient
 from flyteclient import exceptions as fx
 from flyteclient.runtime.config import PlatformConfig
@@ -32,7 +32,9 @@ def numbered_token_command(tmp_path, prefix: str):
 
 
 def proxy_client(endpoint, proxy_command, **cfg):
-    return SynchronousFlyteClient(PlatformConfig(endpoint=endpoint, insecure=True, proxy_command=proxy_command, **cfg))
+    return SynchronousFlyteClient(
+        PlatformConfig(endpoint=endpoint, insecure=True, proxy_command=proxy_command, **cfg)
+    )
 
 
 def test_proxy_token_is_on_the_very_first_call(server, tmp_path):
@@ -89,8 +91,12 @@ def test_proxy_token_on_oauth_discovery_and_token_requests(oauth, flyte, tmp_pat
     command, runs = numbered_token_command(tmp_path, "proxy")
     flyte.check.proxy_token = "proxy-1"
     cfg = PlatformConfig(
-        endpoint=flyte.endpoint, insecure=True, client_id=SERVICE_CLIENT_ID,
-        client_credentials_secret=SERVICE_CLIENT_SECRET, auth_mode="ClientSecret", proxy_command=command,
+        endpoint=flyte.endpoint,
+        insecure=True,
+        client_id=SERVICE_CLIENT_ID,
+        client_credentials_secret=SERVICE_CLIENT_SECRET,
+        auth_mode="ClientSecret",
+        proxy_command=command,
     )
     with SynchronousFlyteClient(cfg) as client:
         assert client.raw.get_version(REQUEST, timeout=10).control_plane_version.Version == "v-test"
@@ -120,4 +126,6 @@ def test_async_client_sends_and_refreshes_proxy_credentials(server, tmp_path):
 
     assert asyncio.run(calls()) == [OK, OK]
     sent = [c.metadata.get("proxy-authorization") for c in server.calls()]
-    assert sent == ["Bearer proxy-1", "Bearer proxy-1", "Bearer proxy-2"] and runs.read_text() == "xx"
+    assert (
+        sent == ["Bearer proxy-1", "Bearer proxy-1", "Bearer proxy-2"] and runs.read_text() == "xx"
+    )

@@ -13,10 +13,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import grpc
 import pytest
+from auth_test_servers import SERVICE_CLIENT_ID, SERVICE_CLIENT_SECRET, Admin
 from flyteidl.admin import version_pb2
 from flyteidl.service import admin_pb2_grpc
 
-from auth_test_servers import SERVICE_CLIENT_ID, SERVICE_CLIENT_SECRET, Admin
 from flyteclient.runtime.auth import create_authenticator
 from flyteclient.runtime.config import ConfigError, PlatformConfig
 from flyteclient.runtime.tls import requests_verify_for, root_certificates_for, split_host_port
@@ -29,9 +29,22 @@ def certificate(tmp_path_factory):
     d = tmp_path_factory.mktemp("tls")
     subprocess.run(
         [
-            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-            "-keyout", str(d / "key.pem"), "-out", str(d / "cert.pem"),
-            "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-keyout",
+            str(d / "key.pem"),
+            "-out",
+            str(d / "cert.pem"),
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1",
         ],
         check=True,
         capture_output=True,
@@ -54,7 +67,9 @@ def tls_server(certificate):
 def version_over_tls(endpoint: str, roots) -> str:
     with grpc.secure_channel(endpoint, grpc.ssl_channel_credentials(roots)) as channel:
         stub = admin_pb2_grpc.AdminServiceStub(channel)
-        return stub.GetVersion(version_pb2.GetVersionRequest(), timeout=5).control_plane_version.Version
+        return stub.GetVersion(
+            version_pb2.GetVersionRequest(), timeout=5
+        ).control_plane_version.Version
 
 
 def same_certificate(a: bytes, b: bytes) -> bool:
@@ -83,7 +98,9 @@ def test_insecure_skip_verify_trusts_the_presented_certificate(certificate, tls_
     with pytest.raises(grpc.RpcError):  # the self-signed certificate is not trusted by default
         version_over_tls(tls_server, None)
     with pytest.warns(UserWarning, match="insecure_skip_verify"):
-        roots = root_certificates_for(PlatformConfig(endpoint=tls_server, insecure_skip_verify=True))
+        roots = root_certificates_for(
+            PlatformConfig(endpoint=tls_server, insecure_skip_verify=True)
+        )
     assert "without verification" in caplog.text
     assert same_certificate(roots, cert.read_bytes())
     assert version_over_tls(tls_server, roots) == "v-test"
@@ -92,12 +109,20 @@ def test_insecure_skip_verify_trusts_the_presented_certificate(certificate, tls_
 def test_requests_verify():
     assert requests_verify_for(PlatformConfig()) is True
     assert requests_verify_for(PlatformConfig(ca_cert_file_path="/ca.pem")) == "/ca.pem"
-    assert requests_verify_for(PlatformConfig(insecure_skip_verify=True, ca_cert_file_path="/ca.pem")) is False
+    assert (
+        requests_verify_for(PlatformConfig(insecure_skip_verify=True, ca_cert_file_path="/ca.pem"))
+        is False
+    )
 
 
 @pytest.mark.parametrize(
     "endpoint, expected",
-    [("host:81", ("host", 81)), ("host", ("host", 443)), ("[::1]:82", ("::1", 82)), ("[::1]", ("::1", 443))],
+    [
+        ("host:81", ("host", 81)),
+        ("host", ("host", 443)),
+        ("[::1]:82", ("::1", 82)),
+        ("[::1]", ("::1", 443)),
+    ],
 )
 def test_split_host_port(endpoint, expected):
     assert split_host_port(endpoint) == expected
@@ -115,7 +140,11 @@ class _ForwardingProxy(BaseHTTPRequestHandler):
     def do_POST(self):  # noqa: N802
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         self.server.seen.append(self.path)
-        headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "proxy-connection", "connection")}
+        headers = {
+            k: v
+            for k, v in self.headers.items()
+            if k.lower() not in ("host", "proxy-connection", "connection")
+        }
         request = urllib.request.Request(self.path, data=body, headers=headers, method="POST")
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
         try:
@@ -135,7 +164,9 @@ def http_proxy():
     server = ThreadingHTTPServer(("127.0.0.1", 0), _ForwardingProxy)
     server.daemon_threads = True
     server.seen = []
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     yield server
     server.shutdown()

@@ -9,9 +9,14 @@ import urllib.parse
 import webbrowser
 
 import pytest
-
 from auth_test_servers import CLIENT_ID, HEADER_KEY, get_version
-from flyteclient.runtime.auth import AuthenticationError, Credentials, TokenRequestError, create_authenticator
+
+from flyteclient.runtime.auth import (
+    AuthenticationError,
+    Credentials,
+    TokenRequestError,
+    create_authenticator,
+)
 from flyteclient.runtime.auth.keyring_store import KeyringTokenCache
 from flyteclient.runtime.config import PlatformConfig
 
@@ -38,12 +43,17 @@ def test_pkce_end_to_end(oauth, flyte, browser, memory_keyring):
     assert query["code_challenge_method"] == "S256" and len(query["state"]) >= 32
     assert query["scope"] == "offline all" and query["audience"] == "flyte-test"
     (exchange,) = oauth.state.grants("authorization_code")
-    assert 43 <= len(exchange["form"]["code_verifier"]) <= 128  # and the server checked it against the challenge
+    assert (
+        43 <= len(exchange["form"]["code_verifier"]) <= 128
+    )  # and the server checked it against the challenge
 
     key, value = auth.fetch_grpc_call_auth_metadata()
     assert key == HEADER_KEY
     creds = auth.get_credentials()
-    assert cached(memory_keyring, flyte) == {"access_token": creds.access_token, "refresh_token": creds.refresh_token}
+    assert cached(memory_keyring, flyte) == {
+        "access_token": creds.access_token,
+        "refresh_token": creds.refresh_token,
+    }
 
 
 def test_pkce_uses_cached_tokens_before_prompting(oauth, flyte, browser, memory_keyring):
@@ -88,12 +98,16 @@ def test_pkce_logs_in_again_when_refresh_fails(oauth, flyte, browser, memory_key
     assert len(browser) == 2
 
 
-def test_failed_refresh_keeps_cached_credentials(oauth, flyte, browser, memory_keyring, monkeypatch):
+def test_failed_refresh_keeps_cached_credentials(
+    oauth, flyte, browser, memory_keyring, monkeypatch
+):
     auth = create_authenticator(cfg_for(flyte), flyte.channel)
     get_version(flyte.channel, auth)
     before = dict(memory_keyring)
     oauth.state.refresh_fails = True
-    monkeypatch.setattr(webbrowser, "open", lambda url, *a, **k: False)  # no browser, nobody logs in
+    monkeypatch.setattr(
+        webbrowser, "open", lambda url, *a, **k: False
+    )  # no browser, nobody logs in
     auth.login_timeout = 0.3
     with pytest.raises(AuthenticationError, match="No login callback"):
         auth.refresh_credentials()
@@ -145,10 +159,14 @@ def test_pkce_tokens_not_logged(oauth, flyte, browser, memory_keyring, caplog):
     code = oauth.state.grants("authorization_code")[0]["form"]["code"]
     # (the stand-in browser's own GET requests, logged by urllib3, carry the code: skip those)
     logged = "\n".join(
-        r.getMessage() for r in caplog.records if not (r.name.startswith("urllib3") and '"GET ' in r.getMessage())
+        r.getMessage()
+        for r in caplog.records
+        if not (r.name.startswith("urllib3") and '"GET ' in r.getMessage())
     )
     for text in (logged, repr(creds), repr(auth)):
-        assert creds.access_token not in text and creds.refresh_token not in text and code not in text
+        assert (
+            creds.access_token not in text and creds.refresh_token not in text and code not in text
+        )
 
 
 # -- keyring absent / failing ------------------------------------------------------------
@@ -187,7 +205,11 @@ def test_keyring_cache_round_trip(memory_keyring):
         ("endpoint:1", "id_token"): "id",
     }
     loaded = cache.load()
-    assert (loaded.access_token, loaded.refresh_token, loaded.id_token) == ("access", "refresh", "id")
+    assert (loaded.access_token, loaded.refresh_token, loaded.id_token) == (
+        "access",
+        "refresh",
+        "id",
+    )
     cache.save(Credentials("access2"))  # a response without a refresh token keeps the old one
     assert cache.load().refresh_token == "refresh"
     cache.clear()
@@ -214,7 +236,9 @@ def fast_polling(monkeypatch):
 
     sleeps = []
     monkeypatch.setattr(DeviceFlowAuthenticator, "slow_down_increment", 0.05)
-    monkeypatch.setattr(DeviceFlowAuthenticator, "_sleep", staticmethod(lambda s: (sleeps.append(s), time.sleep(s))))
+    monkeypatch.setattr(
+        DeviceFlowAuthenticator, "_sleep", staticmethod(lambda s: (sleeps.append(s), time.sleep(s)))
+    )
     return sleeps
 
 
@@ -227,7 +251,11 @@ def test_device_flow_end_to_end(oauth, flyte, memory_keyring, fast_polling, caps
     assert len(polls) == 4  # slow_down, pending, pending, success
     assert fast_polling == [pytest.approx(0.05)] * 3  # interval 0, +0.05 after slow_down
     (device_request,) = [r for r in oauth.state.requests if r["path"] == "/device/code"]
-    assert device_request["form"] == {"client_id": CLIENT_ID, "scope": "offline all", "audience": "flyte-test"}
+    assert device_request["form"] == {
+        "client_id": CLIENT_ID,
+        "scope": "offline all",
+        "audience": "flyte-test",
+    }
     assert cached(memory_keyring, flyte)["access_token"] == auth.get_credentials().access_token
 
 

@@ -12,10 +12,17 @@ from codegen.load import LoadedServices
 from codegen.surface import Surface, parse_surface
 
 F = descriptor_pb2.FieldDescriptorProto
-SCALAR = {"string": F.TYPE_STRING, "int32": F.TYPE_INT32, "bool": F.TYPE_BOOL, "bytes": F.TYPE_BYTES}
+SCALAR = {
+    "string": F.TYPE_STRING,
+    "int32": F.TYPE_INT32,
+    "bool": F.TYPE_BOOL,
+    "bytes": F.TYPE_BYTES,
+}
 
 
-def message(fdp: descriptor_pb2.FileDescriptorProto, name: str, fields: Iterable[Tuple[str, str, bool]]) -> None:
+def message(
+    fdp: descriptor_pb2.FileDescriptorProto, name: str, fields: Iterable[Tuple[str, str, bool]]
+) -> None:
     """Add message ``name`` with ``(field, type, repeated)`` fields; a type not in SCALAR
     names a message of the same file."""
     msg = fdp.message_type.add(name=name)
@@ -28,11 +35,19 @@ def message(fdp: descriptor_pb2.FileDescriptorProto, name: str, fields: Iterable
             f.type, f.type_name = F.TYPE_MESSAGE, f".{fdp.package}.{type_name}"
 
 
-def widget_service(http: Optional[Dict[str, Tuple[str, str]]] = None, deprecated: Iterable[str] = ()) -> Any:
+def widget_service(
+    http: Optional[Dict[str, Tuple[str, str]]] = None, deprecated: Iterable[str] = ()
+) -> Any:
     """``acme.WidgetService``: ListWidgets (paginated), GetWidget, CreateWidget, Frob."""
-    fdp = descriptor_pb2.FileDescriptorProto(name="acme/widgets.proto", package="acme", syntax="proto3")
+    fdp = descriptor_pb2.FileDescriptorProto(
+        name="acme/widgets.proto", package="acme", syntax="proto3"
+    )
     message(fdp, "Widget", [("name", "string", False), ("size", "int32", False)])
-    message(fdp, "ListWidgetsRequest", [("limit", "int32", False), ("token", "string", False), ("filters", "string", False)])
+    message(
+        fdp,
+        "ListWidgetsRequest",
+        [("limit", "int32", False), ("token", "string", False), ("filters", "string", False)],
+    )
     message(fdp, "ListWidgetsResponse", [("widgets", "Widget", True), ("token", "string", False)])
     message(fdp, "GetWidgetRequest", [("name", "string", False)])
     message(fdp, "CreateWidgetRequest", [("widget", "Widget", False)])
@@ -45,7 +60,9 @@ def widget_service(http: Optional[Dict[str, Tuple[str, str]]] = None, deprecated
         ("CreateWidget", "CreateWidgetRequest", "CreateWidgetResponse"),
         ("Frob", "FrobRequest", "Widget"),
     ):
-        method = service.method.add(name=name, input_type=f".acme.{request}", output_type=f".acme.{response}")
+        method = service.method.add(
+            name=name, input_type=f".acme.{request}", output_type=f".acme.{response}"
+        )
         if name in (http or {}):
             verb, path = http[name]  # type: ignore[index]
             setattr(method.options.Extensions[annotations_pb2.http], verb, path)
@@ -61,7 +78,10 @@ def surface(rpc: Optional[Dict[str, Any]] = None, **top: Any) -> Surface:
     data: Dict[str, Any] = {
         "services": {"WidgetService": "acme.widgets_pb2"},
         "retry": {"non_idempotent_prefixes": ["Create"], "idempotent": [], "reads": ["Frob"]},
-        "errors": {"default": "FlyteSystemException", "codes": {"NOT_FOUND": "FlyteEntityNotExistException"}},
+        "errors": {
+            "default": "FlyteSystemException",
+            "codes": {"NOT_FOUND": "FlyteEntityNotExistException"},
+        },
         "rpc": rpc or {},
     }
     data.update(top)

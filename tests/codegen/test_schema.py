@@ -23,12 +23,22 @@ def test_pagination_is_detected_from_the_messages():
 
 
 def test_retry_class_by_rule():
-    m = methods(http={"GetWidget": ("get", "/widgets/{name}"), "ListWidgets": ("post", "/widgets:list")})
+    m = methods(
+        http={"GetWidget": ("get", "/widgets/{name}"), "ListWidgets": ("post", "/widgets:list")}
+    )
     assert m["GetWidget"].retry_class is RetryClass.READ  # a GET route
     assert m["ListWidgets"].retry_class is RetryClass.WRITE  # routed, but not GET
     assert m["Frob"].retry_class is RetryClass.READ  # no route; listed under reads
     assert m["CreateWidget"].retry_class is RetryClass.NON_IDEMPOTENT  # Create* prefix
-    listed = methods(surface=surface(retry={"non_idempotent_prefixes": ["Create"], "idempotent": ["CreateWidget"], "reads": []}))
+    listed = methods(
+        surface=surface(
+            retry={
+                "non_idempotent_prefixes": ["Create"],
+                "idempotent": ["CreateWidget"],
+                "reads": [],
+            }
+        )
+    )
     assert listed["CreateWidget"].retry_class is RetryClass.WRITE
 
 
@@ -51,14 +61,25 @@ def test_default_friendly_parameters_flatten_the_request():
 
 def test_declared_parameters_bindings_and_return_shapes():
     rpc = {
-        "GetWidget": {"params": ["widget_name"], "bind": {"widget_name": "name"}, "returns": "size"},
-        "ListWidgets": {"raw": "list_widgets_paginated", "params": ["limit=100", "token=None"], "returns": "page"},
+        "GetWidget": {
+            "params": ["widget_name"],
+            "bind": {"widget_name": "name"},
+            "returns": "size",
+        },
+        "ListWidgets": {
+            "raw": "list_widgets_paginated",
+            "params": ["limit=100", "token=None"],
+            "returns": "page",
+        },
         "CreateWidget": {"params": ["widget"], "returns": "none", "created": True},
     }
     m = methods(surface=surface(rpc))
     assert m["GetWidget"].params[0].path == ("name",) and m["GetWidget"].shape is ReturnShape.FIELD
     assert m["GetWidget"].return_hint == "int"
-    assert m["ListWidgets"].shape is ReturnShape.PAGE and m["ListWidgets"].raw_name == "list_widgets_paginated"
+    assert (
+        m["ListWidgets"].shape is ReturnShape.PAGE
+        and m["ListWidgets"].raw_name == "list_widgets_paginated"
+    )
     assert m["CreateWidget"].returns_none and m["CreateWidget"].created
 
 
@@ -66,9 +87,18 @@ def test_declared_parameters_bindings_and_return_shapes():
     "rpc, message",
     [
         ({"GetWidgets": {}}, "[rpc.GetWidgets]: flyteidl 0.0-test has no RPC GetWidgets"),
-        ({"GetWidget": {"params": ["nope"]}}, "[rpc.GetWidget]: message acme.GetWidgetRequest has no field 'nope'"),
-        ({"GetWidget": {"returns": "name.more"}}, "[rpc.GetWidget]: acme.Widget: 'name.more' descends into a non-message field"),
-        ({"GetWidget": {"flytekit_model": "Task"}}, "[rpc.GetWidget]: flytekit_model: 'Task' is not a dotted class path"),
+        (
+            {"GetWidget": {"params": ["nope"]}},
+            "[rpc.GetWidget]: message acme.GetWidgetRequest has no field 'nope'",
+        ),
+        (
+            {"GetWidget": {"returns": "name.more"}},
+            "[rpc.GetWidget]: acme.Widget: 'name.more' descends into a non-message field",
+        ),
+        (
+            {"GetWidget": {"flytekit_model": "Task"}},
+            "[rpc.GetWidget]: flytekit_model: 'Task' is not a dotted class path",
+        ),
     ],
 )
 def test_surface_entries_that_do_not_fit_the_idl_fail_naming_the_rpc(rpc, message):
@@ -82,5 +112,7 @@ def test_an_optional_rpc_may_be_missing():
 
 
 def test_two_rpcs_cannot_share_a_method_name():
-    with pytest.raises(CodegenError, match="method name get_widget is used by both GetWidget and Frob"):
+    with pytest.raises(
+        CodegenError, match="method name get_widget is used by both GetWidget and Frob"
+    ):
         methods(surface=surface({"Frob": {"raw": "get_widget"}}))

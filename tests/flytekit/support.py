@@ -21,7 +21,9 @@ def local_admin(**options: Any) -> LocalAdmin:
     admin = LocalAdmin(**options).start()
     with grpc.insecure_channel(admin.endpoint) as channel:
         admin_pb2_grpc.AdminServiceStub(channel).RegisterProject(
-            project_pb2.ProjectRegisterRequest(project=project_pb2.Project(id=PROJECT, name=PROJECT))
+            project_pb2.ProjectRegisterRequest(
+                project=project_pb2.Project(id=PROJECT, name=PROJECT)
+            )
         )
     return admin
 
@@ -37,7 +39,11 @@ def strip_times(message: Message) -> Message:
             if field.message_type.fields_by_name["value"].message_type is not None:
                 for item in value.values():
                     strip_times(item)
-        elif field.is_repeated if hasattr(field, "is_repeated") else field.label == field.LABEL_REPEATED:
+        elif (
+            field.is_repeated
+            if hasattr(field, "is_repeated")
+            else field.label == field.LABEL_REPEATED
+        ):
             for item in value:
                 strip_times(item)
         else:
@@ -66,7 +72,9 @@ def outcome(action: Callable[[], Any]) -> Tuple[str, Any]:
     try:
         return "ok", normalize(action())
     except Exception as exc:  # noqa: BLE001 - the class is the result being compared
-        flytekit_classes = sorted(c.__name__ for c in type(exc).__mro__ if c.__module__.startswith("flytekit."))
+        flytekit_classes = sorted(
+            c.__name__ for c in type(exc).__mro__ if c.__module__.startswith("flytekit.")
+        )
         return "raised", flytekit_classes or [type(exc).__name__]
 
 

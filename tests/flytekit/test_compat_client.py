@@ -31,7 +31,7 @@ from flyteclient.runtime.interceptors.retry import RetryPolicy
 from tests.flytekit.support import normalize
 from tests.support.messages import populate
 from tests.support.servers import Fail, RecordingServer
-from tests.test_flytekit_compat import FLYTEKIT_METHODS, _call_flytekit, _value
+from tests.test_flytekit_compat import FLYTEKIT_METHODS, _value
 
 SURFACE = load_surface()
 API = build_api(load_services(SURFACE.services), SURFACE)
@@ -45,13 +45,21 @@ def test_same_signature_as_flytekit(name):
     mine = inspect.signature(getattr(SynchronousFlyteClient, name))
     theirs_params = [(p.name, p.kind, p.default) for p in theirs.parameters.values()]
     mine_params = [(p.name, p.kind, p.default) for p in mine.parameters.values()]
-    if name in vars(FlytekitClient):  # flytekit's friendly method: its parameters, then call options
-        assert mine_params[: len(theirs_params)] == theirs_params, f"{name}: flytekit {theirs} vs ours {mine}"
-        extra = mine_params[len(theirs_params):]
+    if name in vars(
+        FlytekitClient
+    ):  # flytekit's friendly method: its parameters, then call options
+        assert mine_params[: len(theirs_params)] == theirs_params, (
+            f"{name}: flytekit {theirs} vs ours {mine}"
+        )
+        extra = mine_params[len(theirs_params) :]
         assert [n for n, _, _ in extra] in (["timeout", "metadata"], ["timeout"], []), name
-        assert all(kind == inspect.Parameter.KEYWORD_ONLY and default is None for _, kind, default in extra)
+        assert all(
+            kind == inspect.Parameter.KEYWORD_ONLY and default is None for _, kind, default in extra
+        )
     else:  # a raw method flytekit inherits: same names and kinds (ours may default the request)
-        assert [p[:2] for p in mine_params[: len(theirs_params)]] == [p[:2] for p in theirs_params], name
+        assert [p[:2] for p in mine_params[: len(theirs_params)]] == [
+            p[:2] for p in theirs_params
+        ], name
 
 
 @pytest.fixture(scope="module")
@@ -76,10 +84,14 @@ def test_same_result_as_flytekit(method, recording):
                 value = getattr(client, method.friendly_name)(*args)
                 results.append(("ok", type(value).__name__, normalize(value)))
             except Exception as exc:  # noqa: BLE001 - compared below
-                results.append(("raised", type(exc).__name__, [c.__name__ for c in type(exc).__mro__]))
+                results.append(
+                    ("raised", type(exc).__name__, [c.__name__ for c in type(exc).__mro__])
+                )
     flytekit_result, ours_result = results
     if flytekit_result[0] == "raised":  # flytekit's model conversion fails on this data: ours too
-        assert ours_result[0] == "raised" and flytekit_result[1] in ours_result[2], method.friendly_name
+        assert ours_result[0] == "raised" and flytekit_result[1] in ours_result[2], (
+            method.friendly_name
+        )
     else:
         assert ours_result == flytekit_result, method.friendly_name
 
@@ -111,7 +123,9 @@ STATUS_CASES = [
 def test_errors_are_flytekits_and_flyteclients(code, flytekit_class, recording):
     no_retry = RetryPolicy(max_retries=0)
     recording.script("GetExecution", Fail(code, "scripted"))
-    theirs = FlytekitClient(PlatformConfig(endpoint=recording.endpoint, insecure=True, rpc_retries=0))
+    theirs = FlytekitClient(
+        PlatformConfig(endpoint=recording.endpoint, insecure=True, rpc_retries=0)
+    )
     with pytest.raises(Exception) as flytekit_error:
         theirs.get_execution(EXECUTION)
     if code != grpc.StatusCode.UNAUTHENTICATED:  # flytekit's auth layer turns that one into a
@@ -122,14 +136,24 @@ def test_errors_are_flytekits_and_flyteclients(code, flytekit_class, recording):
             ours.get_execution(EXECUTION)
     ours_class = errors.CODES.get(code, errors.DEFAULT)
     assert isinstance(error.value, ours_class) and isinstance(error.value, fc.FlyteException)
-    assert error.value.code == code and error.value.rpc == "GetExecution" and error.value.message == "scripted"
+    assert (
+        error.value.code == code
+        and error.value.rpc == "GetExecution"
+        and error.value.message == "scripted"
+    )
     assert isinstance(error.value.__cause__, grpc.RpcError)
     if isinstance(error.value, fk_user.FlyteInvalidInputException):
         assert error.value.request.id == EXECUTION.to_flyte_idl()  # flytekit's (request) argument
 
 
 def test_different_structure_is_flytekits_invalid_input(recording):
-    recording.script("CreateTask", Fail(grpc.StatusCode.INVALID_ARGUMENT, "t task with different structure already exists. (Please register a new version of the task):\n- x"))
+    recording.script(
+        "CreateTask",
+        Fail(
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "t task with different structure already exists. (Please register a new version of the task):\n- x",
+        ),
+    )
     from flyteidl.admin import task_pb2
     from flyteidl.core import identifier_pb2
 
@@ -143,7 +167,10 @@ def test_different_structure_is_flytekits_invalid_input(recording):
 
 
 def test_identical_registration_is_success(recording):
-    recording.script("CreateTask", Fail(grpc.StatusCode.ALREADY_EXISTS, "task with identical structure already exists"))
+    recording.script(
+        "CreateTask",
+        Fail(grpc.StatusCode.ALREADY_EXISTS, "task with identical structure already exists"),
+    )
     from flyteidl.admin import task_pb2
     from flyteidl.core import identifier_pb2
 
@@ -168,7 +195,9 @@ def test_subclasses_get_compatible_subclasses():
 
     layer = FlytekitLayer(compat.EXCEPTIONS)
     converted = layer.convert(Special("no token", code=grpc.StatusCode.UNAUTHENTICATED, rpc="X"))
-    assert isinstance(converted, Special) and isinstance(converted, fk_user.FlyteAuthenticationException)
+    assert isinstance(converted, Special) and isinstance(
+        converted, fk_user.FlyteAuthenticationException
+    )
     assert layer.compatible_class(Special) is type(converted)  # made once, kept
     assert str(converted) == "X UNAUTHENTICATED: no token"
 

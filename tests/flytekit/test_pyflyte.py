@@ -47,21 +47,42 @@ def admin(tmp_path):
 
 
 def _pyflyte(admin, command: List[str], name: str) -> subprocess.CompletedProcess:
-    args = [*command, "--config", str(admin.config_file), "run", "--remote", "--project", PROJECT,
-            "--domain", DOMAIN, "--name", name, str(WORKFLOW), "pipeline", "--a", "5"]
+    args = [
+        *command,
+        "--config",
+        str(admin.config_file),
+        "run",
+        "--remote",
+        "--project",
+        PROJECT,
+        "--domain",
+        DOMAIN,
+        "--name",
+        name,
+        str(WORKFLOW),
+        "pipeline",
+        "--a",
+        "5",
+    ]
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-    return subprocess.run(args, capture_output=True, text=True, timeout=240, env=env, cwd=WORKFLOW.parent)
+    return subprocess.run(
+        args, capture_output=True, text=True, timeout=240, env=env, cwd=WORKFLOW.parent
+    )
 
 
 def _execution(admin, name: str) -> Any:
     from flyteidl.core import identifier_pb2
 
     with SynchronousFlyteClient(admin.endpoint, insecure=True) as client:
-        return client.get_execution(identifier_pb2.WorkflowExecutionIdentifier(project=PROJECT, domain=DOMAIN, name=name))
+        return client.get_execution(
+            identifier_pb2.WorkflowExecutionIdentifier(project=PROJECT, domain=DOMAIN, name=name)
+        )
 
 
 def test_pyflyte_run_remote_with_flyteclient(admin):
-    done = _pyflyte(admin, [sys.executable, "-m", "flyteclient.flytekit.pyflyte"], "via-flyteclient")
+    done = _pyflyte(
+        admin, [sys.executable, "-m", "flyteclient.flytekit.pyflyte"], "via-flyteclient"
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     execution = _execution(admin, "via-flyteclient")
     assert execution.spec.launch_plan.name.endswith("pipeline")
@@ -82,17 +103,39 @@ def test_plain_pyflyte_is_unchanged(admin):
 
 def test_pyflyte_register_and_get_with_flyteclient(admin):
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-    command = [sys.executable, "-m", "flyteclient.flytekit.pyflyte", "--config", str(admin.config_file)]
+    command = [
+        sys.executable,
+        "-m",
+        "flyteclient.flytekit.pyflyte",
+        "--config",
+        str(admin.config_file),
+    ]
     scope = ["--project", PROJECT, "--domain", DOMAIN]
-    registered = subprocess.run([*command, "register", *scope, "--version", "v7", str(WORKFLOW)],
-                                capture_output=True, text=True, timeout=240, env=env, cwd=WORKFLOW.parent)
+    registered = subprocess.run(
+        [*command, "register", *scope, "--version", "v7", str(WORKFLOW)],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env=env,
+        cwd=WORKFLOW.parent,
+    )
     assert registered.returncode == 0, registered.stdout + registered.stderr
     assert "Successfully registered" in registered.stdout
-    got = subprocess.run([*command, "get", "launchplan", *scope, "wfpkg.simple.pipeline_lp", "v7"],
-                         capture_output=True, text=True, timeout=240, env=env, cwd=WORKFLOW.parent)
+    got = subprocess.run(
+        [*command, "get", "launchplan", *scope, "wfpkg.simple.pipeline_lp", "v7"],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env=env,
+        cwd=WORKFLOW.parent,
+    )
     assert got.returncode == 0, got.stdout + got.stderr
     assert "wfpkg.simple.pipeline_lp" in got.stdout
-    creates = [s for s in admin.agents.seen if s.startswith(("CreateTask ", "CreateWorkflow ", "CreateLaunchPlan "))]
+    creates = [
+        s
+        for s in admin.agents.seen
+        if s.startswith(("CreateTask ", "CreateWorkflow ", "CreateLaunchPlan "))
+    ]
     assert len(creates) >= 3 and all("flyteclient/" in s for s in creates), creates
     gets = [s for s in admin.agents.seen if s.startswith("GetLaunchPlan ")]
     assert gets and all("flyteclient/" in s for s in gets), gets

@@ -5,9 +5,8 @@ from __future__ import annotations
 import threading
 
 import grpc
-from flyteidl.admin import common_pb2, task_pb2
-
-from conftest import D, P, RT, Env, ident
+from conftest import D, Env, P
+from flyteidl.admin import common_pb2
 
 
 def test_concurrent_register_and_list(penv):
@@ -25,8 +24,11 @@ def test_concurrent_register_and_list(penv):
                         env.task("shared", f"v{j}")
                     except grpc.RpcError as e:
                         assert e.code() == grpc.StatusCode.ALREADY_EXISTS, e
-                    page = env.stub.ListTasks(common_pb2.ResourceListRequest(
-                        id=common_pb2.NamedEntityIdentifier(project=P, domain=D), limit=50))
+                    page = env.stub.ListTasks(
+                        common_pb2.ResourceListRequest(
+                            id=common_pb2.NamedEntityIdentifier(project=P, domain=D), limit=50
+                        )
+                    )
                     assert len(page.tasks) <= 50
         except Exception as exc:  # noqa: BLE001
             errors.append(exc)
@@ -39,8 +41,11 @@ def test_concurrent_register_and_list(penv):
     assert not errors, errors[:3]
     total, token = 0, ""
     while True:
-        page = penv.stub.ListTasks(common_pb2.ResourceListRequest(
-            id=common_pb2.NamedEntityIdentifier(project=P, domain=D), limit=37, token=token))
+        page = penv.stub.ListTasks(
+            common_pb2.ResourceListRequest(
+                id=common_pb2.NamedEntityIdentifier(project=P, domain=D), limit=37, token=token
+            )
+        )
         total += len(page.tasks)
         token = page.token
         if not token:

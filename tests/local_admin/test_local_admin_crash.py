@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import grpc
 import pytest
+from conftest import RT, Env, ident
 from flyteidl.admin import common_pb2, project_pb2, task_pb2
 from flyteidl.service import admin_pb2_grpc
 
-from conftest import RT, Env, ident
 from flyteclient import SynchronousFlyteClient
 from flyteclient.testing import LocalAdmin
 from flyteclient.testing.consistency import InconsistentStoreError
@@ -18,7 +18,9 @@ P, D = "crash", "development"
 
 
 def register(endpoint: str, name: str = "t") -> None:
-    request = task_pb2.TaskCreateRequest(id=ident(RT.TASK, name, project=P), spec=Env.task_spec(name, project=P))
+    request = task_pb2.TaskCreateRequest(
+        id=ident(RT.TASK, name, project=P), spec=Env.task_spec(name, project=P)
+    )
     with grpc.insecure_channel(endpoint) as channel:
         admin_pb2_grpc.AdminServiceStub(channel).CreateTask(request, timeout=10)
 
@@ -28,7 +30,9 @@ def test_crash_between_registration_rows_leaves_nothing_half_written(tmp_path, c
     admin = AdminProcess(str(tmp_path / "state.db"))
     with admin, grpc.insecure_channel(admin.endpoint) as channel:
         admin_pb2_grpc.AdminServiceStub(channel).RegisterProject(
-            project_pb2.ProjectRegisterRequest(project=project_pb2.Project(id=P, name=P)), timeout=10)
+            project_pb2.ProjectRegisterRequest(project=project_pb2.Project(id=P, name=P)),
+            timeout=10,
+        )
     admin.start(env={CRASH_AFTER_WRITE_ENV: crash_after})
     with pytest.raises(grpc.RpcError):
         register(admin.endpoint)
@@ -36,9 +40,14 @@ def test_crash_between_registration_rows_leaves_nothing_half_written(tmp_path, c
 
     with admin, SynchronousFlyteClient(admin.endpoint, insecure=True) as client:
         tid = ident(RT.TASK, "t", project=P)
-        client.create_task(tid, Env.task_spec("t", project=P))  # identical-structure counts as success
+        client.create_task(
+            tid, Env.task_spec("t", project=P)
+        )  # identical-structure counts as success
         assert client.get_task(tid).id == tid
-        named = client.get_named_entity(resource_type=RT.TASK, id=common_pb2.NamedEntityIdentifier(project=P, domain=D, name="t"))
+        named = client.get_named_entity(
+            resource_type=RT.TASK,
+            id=common_pb2.NamedEntityIdentifier(project=P, domain=D, name="t"),
+        )
         assert named.id.name == "t"
 
 
@@ -51,7 +60,11 @@ def half_written(db: str, *kinds: str) -> task_pb2.TaskCreateRequest:
         request = task_pb2.TaskCreateRequest(id=tid, spec=Env.task_spec("t", project=P))
         for kind in ("task_spec", "task", "named_entity"):
             if kind not in kinds:
-                key = ((RT.TASK,) if kind == "named_entity" else ()) + (tid.org, P, D, "t") + (() if kind == "named_entity" else ("v1",))
+                key = (
+                    ((RT.TASK,) if kind == "named_entity" else ())
+                    + (tid.org, P, D, "t")
+                    + (() if kind == "named_entity" else ("v1",))
+                )
                 admin.store.delete(kind, key)
     return request
 
@@ -76,7 +89,10 @@ def test_startup_check_adds_a_missing_named_entity(tmp_path):
 def test_startup_check_refuses_an_entity_without_spec(tmp_path):
     db = str(tmp_path / "state.db")
     half_written(db, "task", "named_entity")
-    with pytest.raises(InconsistentStoreError, match=r"state\.db is inconsistent .*task :crash:development:t:v1 has no spec"):
+    with pytest.raises(
+        InconsistentStoreError,
+        match=r"state\.db is inconsistent .*task :crash:development:t:v1 has no spec",
+    ):
         LocalAdmin(db_path=db).start()
 
 

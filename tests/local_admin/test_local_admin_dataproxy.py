@@ -10,14 +10,12 @@ import urllib.parse
 import urllib.request
 
 import grpc
-import pytest
+from conftest import D, P
 from flyteidl.admin import event_pb2 as admin_event
 from flyteidl.core import identifier_pb2, literals_pb2
 from flyteidl.event import event_pb2
 from flyteidl.service import dataproxy_pb2 as dp
 from google.protobuf import duration_pb2
-
-from conftest import D, P
 
 C = grpc.StatusCode
 
@@ -62,7 +60,9 @@ def test_md5_mismatch_rejected(env):
 
 
 def test_tampered_and_expired(env):
-    loc = upload_loc(env, filename_root="r", filename="x", expires_in=duration_pb2.Duration(seconds=1))
+    loc = upload_loc(
+        env, filename_root="r", filename="x", expires_in=duration_pb2.Duration(seconds=1)
+    )
     parts = urllib.parse.urlsplit(loc.signed_url)
     other_path = parts._replace(path=parts.path.replace("/x", "/y")).geturl()
     assert http("PUT", other_path, b"d")[0] == 403
@@ -77,13 +77,24 @@ def test_tampered_and_expired(env):
 
 def test_validation(env):
     e = env.err(lambda r: upload_loc(env, project="", filename_root="r"), None)
-    assert (e.code(), e.details()) == (C.INVALID_ARGUMENT, "project and domain are required parameters")
+    assert (e.code(), e.details()) == (
+        C.INVALID_ARGUMENT,
+        "project and domain are required parameters",
+    )
     e = env.err(lambda r: upload_loc(env, filename="f"), None)
     assert e.code() == C.INVALID_ARGUMENT
-    e = env.err(lambda r: upload_loc(env, filename_root="r", expires_in=duration_pb2.Duration(seconds=3601)), None)
+    e = env.err(
+        lambda r: upload_loc(
+            env, filename_root="r", expires_in=duration_pb2.Duration(seconds=3601)
+        ),
+        None,
+    )
     assert e.code() == C.INVALID_ARGUMENT
     loc = upload_loc(env, filename_root="r")  # random filename
-    assert loc.native_url.startswith(f"s3://local-bucket/uploads/{P}/{D}/r/") and len(loc.native_url.split("/")[-1]) > 0
+    assert (
+        loc.native_url.startswith(f"s3://local-bucket/uploads/{P}/{D}/r/")
+        and len(loc.native_url.split("/")[-1]) > 0
+    )
 
 
 def test_overwrite_rule(env):
@@ -93,9 +104,16 @@ def test_overwrite_rule(env):
     assert http("PUT", loc.signed_url, data)[0] == 200
     e = env.err(lambda r: upload_loc(env, filename_root="root", filename="f"), None)
     assert e.code() == C.ALREADY_EXISTS
-    e = env.err(lambda r: upload_loc(env, filename_root="root", filename="f", content_md5=hashlib.md5(b"x").digest()), None)
+    e = env.err(
+        lambda r: upload_loc(
+            env, filename_root="root", filename="f", content_md5=hashlib.md5(b"x").digest()
+        ),
+        None,
+    )
     assert e.code() == C.ALREADY_EXISTS
-    assert upload_loc(env, filename_root="root", filename="f", content_md5=md5).native_url.endswith("/root/f")
+    assert upload_loc(env, filename_root="root", filename="f", content_md5=md5).native_url.endswith(
+        "/root/f"
+    )
 
 
 def test_download_link_and_get_data(penv):
@@ -104,20 +122,42 @@ def test_download_link_and_get_data(penv):
     loc = upload_loc(penv, filename_root="decks", filename="deck.html")
     assert http("PUT", loc.signed_url, b"<html/>")[0] == 200
     nid = identifier_pb2.NodeExecutionIdentifier(node_id="n0", execution_id=eid)
-    outs = literals_pb2.LiteralMap(literals={"o0": literals_pb2.Literal(
-        scalar=literals_pb2.Scalar(primitive=literals_pb2.Primitive(integer=5)))})
-    penv.stub.CreateNodeEvent(admin_event.NodeExecutionEventRequest(event=event_pb2.NodeExecutionEvent(
-        id=nid, phase=3, output_data=outs, deck_uri=loc.native_url)))
-    link = penv.dp.CreateDownloadLink(dp.CreateDownloadLinkRequest(artifact_type=dp.ARTIFACT_TYPE_DECK, node_execution_id=nid))
+    outs = literals_pb2.LiteralMap(
+        literals={
+            "o0": literals_pb2.Literal(
+                scalar=literals_pb2.Scalar(primitive=literals_pb2.Primitive(integer=5))
+            )
+        }
+    )
+    penv.stub.CreateNodeEvent(
+        admin_event.NodeExecutionEventRequest(
+            event=event_pb2.NodeExecutionEvent(
+                id=nid, phase=3, output_data=outs, deck_uri=loc.native_url
+            )
+        )
+    )
+    link = penv.dp.CreateDownloadLink(
+        dp.CreateDownloadLinkRequest(artifact_type=dp.ARTIFACT_TYPE_DECK, node_execution_id=nid)
+    )
     assert http("GET", link.signed_url[0]) == (200, b"<html/>")
     assert link.pre_signed_urls.signed_url[0] == link.signed_url[0]
     e = penv.err(penv.dp.CreateDownloadLink, dp.CreateDownloadLinkRequest(node_execution_id=nid))
     assert e.code() == C.INVALID_ARGUMENT
-    e = penv.err(penv.dp.CreateDownloadLink, dp.CreateDownloadLinkRequest(artifact_type=dp.ARTIFACT_TYPE_DECK))
+    e = penv.err(
+        penv.dp.CreateDownloadLink,
+        dp.CreateDownloadLinkRequest(artifact_type=dp.ARTIFACT_TYPE_DECK),
+    )
     assert e.code() == C.INVALID_ARGUMENT
     nodeck = identifier_pb2.NodeExecutionIdentifier(node_id="n1", execution_id=eid)
-    penv.stub.CreateNodeEvent(admin_event.NodeExecutionEventRequest(event=event_pb2.NodeExecutionEvent(id=nodeck, phase=2)))
-    e = penv.err(penv.dp.CreateDownloadLink, dp.CreateDownloadLinkRequest(artifact_type=dp.ARTIFACT_TYPE_DECK, node_execution_id=nodeck))
+    penv.stub.CreateNodeEvent(
+        admin_event.NodeExecutionEventRequest(
+            event=event_pb2.NodeExecutionEvent(id=nodeck, phase=2)
+        )
+    )
+    e = penv.err(
+        penv.dp.CreateDownloadLink,
+        dp.CreateDownloadLinkRequest(artifact_type=dp.ARTIFACT_TYPE_DECK, node_execution_id=nodeck),
+    )
     assert e.code() == C.NOT_FOUND
 
     got = penv.dp.GetData(dp.GetDataRequest(flyte_url=f"flyte://v1/{P}/{D}/e1/n0/o"))

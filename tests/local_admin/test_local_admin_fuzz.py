@@ -12,14 +12,13 @@ from typing import Any, Dict, List, Tuple
 
 import grpc
 import pytest
+from conftest import Env
+from flyteidl.admin import launch_plan_pb2, version_pb2
+from flyteidl.service import admin_pb2, auth_pb2, dataproxy_pb2, identity_pb2, signal_pb2
 from google.protobuf import descriptor as _d
 from google.protobuf import message_factory
-from flyteidl.admin import launch_plan_pb2, project_pb2, version_pb2
-from flyteidl.service import admin_pb2, auth_pb2, dataproxy_pb2, identity_pb2, signal_pb2
 
 from flyteclient.testing import LocalAdmin
-
-from conftest import Env
 
 SERVICES = [
     admin_pb2.DESCRIPTOR.services_by_name["AdminService"],
@@ -28,10 +27,34 @@ SERVICES = [
     identity_pb2.DESCRIPTOR.services_by_name["IdentityService"],
     auth_pb2.DESCRIPTOR.services_by_name["AuthMetadataService"],
 ]
-STRINGS = ["", "flytesnacks", "development", "staging", "wf", "lp", "t", "v1", "exec-1", "n0", "x" * 300,
-           "eq(name,t)", "eq(foo", "value_in(version,v1;v2)+eq(project,flytesnacks)", "gt(created_at,2020-01-01)",
-           "flyte://v1/flytesnacks/development/exec-1/n0/o", "flyte://v1/x", "s3://local-bucket/uploads/a",
-           "Ünïcödé ✓", "-1", "7", "../../etc", "a;b;c", "contains(phase,RUN)", "name", "version"]
+STRINGS = [
+    "",
+    "flytesnacks",
+    "development",
+    "staging",
+    "wf",
+    "lp",
+    "t",
+    "v1",
+    "exec-1",
+    "n0",
+    "x" * 300,
+    "eq(name,t)",
+    "eq(foo",
+    "value_in(version,v1;v2)+eq(project,flytesnacks)",
+    "gt(created_at,2020-01-01)",
+    "flyte://v1/flytesnacks/development/exec-1/n0/o",
+    "flyte://v1/x",
+    "s3://local-bucket/uploads/a",
+    "Ünïcödé ✓",
+    "-1",
+    "7",
+    "../../etc",
+    "a;b;c",
+    "contains(phase,RUN)",
+    "name",
+    "version",
+]
 FT = _d.FieldDescriptor
 INTS = [0, 1, 2, 3, 5, -1, 2**31 - 1, -(2**31)]
 UINTS = [0, 1, 2, 3, 10, 2**32 - 1]
@@ -79,8 +102,15 @@ def fill(msg: Any, rng: random.Random, depth: int = 0) -> Any:
     return msg
 
 
-PLAUSIBLE = {"project": "flytesnacks", "domain": "development", "name": ["wf", "lp", "exec-1", "wf-t"],
-             "version": "v1", "org": "", "node_id": "n0", "signal_id": "s"}
+PLAUSIBLE = {
+    "project": "flytesnacks",
+    "domain": "development",
+    "name": ["wf", "lp", "exec-1", "wf-t"],
+    "version": "v1",
+    "org": "",
+    "node_id": "n0",
+    "signal_id": "s",
+}
 
 
 def steer(msg: Any, rng: random.Random, p: float = 0.8) -> Any:
@@ -89,10 +119,15 @@ def steer(msg: Any, rng: random.Random, p: float = 0.8) -> Any:
         if f.type == FT.TYPE_MESSAGE:
             if f.message_type.GetOptions().map_entry:
                 continue
-            for sub in (v if f.is_repeated else [v]):
+            for sub in v if f.is_repeated else [v]:
                 steer(sub, rng, p)
     for f in msg.DESCRIPTOR.fields:
-        if f.type == FT.TYPE_STRING and not f.is_repeated and f.name in PLAUSIBLE and rng.random() < p:
+        if (
+            f.type == FT.TYPE_STRING
+            and not f.is_repeated
+            and f.name in PLAUSIBLE
+            and rng.random() < p
+        ):
             val = PLAUSIBLE[f.name]
             setattr(msg, f.name, rng.choice(val) if isinstance(val, list) else val)
     return msg
@@ -124,7 +159,9 @@ def _seed_state(env: Env) -> None:
     env.project("flytesnacks")
     wf = env.workflow("wf", "v1")
     lp = env.launch_plan("lp", "v1", wf=wf)
-    env.stub.UpdateLaunchPlan(launch_plan_pb2.LaunchPlanUpdateRequest(id=lp, state=launch_plan_pb2.ACTIVE))
+    env.stub.UpdateLaunchPlan(
+        launch_plan_pb2.LaunchPlanUpdateRequest(id=lp, state=launch_plan_pb2.ACTIVE)
+    )
     env.execute(lp, "exec-1")
 
 
@@ -143,8 +180,11 @@ def test_fuzz_all_rpcs(auth):
         assert len(methods) == 56 + 4 + 3 + 1 + 2
         for svc, m in methods:
             req_cls, resp_cls = _msg_class(m.input_type), _msg_class(m.output_type)
-            call = ch.unary_unary(f"/{svc.full_name}/{m.name}", request_serializer=req_cls.SerializeToString,
-                                  response_deserializer=resp_cls.FromString)
+            call = ch.unary_unary(
+                f"/{svc.full_name}/{m.name}",
+                request_serializer=req_cls.SerializeToString,
+                response_deserializer=resp_cls.FromString,
+            )
             for i in range(per_method):
                 req = fill(req_cls(), rng) if i else req_cls()
                 if i % 2:
@@ -154,16 +194,27 @@ def test_fuzz_all_rpcs(auth):
                     code = grpc.StatusCode.OK
                 except grpc.RpcError as e:
                     code = e.code()
-                    if code in (grpc.StatusCode.UNKNOWN, grpc.StatusCode.INTERNAL, grpc.StatusCode.DEADLINE_EXCEEDED):
+                    if code in (
+                        grpc.StatusCode.UNKNOWN,
+                        grpc.StatusCode.INTERNAL,
+                        grpc.StatusCode.DEADLINE_EXCEEDED,
+                    ):
                         failures.append((f"{m.name}", f"{code}: {e.details()}"))
-                    if code == grpc.StatusCode.UNIMPLEMENTED and svc.name not in ("IdentityService", "AuthMetadataService"):
+                    if code == grpc.StatusCode.UNIMPLEMENTED and svc.name not in (
+                        "IdentityService",
+                        "AuthMetadataService",
+                    ):
                         failures.append((f"{m.name}", "UNIMPLEMENTED"))
                 codes[code.name] = codes.get(code.name, 0) + 1
         # still serving
-        stub_version = ch.unary_unary("/flyteidl.service.AdminService/GetVersion",
-                                      request_serializer=version_pb2.GetVersionRequest.SerializeToString,
-                                      response_deserializer=version_pb2.GetVersionResponse.FromString)
-        assert stub_version(version_pb2.GetVersionRequest(), timeout=5, metadata=md).control_plane_version.Version
+        stub_version = ch.unary_unary(
+            "/flyteidl.service.AdminService/GetVersion",
+            request_serializer=version_pb2.GetVersionRequest.SerializeToString,
+            response_deserializer=version_pb2.GetVersionResponse.FromString,
+        )
+        assert stub_version(
+            version_pb2.GetVersionRequest(), timeout=5, metadata=md
+        ).control_plane_version.Version
     print(sorted(codes.items()))
     assert not failures, failures[:10]
     assert codes.get("OK", 0) > 0

@@ -10,9 +10,9 @@ import urllib.parse
 
 import grpc
 import pytest
+from conftest import D, Env, P
 from flyteidl.service import dataproxy_pb2 as dp
 
-from conftest import D, P, Env
 from flyteclient.testing import LocalAdmin
 
 MAX = 1024 * 1024
@@ -28,7 +28,9 @@ def small():
 
 
 def signed_put(env: Env, name: str = "f") -> str:
-    loc = env.dp.CreateUploadLocation(dp.CreateUploadLocationRequest(project=P, domain=D, filename_root="r", filename=name))
+    loc = env.dp.CreateUploadLocation(
+        dp.CreateUploadLocationRequest(project=P, domain=D, filename_root="r", filename=name)
+    )
     return loc.signed_url
 
 
@@ -53,15 +55,18 @@ def raw(url: str, head: str, body: bytes = b"", wait: float = 5.0) -> tuple:
 PUT = "PUT {target} HTTP/1.1\r\nHost: {host}\r\n"
 
 
-@pytest.mark.parametrize("headers, status", [
-    ("Content-Length: 1099511627776\r\n", 413),  # 1 TB: refused before reading
-    (f"Content-Length: {MAX + 1}\r\n", 413),
-    ("Content-Length: abc\r\n", 400),
-    ("Content-Length: -5\r\n", 400),
-    ("Content-Length: 3\r\nContent-Length: 4\r\n", 400),
-    ("", 411),
-    ("Transfer-Encoding: chunked\r\n", 411),
-])
+@pytest.mark.parametrize(
+    "headers, status",
+    [
+        ("Content-Length: 1099511627776\r\n", 413),  # 1 TB: refused before reading
+        (f"Content-Length: {MAX + 1}\r\n", 413),
+        ("Content-Length: abc\r\n", 400),
+        ("Content-Length: -5\r\n", 400),
+        ("Content-Length: 3\r\nContent-Length: 4\r\n", 400),
+        ("", 411),
+        ("Transfer-Encoding: chunked\r\n", 411),
+    ],
+)
 def test_bad_content_length_gets_4xx_without_traceback(small, capfd, headers, status):
     url = signed_put(small)
     assert raw(url, PUT + headers + "\r\n")[0] == status
@@ -94,22 +99,38 @@ def test_body_closed_early_gets_400(small):
     url = signed_put(small)
     parts = urllib.parse.urlsplit(url)
     with socket.create_connection((parts.hostname, parts.port), timeout=5) as s:
-        s.sendall(f"PUT {parts.path}?{parts.query} HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\npartial".encode())
+        s.sendall(
+            f"PUT {parts.path}?{parts.query} HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\npartial".encode()
+        )
         s.shutdown(socket.SHUT_WR)
         assert s.recv(100).split()[1] == b"400"
 
 
-@pytest.mark.parametrize("field, value", [
-    ("filename", "../escape"), ("filename", "a/../../b"), ("filename", "/etc/passwd"), ("filename", "a\\..\\b"),
-    ("filename", ".."), ("filename", "a//b"), ("filename", "x\ny"),
-    ("filename_root", ".."), ("filename_root", "../../other-project"), ("filename_root", "/abs"),
-])
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("filename", "../escape"),
+        ("filename", "a/../../b"),
+        ("filename", "/etc/passwd"),
+        ("filename", "a\\..\\b"),
+        ("filename", ".."),
+        ("filename", "a//b"),
+        ("filename", "x\ny"),
+        ("filename_root", ".."),
+        ("filename_root", "../../other-project"),
+        ("filename_root", "/abs"),
+    ],
+)
 def test_traversal_in_upload_names_is_invalid_argument(penv, field, value):
     kwargs = {"filename_root": "r", "filename": "f", field: value}
-    e = penv.err(penv.dp.CreateUploadLocation, dp.CreateUploadLocationRequest(project=P, domain=D, **kwargs))
+    e = penv.err(
+        penv.dp.CreateUploadLocation, dp.CreateUploadLocationRequest(project=P, domain=D, **kwargs)
+    )
     assert e.code() == grpc.StatusCode.INVALID_ARGUMENT and field in e.details()
 
 
 def test_nested_relative_names_are_fine(penv):
-    loc = penv.dp.CreateUploadLocation(dp.CreateUploadLocationRequest(project=P, domain=D, filename_root="a/b", filename="c.txt"))
+    loc = penv.dp.CreateUploadLocation(
+        dp.CreateUploadLocationRequest(project=P, domain=D, filename_root="a/b", filename="c.txt")
+    )
     assert loc.native_url == f"s3://local-bucket/uploads/{P}/{D}/a/b/c.txt"

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import grpc
 import pytest
-from flyteidl.admin import common_pb2, launch_plan_pb2, task_pb2
-
-from conftest import D, P, RT, ident
+from conftest import RT, D, P, ident
+from flyteidl.admin import common_pb2
 
 C = grpc.StatusCode
 
 
 def lreq(name="", limit=100, token="", filters="", sort=None):
-    r = common_pb2.ResourceListRequest(id=common_pb2.NamedEntityIdentifier(project=P, domain=D, name=name),
-                                       limit=limit, token=token, filters=filters)
+    r = common_pb2.ResourceListRequest(
+        id=common_pb2.NamedEntityIdentifier(project=P, domain=D, name=name),
+        limit=limit,
+        token=token,
+        filters=filters,
+    )
     if sort is not None:
         r.sort_by.CopyFrom(sort)
     return r
@@ -26,9 +29,13 @@ def test_get_missing_and_fills_resource_type(penv):
     e = penv.err(penv.stub.GetTask, common_pb2.ObjectGetRequest(id=ident(RT.TASK, "ghost")))
     assert e.code() == C.NOT_FOUND
     assert e.details().startswith("missing entity of type TASK with identifier")
-    e = penv.err(penv.stub.GetWorkflow, common_pb2.ObjectGetRequest(id=ident(RT.UNSPECIFIED, "ghost")))
+    e = penv.err(
+        penv.stub.GetWorkflow, common_pb2.ObjectGetRequest(id=ident(RT.UNSPECIFIED, "ghost"))
+    )
     assert e.details().startswith("missing entity of type WORKFLOW with identifier")
-    e = penv.err(penv.stub.GetLaunchPlan, common_pb2.ObjectGetRequest(id=ident(RT.LAUNCH_PLAN, "ghost")))
+    e = penv.err(
+        penv.stub.GetLaunchPlan, common_pb2.ObjectGetRequest(id=ident(RT.LAUNCH_PLAN, "ghost"))
+    )
     assert e.details().startswith("missing entity of type LAUNCH_PLAN with identifier")
 
 
@@ -60,7 +67,10 @@ def test_pagination_walk(five):
 
 def test_pagination_errors(five):
     e = five.err(five.stub.ListTasks, lreq(token="abc"))
-    assert (e.code(), e.details()) == (C.INVALID_ARGUMENT, "invalid pagination token abc for ListTasks")
+    assert (e.code(), e.details()) == (
+        C.INVALID_ARGUMENT,
+        "invalid pagination token abc for ListTasks",
+    )
     e = five.err(five.stub.ListTasks, lreq(token="-1"))
     assert e.details() == "invalid pagination token -1 for ListTasks"
     e = five.err(five.stub.ListTasks, lreq(limit=0))
@@ -72,43 +82,53 @@ def test_pagination_errors(five):
 
 def test_list_ids_distinct(penv):
     penv.task("a", "v1"), penv.task("a", "v2"), penv.task("b", "v1")
-    ids = penv.stub.ListTaskIds(common_pb2.NamedEntityIdentifierListRequest(project=P, domain=D, limit=10))
+    ids = penv.stub.ListTaskIds(
+        common_pb2.NamedEntityIdentifierListRequest(project=P, domain=D, limit=10)
+    )
     assert [i.name for i in ids.entities] == ["a", "b"]
-    ids = penv.stub.ListTaskIds(common_pb2.NamedEntityIdentifierListRequest(project=P, domain=D, limit=1))
+    ids = penv.stub.ListTaskIds(
+        common_pb2.NamedEntityIdentifierListRequest(project=P, domain=D, limit=1)
+    )
     assert [i.name for i in ids.entities] == ["a"] and ids.token == "1"
 
 
-@pytest.mark.parametrize("flt,expected", [
-    ("eq(version,v1)", ["v1"]),
-    ("ne(version,v1)", ["v0", "v2", "v3", "v4"]),
-    ("gt(version,v2)", ["v3", "v4"]),
-    ("gte(version,v2)", ["v2", "v3", "v4"]),
-    ("lt(version,v2)", ["v0", "v1"]),
-    ("lte(version,v2)", ["v0", "v1", "v2"]),
-    ("contains(version,3)", ["v3"]),
-    ("not_like(version,3)", ["v0", "v1", "v2", "v4"]),
-    ("value_in(version,v0;v4)", ["v0", "v4"]),
-    ("value_not_in(version,v0;v4)", ["v1", "v2", "v3"]),
-    ("gte(version,v1)+lte(version,v3)+ne(version,v2)", ["v1", "v3"]),
-    ("eq(task.version,v2)", ["v2"]),
-    ("eq(name,t)+eq(type,python-task)", ["v0", "v1", "v2", "v3", "v4"]),
-    ("gt(created_at,2000-01-01T00:00:00Z)", ["v0", "v1", "v2", "v3", "v4"]),
-    ("lt(created_at,2000-01-01T00:00:00Z)", []),
-])
+@pytest.mark.parametrize(
+    "flt,expected",
+    [
+        ("eq(version,v1)", ["v1"]),
+        ("ne(version,v1)", ["v0", "v2", "v3", "v4"]),
+        ("gt(version,v2)", ["v3", "v4"]),
+        ("gte(version,v2)", ["v2", "v3", "v4"]),
+        ("lt(version,v2)", ["v0", "v1"]),
+        ("lte(version,v2)", ["v0", "v1", "v2"]),
+        ("contains(version,3)", ["v3"]),
+        ("not_like(version,3)", ["v0", "v1", "v2", "v4"]),
+        ("value_in(version,v0;v4)", ["v0", "v4"]),
+        ("value_not_in(version,v0;v4)", ["v1", "v2", "v3"]),
+        ("gte(version,v1)+lte(version,v3)+ne(version,v2)", ["v1", "v3"]),
+        ("eq(task.version,v2)", ["v2"]),
+        ("eq(name,t)+eq(type,python-task)", ["v0", "v1", "v2", "v3", "v4"]),
+        ("gt(created_at,2000-01-01T00:00:00Z)", ["v0", "v1", "v2", "v3", "v4"]),
+        ("lt(created_at,2000-01-01T00:00:00Z)", []),
+    ],
+)
 def test_filter_functions(five, flt, expected):
     page = five.stub.ListTasks(lreq(filters=flt))
     assert [t.id.version for t in page.tasks] == expected
 
 
-@pytest.mark.parametrize("flt,message", [
-    ("eq(version)", "invalid value for filters"),
-    ("garbage", "invalid value for filters"),
-    ("foo(version,v1)", "unrecognized filter function: foo"),
-    ("eq(task.foo,v1)", "'task.foo' is invalid filter"),
-    ("eq(foo,v1)", "'foo' is invalid filter"),
-    ("eq(x.name,v1)", "'x' entity is not allowed in filters"),
-    ("eq(execution.name,v1)", "'execution' entity is not allowed in filters"),
-])
+@pytest.mark.parametrize(
+    "flt,message",
+    [
+        ("eq(version)", "invalid value for filters"),
+        ("garbage", "invalid value for filters"),
+        ("foo(version,v1)", "unrecognized filter function: foo"),
+        ("eq(task.foo,v1)", "'task.foo' is invalid filter"),
+        ("eq(foo,v1)", "'foo' is invalid filter"),
+        ("eq(x.name,v1)", "'x' entity is not allowed in filters"),
+        ("eq(execution.name,v1)", "'execution' entity is not allowed in filters"),
+    ],
+)
 def test_filter_errors(five, flt, message):
     e = five.err(five.stub.ListTasks, lreq(filters=flt))
     assert (e.code(), e.details()) == (C.INVALID_ARGUMENT, message)
@@ -117,8 +137,12 @@ def test_filter_errors(five, flt, message):
 def test_sort(five):
     asc = common_pb2.Sort(key="version", direction=common_pb2.Sort.ASCENDING)
     desc = common_pb2.Sort(key="version")
-    assert [t.id.version for t in five.stub.ListTasks(lreq(sort=asc)).tasks] == [f"v{i}" for i in range(5)]
-    assert [t.id.version for t in five.stub.ListTasks(lreq(sort=desc)).tasks] == [f"v{i}" for i in reversed(range(5))]
+    assert [t.id.version for t in five.stub.ListTasks(lreq(sort=asc)).tasks] == [
+        f"v{i}" for i in range(5)
+    ]
+    assert [t.id.version for t in five.stub.ListTasks(lreq(sort=desc)).tasks] == [
+        f"v{i}" for i in reversed(range(5))
+    ]
     e = five.err(five.stub.ListTasks, lreq(sort=common_pb2.Sort(key="nope")))
     assert (e.code(), e.details()) == (C.INVALID_ARGUMENT, "invalid sort key 'nope'")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import signal
 import socket
@@ -11,12 +10,12 @@ import sys
 import urllib.request
 
 import grpc
+from conftest import D, Env, P
 from flyteidl.admin import common_pb2, execution_pb2, launch_plan_pb2, project_pb2
-from flyteidl.service import admin_pb2_grpc, dataproxy_pb2 as dp
+from flyteidl.service import admin_pb2_grpc
+from flyteidl.service import dataproxy_pb2 as dp
 
 from flyteclient.testing import LocalAdmin
-
-from conftest import D, P, Env
 
 
 def test_sqlite_restart_keeps_data(tmp_path):
@@ -25,19 +24,32 @@ def test_sqlite_restart_keeps_data(tmp_path):
         env = Env(a, ch)
         env.project()
         lid = env.launch_plan("lp")
-        env.stub.UpdateLaunchPlan(launch_plan_pb2.LaunchPlanUpdateRequest(id=lid, state=launch_plan_pb2.ACTIVE))
+        env.stub.UpdateLaunchPlan(
+            launch_plan_pb2.LaunchPlanUpdateRequest(id=lid, state=launch_plan_pb2.ACTIVE)
+        )
         eid = env.execute(lid, "persisted")
-        loc = env.dp.CreateUploadLocation(dp.CreateUploadLocationRequest(project=P, domain=D, filename_root="r", filename="f"))
+        loc = env.dp.CreateUploadLocation(
+            dp.CreateUploadLocationRequest(project=P, domain=D, filename_root="r", filename="f")
+        )
         req = urllib.request.Request(loc.signed_url, data=b"blob!", method="PUT")
         assert urllib.request.urlopen(req, timeout=5).status == 200
         native = loc.native_url
     with LocalAdmin(db_path=db) as a, grpc.insecure_channel(a.endpoint) as ch:
         env = Env(a, ch)
-        assert [p.id for p in env.stub.ListProjects(project_pb2.ProjectListRequest()).projects] == [P]
+        assert [p.id for p in env.stub.ListProjects(project_pb2.ProjectListRequest()).projects] == [
+            P
+        ]
         lp = env.stub.GetLaunchPlan(common_pb2.ObjectGetRequest(id=lid))
         assert lp.closure.state == launch_plan_pb2.ACTIVE
-        assert env.stub.GetExecution(execution_pb2.WorkflowExecutionGetRequest(id=eid)).id.name == "persisted"
-        tasks = env.stub.ListTasks(common_pb2.ResourceListRequest(id=common_pb2.NamedEntityIdentifier(project=P, domain=D), limit=10))
+        assert (
+            env.stub.GetExecution(execution_pb2.WorkflowExecutionGetRequest(id=eid)).id.name
+            == "persisted"
+        )
+        tasks = env.stub.ListTasks(
+            common_pb2.ResourceListRequest(
+                id=common_pb2.NamedEntityIdentifier(project=P, domain=D), limit=10
+            )
+        )
         assert len(tasks.tasks) == 1
         dl = env.dp.CreateDownloadLocation(dp.CreateDownloadLocationRequest(native_url=native))
         assert urllib.request.urlopen(dl.signed_url, timeout=5).read() == b"blob!"
@@ -53,14 +65,29 @@ def _free_port():
 
 def test_main_serves_until_signal(tmp_path):
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "flyteclient.testing", "--port", str(port), "--db", str(tmp_path / "s.db")],
-                            stdout=subprocess.PIPE, text=True, cwd=os.getcwd())
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "flyteclient.testing",
+            "--port",
+            str(port),
+            "--db",
+            str(tmp_path / "s.db"),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=os.getcwd(),
+    )
     try:
         line = proc.stdout.readline()
         assert f"127.0.0.1:{port}" in line
         with grpc.insecure_channel(f"127.0.0.1:{port}") as ch:
             stub = admin_pb2_grpc.AdminServiceStub(ch)
-            stub.RegisterProject(project_pb2.ProjectRegisterRequest(project=project_pb2.Project(id="x", name="x")), timeout=5)
+            stub.RegisterProject(
+                project_pb2.ProjectRegisterRequest(project=project_pb2.Project(id="x", name="x")),
+                timeout=5,
+            )
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=10) == 0
     finally:

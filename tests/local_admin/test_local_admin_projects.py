@@ -10,13 +10,20 @@ C = grpc.StatusCode
 
 
 def reg(env, **kw):
-    return env.stub.RegisterProject(project_pb2.ProjectRegisterRequest(project=project_pb2.Project(**kw)))
+    return env.stub.RegisterProject(
+        project_pb2.ProjectRegisterRequest(project=project_pb2.Project(**kw))
+    )
 
 
 def test_register_get_and_domains(env):
     reg(env, id="alpha", name="Alpha", description="d", labels=common_pb2.Labels(values={"a": "b"}))
     p = env.stub.GetProject(project_pb2.ProjectGetRequest(id="alpha"))
-    assert (p.id, p.name, p.description, dict(p.labels.values)) == ("alpha", "Alpha", "d", {"a": "b"})
+    assert (p.id, p.name, p.description, dict(p.labels.values)) == (
+        "alpha",
+        "Alpha",
+        "d",
+        {"a": "b"},
+    )
     assert [d.id for d in p.domains] == ["development", "staging", "production"]
 
 
@@ -29,11 +36,19 @@ def test_register_bad_id(env, pid):
 def test_register_limits(env):
     assert env.err(lambda r: reg(env, id="a", name="x" * 65), None).code() == C.INVALID_ARGUMENT
     reg(env, id="ok64", name="x" * 64, description="d" * 300)
-    assert env.err(lambda r: reg(env, id="b", name="n", description="d" * 301), None).code() == C.INVALID_ARGUMENT
+    assert (
+        env.err(lambda r: reg(env, id="b", name="n", description="d" * 301), None).code()
+        == C.INVALID_ARGUMENT
+    )
     labels = common_pb2.Labels(values={f"k{i}": "v" for i in range(17)})
-    assert env.err(lambda r: reg(env, id="c", name="n", labels=labels), None).code() == C.INVALID_ARGUMENT
+    assert (
+        env.err(lambda r: reg(env, id="c", name="n", labels=labels), None).code()
+        == C.INVALID_ARGUMENT
+    )
     reg(env, id="c16", name="n", labels=common_pb2.Labels(values={f"k{i}": "v" for i in range(16)}))
-    e = env.err(lambda r: reg(env, id="d", name="n", domains=[project_pb2.Domain(id="x", name="x")]), None)
+    e = env.err(
+        lambda r: reg(env, id="d", name="n", domains=[project_pb2.Domain(id="x", name="x")]), None
+    )
     assert e.code() == C.INVALID_ARGUMENT
 
 
@@ -68,15 +83,23 @@ def test_list_sorted_hides_archived_limit_zero(env):
     assert [p.id for p in ps.projects] == ["a", "b", "c"]
     ps = env.stub.ListProjects(project_pb2.ProjectListRequest(limit=1))
     assert [p.id for p in ps.projects] == ["a"] and ps.token == "1"
-    ps = env.stub.ListProjects(project_pb2.ProjectListRequest(
-        sort_by=common_pb2.Sort(key="name", direction=common_pb2.Sort.DESCENDING)))
+    ps = env.stub.ListProjects(
+        project_pb2.ProjectListRequest(
+            sort_by=common_pb2.Sort(key="name", direction=common_pb2.Sort.DESCENDING)
+        )
+    )
     assert [p.id for p in ps.projects] == ["c", "a"]
 
 
 def test_list_projects_bad_token_and_sort(env):
     e = env.err(env.stub.ListProjects, project_pb2.ProjectListRequest(token="x"))
-    assert (e.code(), e.details()) == (C.INVALID_ARGUMENT, "invalid pagination token x for ListProjects")
-    e = env.err(env.stub.ListProjects, project_pb2.ProjectListRequest(sort_by=common_pb2.Sort(key="bogus")))
+    assert (e.code(), e.details()) == (
+        C.INVALID_ARGUMENT,
+        "invalid pagination token x for ListProjects",
+    )
+    e = env.err(
+        env.stub.ListProjects, project_pb2.ProjectListRequest(sort_by=common_pb2.Sort(key="bogus"))
+    )
     assert (e.code(), e.details()) == (C.INVALID_ARGUMENT, "invalid sort key 'bogus'")
 
 
@@ -88,8 +111,9 @@ def test_domains_and_version(env):
 
 
 def test_custom_domains():
-    from flyteclient.testing import LocalAdmin
     from flyteidl.service import admin_pb2_grpc
+
+    from flyteclient.testing import LocalAdmin
 
     with LocalAdmin(domains=("dev", "prod")) as a, grpc.insecure_channel(a.endpoint) as ch:
         ds = admin_pb2_grpc.AdminServiceStub(ch).GetDomains(project_pb2.GetDomainRequest())
@@ -100,8 +124,13 @@ def test_long_message_truncated(env):
     from flyteidl.service import admin_pb2_grpc
 
     # grpc clients reject status messages above 16 KiB of metadata by default
-    ch = grpc.insecure_channel(env.admin.endpoint, options=[("grpc.max_metadata_size", 128 * 1024),
-                                                             ("grpc.absolute_max_metadata_size", 128 * 1024)])
+    ch = grpc.insecure_channel(
+        env.admin.endpoint,
+        options=[
+            ("grpc.max_metadata_size", 128 * 1024),
+            ("grpc.absolute_max_metadata_size", 128 * 1024),
+        ],
+    )
     stub = admin_pb2_grpc.AdminServiceStub(ch)
     e = env.err(stub.GetProject, project_pb2.ProjectGetRequest(id="a" * 40_000))
     ch.close()

@@ -3,33 +3,41 @@
 from __future__ import annotations
 
 import grpc
+from conftest import RT, P, ident
 from flyteidl.admin import launch_plan_pb2, task_pb2, workflow_pb2
-from flyteidl.core import identifier_pb2, workflow_pb2 as core_wf
-
-from conftest import D, P, RT, ident
+from flyteidl.core import workflow_pb2 as core_wf
 
 C = grpc.StatusCode
 
 
 def test_task_identical_already_exists(penv):
     tid = penv.task("t1")
-    e = penv.err(penv.stub.CreateTask, task_pb2.TaskCreateRequest(id=tid, spec=penv.task_spec("t1")))
+    e = penv.err(
+        penv.stub.CreateTask, task_pb2.TaskCreateRequest(id=tid, spec=penv.task_spec("t1"))
+    )
     assert e.code() == C.ALREADY_EXISTS
     assert e.details() == "task with identical structure already exists"
 
 
 def test_task_identical_ignores_description(penv):
     tid = penv.task("t1", desc="one")
-    e = penv.err(penv.stub.CreateTask, task_pb2.TaskCreateRequest(id=tid, spec=penv.task_spec("t1", desc="two")))
+    e = penv.err(
+        penv.stub.CreateTask,
+        task_pb2.TaskCreateRequest(id=tid, spec=penv.task_spec("t1", desc="two")),
+    )
     assert e.code() == C.ALREADY_EXISTS
 
 
 def test_task_different_structure(penv):
     tid = penv.task("t1")
-    e = penv.err(penv.stub.CreateTask, task_pb2.TaskCreateRequest(id=tid, spec=penv.task_spec("t1", image="img:2")))
+    e = penv.err(
+        penv.stub.CreateTask,
+        task_pb2.TaskCreateRequest(id=tid, spec=penv.task_spec("t1", image="img:2")),
+    )
     assert e.code() == C.INVALID_ARGUMENT
     assert e.details().startswith(
-        "t1 task with different structure already exists. (Please register a new version of the task):")
+        "t1 task with different structure already exists. (Please register a new version of the task):"
+    )
     assert "image" in e.details() and "img:2" in e.details()
 
 
@@ -50,16 +58,23 @@ def test_missing_fields(penv):
     for fld in ("project", "domain", "name", "version"):
         tid = ident(RT.TASK, "t")
         setattr(tid, fld, "")
-        e = penv.err(penv.stub.CreateTask, task_pb2.TaskCreateRequest(id=tid, spec=penv.task_spec("t")))
+        e = penv.err(
+            penv.stub.CreateTask, task_pb2.TaskCreateRequest(id=tid, spec=penv.task_spec("t"))
+        )
         assert (e.code(), e.details()) == (C.INVALID_ARGUMENT, f"missing {fld}")
 
 
 def test_project_not_registered(env):
     tid = ident(RT.TASK, "t", project="nope")
-    e = env.err(env.stub.CreateTask, task_pb2.TaskCreateRequest(id=tid, spec=env.task_spec("t", project="nope")))
+    e = env.err(
+        env.stub.CreateTask,
+        task_pb2.TaskCreateRequest(id=tid, spec=env.task_spec("t", project="nope")),
+    )
     assert e.code() == C.INVALID_ARGUMENT
-    assert e.details() == ("failed to validate that project [nope] and domain [development] are registered, "
-                           "err: [project [nope] not found]")
+    assert e.details() == (
+        "failed to validate that project [nope] and domain [development] are registered, "
+        "err: [project [nope] not found]"
+    )
 
 
 def test_domain_unrecognized(penv):
@@ -84,9 +99,16 @@ def _reason(env, e):
 def test_workflow_identical_with_detail(penv):
     wid = penv.workflow("wf")
     tid = ident(RT.TASK, "wf-t")
-    e = penv.err(penv.stub.CreateWorkflow, workflow_pb2.WorkflowCreateRequest(
-        id=wid, spec=penv.workflow_spec("wf", "v1", [tid], desc="changed description")))
-    assert (e.code(), e.details()) == (C.ALREADY_EXISTS, "workflow with identical structure already exists")
+    e = penv.err(
+        penv.stub.CreateWorkflow,
+        workflow_pb2.WorkflowCreateRequest(
+            id=wid, spec=penv.workflow_spec("wf", "v1", [tid], desc="changed description")
+        ),
+    )
+    assert (e.code(), e.details()) == (
+        C.ALREADY_EXISTS,
+        "workflow with identical structure already exists",
+    )
     r = _reason(penv, e)
     assert r.WhichOneof("reason") == "exists_identical_structure"
     assert r.exists_identical_structure.id == wid
@@ -95,11 +117,15 @@ def test_workflow_identical_with_detail(penv):
 def test_workflow_different_with_detail(penv):
     wid = penv.workflow("wf")
     other = penv.task("other")
-    e = penv.err(penv.stub.CreateWorkflow, workflow_pb2.WorkflowCreateRequest(
-        id=wid, spec=penv.workflow_spec("wf", "v1", [other])))
+    e = penv.err(
+        penv.stub.CreateWorkflow,
+        workflow_pb2.WorkflowCreateRequest(id=wid, spec=penv.workflow_spec("wf", "v1", [other])),
+    )
     assert e.code() == C.INVALID_ARGUMENT
-    assert e.details().startswith("wf workflow with different structure already exists. "
-                                  "(Please register a new version of the workflow):")
+    assert e.details().startswith(
+        "wf workflow with different structure already exists. "
+        "(Please register a new version of the workflow):"
+    )
     r = _reason(penv, e)
     assert r.exists_different_structure.id == wid
 
@@ -107,8 +133,10 @@ def test_workflow_different_with_detail(penv):
 def test_workflow_missing_task(penv):
     missing = ident(RT.TASK, "ghost")
     wid = ident(RT.WORKFLOW, "wf")
-    e = penv.err(penv.stub.CreateWorkflow, workflow_pb2.WorkflowCreateRequest(
-        id=wid, spec=penv.workflow_spec("wf", "v1", [missing])))
+    e = penv.err(
+        penv.stub.CreateWorkflow,
+        workflow_pb2.WorkflowCreateRequest(id=wid, spec=penv.workflow_spec("wf", "v1", [missing])),
+    )
     assert e.code() == C.INVALID_ARGUMENT
     assert e.details().startswith("failed to compile workflow for [")
     assert "with err: missing entity of type TASK with identifier" in e.details()
@@ -118,7 +146,10 @@ def test_workflow_missing_task(penv):
 def test_workflow_missing_launch_plan_reference(penv):
     wid = ident(RT.WORKFLOW, "wf")
     spec = penv.workflow_spec("wf", "v1", [])
-    spec.template.nodes.add(id="sub", workflow_node=core_wf.WorkflowNode(launchplan_ref=ident(RT.LAUNCH_PLAN, "ghost-lp")))
+    spec.template.nodes.add(
+        id="sub",
+        workflow_node=core_wf.WorkflowNode(launchplan_ref=ident(RT.LAUNCH_PLAN, "ghost-lp")),
+    )
     e = penv.err(penv.stub.CreateWorkflow, workflow_pb2.WorkflowCreateRequest(id=wid, spec=spec))
     assert e.code() == C.INVALID_ARGUMENT
     assert "missing entity of type LAUNCH_PLAN with identifier" in e.details()
@@ -128,14 +159,18 @@ def test_workflow_nested_branch_reference_checked(penv):
     wid = ident(RT.WORKFLOW, "wf")
     spec = penv.workflow_spec("wf", "v1", [])
     n = spec.template.nodes.add(id="b")
-    n.branch_node.if_else.case.then_node.CopyFrom(core_wf.Node(id="x", task_node=core_wf.TaskNode(reference_id=ident(RT.TASK, "ghost"))))
+    n.branch_node.if_else.case.then_node.CopyFrom(
+        core_wf.Node(id="x", task_node=core_wf.TaskNode(reference_id=ident(RT.TASK, "ghost")))
+    )
     e = penv.err(penv.stub.CreateWorkflow, workflow_pb2.WorkflowCreateRequest(id=wid, spec=spec))
     assert "missing entity of type TASK" in e.details()
 
 
 def test_workflow_closure_has_tasks(penv):
     wid = penv.workflow("wf")
-    wf = penv.stub.GetWorkflow(__import__("flyteidl.admin.common_pb2", fromlist=["x"]).ObjectGetRequest(id=wid))
+    wf = penv.stub.GetWorkflow(
+        __import__("flyteidl.admin.common_pb2", fromlist=["x"]).ObjectGetRequest(id=wid)
+    )
     assert wf.closure.compiled_workflow.primary.template.id == wid
     assert [t.template.id.name for t in wf.closure.compiled_workflow.tasks] == ["wf-t"]
 
@@ -143,19 +178,37 @@ def test_workflow_closure_has_tasks(penv):
 def test_launch_plan_identical_and_different(penv):
     wf = penv.workflow("wf")
     lid = penv.launch_plan("lp", wf=wf)
-    e = penv.err(penv.stub.CreateLaunchPlan, launch_plan_pb2.LaunchPlanCreateRequest(
-        id=lid, spec=launch_plan_pb2.LaunchPlanSpec(workflow_id=wf)))
-    assert (e.code(), e.details()) == (C.ALREADY_EXISTS, "launch plan with identical structure already exists")
-    e = penv.err(penv.stub.CreateLaunchPlan, launch_plan_pb2.LaunchPlanCreateRequest(
-        id=lid, spec=launch_plan_pb2.LaunchPlanSpec(workflow_id=wf, role="other")))
+    e = penv.err(
+        penv.stub.CreateLaunchPlan,
+        launch_plan_pb2.LaunchPlanCreateRequest(
+            id=lid, spec=launch_plan_pb2.LaunchPlanSpec(workflow_id=wf)
+        ),
+    )
+    assert (e.code(), e.details()) == (
+        C.ALREADY_EXISTS,
+        "launch plan with identical structure already exists",
+    )
+    e = penv.err(
+        penv.stub.CreateLaunchPlan,
+        launch_plan_pb2.LaunchPlanCreateRequest(
+            id=lid, spec=launch_plan_pb2.LaunchPlanSpec(workflow_id=wf, role="other")
+        ),
+    )
     assert e.code() == C.INVALID_ARGUMENT
-    assert e.details().startswith("lp launch plan with different structure already exists. "
-                                  "(Please register a new version of the launch plan):")
+    assert e.details().startswith(
+        "lp launch plan with different structure already exists. "
+        "(Please register a new version of the launch plan):"
+    )
 
 
 def test_launch_plan_missing_workflow(penv):
-    e = penv.err(penv.stub.CreateLaunchPlan, launch_plan_pb2.LaunchPlanCreateRequest(
-        id=ident(RT.LAUNCH_PLAN, "lp"), spec=launch_plan_pb2.LaunchPlanSpec(workflow_id=ident(RT.WORKFLOW, "ghost"))))
+    e = penv.err(
+        penv.stub.CreateLaunchPlan,
+        launch_plan_pb2.LaunchPlanCreateRequest(
+            id=ident(RT.LAUNCH_PLAN, "lp"),
+            spec=launch_plan_pb2.LaunchPlanSpec(workflow_id=ident(RT.WORKFLOW, "ghost")),
+        ),
+    )
     assert e.code() == C.NOT_FOUND
 
 
@@ -172,7 +225,10 @@ def test_archived_project_rejects_with_inactive_detail(penv):
     from flyteidl.admin import project_pb2
 
     penv.stub.UpdateProject(project_pb2.Project(id=P, state=project_pb2.Project.ARCHIVED))
-    e = penv.err(penv.stub.CreateTask, task_pb2.TaskCreateRequest(id=ident(RT.TASK, "t"), spec=penv.task_spec("t")))
+    e = penv.err(
+        penv.stub.CreateTask,
+        task_pb2.TaskCreateRequest(id=ident(RT.TASK, "t"), spec=penv.task_spec("t")),
+    )
     assert e.code() == C.INVALID_ARGUMENT
     det = penv.details(e)
     ip = project_pb2.InactiveProject()

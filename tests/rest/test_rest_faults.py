@@ -36,13 +36,20 @@ def rest_client(server: ScriptedHttpServer, **kwargs: Any) -> SynchronousFlyteCl
 def test_request_is_the_route_with_json_and_query_parameters():
     with ScriptedHttpServer(default=ok(execution_pb2.ExecutionList(token="7"))) as server:
         with rest_client(server, headers=[("x-team", "ml")]) as client:
-            _, token = client.list_executions_paginated("p", "d", limit=5, filters=["eq(phase,SUCCEEDED)"],
-                                                       sort_by=common_pb2.Sort(key="created_at", direction=common_pb2.Sort.ASCENDING))
+            _, token = client.list_executions_paginated(
+                "p",
+                "d",
+                limit=5,
+                filters=["eq(phase,SUCCEEDED)"],
+                sort_by=common_pb2.Sort(key="created_at", direction=common_pb2.Sort.ASCENDING),
+            )
     assert token == "7"
     seen = server.seen[0]
     assert seen.method == "GET"
-    assert seen.target == ("/api/v1/executions/p/d?limit=5&filters=eq%28phase%2CSUCCEEDED%29"
-                           "&sort_by.key=created_at&sort_by.direction=ASCENDING")
+    assert seen.target == (
+        "/api/v1/executions/p/d?limit=5&filters=eq%28phase%2CSUCCEEDED%29"
+        "&sort_by.key=created_at&sort_by.direction=ASCENDING"
+    )
     assert seen.headers["accept"] == "application/json" and seen.headers["x-team"] == "ml"
 
 
@@ -57,14 +64,20 @@ def test_503_then_ok_is_retried_with_backoff():
 
 
 def test_gateway_errors_map_to_the_same_exceptions_and_are_not_retried():
-    for code, exc in ((grpc.StatusCode.NOT_FOUND, fx.FlyteEntityNotExistException),
-                      (grpc.StatusCode.INVALID_ARGUMENT, fx.FlyteInvalidInputException),
-                      (grpc.StatusCode.ALREADY_EXISTS, fx.FlyteEntityAlreadyExistsException)):
+    for code, exc in (
+        (grpc.StatusCode.NOT_FOUND, fx.FlyteEntityNotExistException),
+        (grpc.StatusCode.INVALID_ARGUMENT, fx.FlyteInvalidInputException),
+        (grpc.StatusCode.ALREADY_EXISTS, fx.FlyteEntityAlreadyExistsException),
+    ):
         with ScriptedHttpServer(default=gateway_error(code, f"scripted {code.name}")) as server:
             with rest_client(server) as client:
                 with pytest.raises(exc) as error:
                     client.get_execution(EX_ID)
-        assert error.value.code == code and error.value.message == f"scripted {code.name}" and error.value.rpc == "GetExecution"
+        assert (
+            error.value.code == code
+            and error.value.message == f"scripted {code.name}"
+            and error.value.rpc == "GetExecution"
+        )
         assert len(server.seen) == 1
 
 
@@ -73,7 +86,11 @@ def test_non_gateway_4xx_is_not_retried_and_names_the_status():
         with rest_client(server) as client:
             with pytest.raises(fx.FlytePermissionDeniedException) as error:
                 client.get_execution(EX_ID)
-    assert len(server.seen) == 1 and "403" in error.value.message and "Forbidden by the ingress" in error.value.message
+    assert (
+        len(server.seen) == 1
+        and "403" in error.value.message
+        and "Forbidden by the ingress" in error.value.message
+    )
 
 
 def test_non_idempotent_rpc_is_not_resent_after_a_503():
@@ -87,7 +104,9 @@ def test_non_idempotent_rpc_is_not_resent_after_a_503():
 def test_connection_refused_is_retried_even_for_non_idempotent_rpcs():
     with ScriptedHttpServer() as closed:
         url = closed.url  # the port is free again once the server is gone
-    with SynchronousFlyteClient(url, transport="rest", retry=RetryPolicy(max_retries=2, initial_backoff=0.01)) as client:
+    with SynchronousFlyteClient(
+        url, transport="rest", retry=RetryPolicy(max_retries=2, initial_backoff=0.01)
+    ) as client:
         sleeps: List[float] = []
         client._retry._sleep = sleeps.append
         with pytest.raises(fx.FlyteSystemUnavailableException, match="failed to connect"):
@@ -133,7 +152,9 @@ def test_401_refreshes_once_for_32_concurrent_calls():
         auth = StaleToken()
         with rest_client(server, authenticator=auth) as client:
             results: List[str] = []
-            errors = run_concurrently(lambda: results.append(client.get_control_plane_version()), 32)
+            errors = run_concurrently(
+                lambda: results.append(client.get_control_plane_version()), 32
+            )
     assert errors == [] and results == ["v1"] * 32 and auth.refreshes == 1
 
 
@@ -143,8 +164,12 @@ def test_async_401_refreshes_once_for_32_tasks_and_503_is_retried():
         auth = StaleToken()
 
         async def calls() -> List[str]:
-            async with AsyncFlyteClient(server.url, transport="rest", authenticator=auth, retry=FAST) as client:
-                return list(await asyncio.gather(*(client.get_control_plane_version() for _ in range(32))))
+            async with AsyncFlyteClient(
+                server.url, transport="rest", authenticator=auth, retry=FAST
+            ) as client:
+                return list(
+                    await asyncio.gather(*(client.get_control_plane_version() for _ in range(32)))
+                )
 
         assert asyncio.run(calls()) == ["v1"] * 32
     assert auth.refreshes == 1
@@ -155,7 +180,9 @@ def test_proxy_407_refreshes_the_proxy_token(tmp_path):
 
     script = tmp_path / "token.py"
     runs = tmp_path / "runs"
-    script.write_text(f"import pathlib; p = pathlib.Path({str(runs)!r}); n = len(p.read_text()) + 1 if p.exists() else 1; p.write_text('x' * n); print(f'proxy-{{n}}')")
+    script.write_text(
+        f"import pathlib; p = pathlib.Path({str(runs)!r}); n = len(p.read_text()) + 1 if p.exists() else 1; p.write_text('x' * n); print(f'proxy-{{n}}')"
+    )
 
     def proxy(seen: Seen) -> Any:
         if seen.headers.get("proxy-authorization") != "Bearer proxy-2":
@@ -163,16 +190,26 @@ def test_proxy_407_refreshes_the_proxy_token(tmp_path):
         return ok(VERSION)
 
     with ScriptedHttpServer(default=proxy) as server:
-        cfg = PlatformConfig(endpoint=server.url, insecure=True, proxy_command=[sys.executable, str(script)], transport="rest")
+        cfg = PlatformConfig(
+            endpoint=server.url,
+            insecure=True,
+            proxy_command=[sys.executable, str(script)],
+            transport="rest",
+        )
         with SynchronousFlyteClient(cfg) as client:
             assert client.get_control_plane_version() == "v1"
-    assert [s.headers.get("proxy-authorization") for s in server.seen] == ["Bearer proxy-1", "Bearer proxy-2"]
+    assert [s.headers.get("proxy-authorization") for s in server.seen] == [
+        "Bearer proxy-1",
+        "Bearer proxy-2",
+    ]
 
 
 def test_an_rpc_without_a_route_is_a_clear_error():
     with ScriptedHttpServer() as server:
         with rest_client(server) as client:
-            with pytest.raises(fx.FlyteUnimplementedException, match="GetOrCreateSignal has no HTTP route"):
+            with pytest.raises(
+                fx.FlyteUnimplementedException, match="GetOrCreateSignal has no HTTP route"
+            ):
                 client.get_or_create_signal()
     assert server.seen == []
 
@@ -183,7 +220,9 @@ def test_bad_settings_for_rest_are_named():
     with pytest.raises(ValueError, match="transport must be one of grpc, rest"):
         SynchronousFlyteClient("flyte.example.com:443", transport="http")
     with pytest.raises(TypeError, match="options apply to the gRPC transport"):
-        SynchronousFlyteClient("https://flyte.example.com", transport="rest", options=[("grpc.x", 1)])
+        SynchronousFlyteClient(
+            "https://flyte.example.com", transport="rest", options=[("grpc.x", 1)]
+        )
 
 
 def test_http_proxy_from_the_environment(monkeypatch):
@@ -191,9 +230,13 @@ def test_http_proxy_from_the_environment(monkeypatch):
         monkeypatch.setenv("HTTP_PROXY", proxy.url)
         monkeypatch.delenv("NO_PROXY", raising=False)
         monkeypatch.delenv("no_proxy", raising=False)
-        with SynchronousFlyteClient("http://flyte.invalid:8088", transport="rest", retry=FAST) as client:
+        with SynchronousFlyteClient(
+            "http://flyte.invalid:8088", transport="rest", retry=FAST
+        ) as client:
             assert client.get_control_plane_version() == "v1"
-    assert proxy.seen[0].target == "http://flyte.invalid:8088/api/v1/version"  # absolute-form: proxied
+    assert (
+        proxy.seen[0].target == "http://flyte.invalid:8088/api/v1/version"
+    )  # absolute-form: proxied
 
 
 @pytest.fixture(scope="module")
@@ -202,9 +245,26 @@ def certificate(tmp_path_factory):
         pytest.skip("openssl is needed to make a test certificate")
     d = tmp_path_factory.mktemp("tls")
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-         "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(d / "key.pem"), "-out", str(d / "cert.pem")],
-        check=True, capture_output=True,
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(d / "key.pem"),
+            "-out",
+            str(d / "cert.pem"),
+        ],
+        check=True,
+        capture_output=True,
     )
     return d / "cert.pem", d / "key.pem"
 
@@ -217,11 +277,17 @@ def test_tls_verification_with_a_custom_ca(certificate):
         context.load_cert_chain(str(cert), str(key))
         httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
         url = server.url.replace("http://", "https://")
-        with SynchronousFlyteClient(url, transport="rest", retry=RetryPolicy(max_retries=0)) as client:
-            with pytest.raises(fx.FlyteSystemUnavailableException):  # self-signed: not trusted by default
+        with SynchronousFlyteClient(
+            url, transport="rest", retry=RetryPolicy(max_retries=0)
+        ) as client:
+            with pytest.raises(
+                fx.FlyteSystemUnavailableException
+            ):  # self-signed: not trusted by default
                 client.get_control_plane_version()
         trusted = PlatformConfig(endpoint=url, ca_cert_file_path=str(cert), transport="rest")
         with SynchronousFlyteClient(trusted, retry=RetryPolicy(max_retries=0)) as client:
             assert client.get_control_plane_version() == "v1"
-        with SynchronousFlyteClient(url, transport="rest", root_certificates=cert.read_bytes()) as client:
+        with SynchronousFlyteClient(
+            url, transport="rest", root_certificates=cert.read_bytes()
+        ) as client:
             assert client.get_control_plane_version() == "v1"

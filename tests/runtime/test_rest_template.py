@@ -19,22 +19,53 @@ def test_parse_variables_nested_fields_sub_patterns_deep_wildcards_and_verbs() -
     assert [str(s) for s in t.segments] == ["api", "v1", "tasks", "*", "*", "*", "*"]
     assert t.field_paths == ("id.project", "id.domain", "id.name", "id.version") and t.verb == ""
     t = parse_template("/v1/{name=shelves/*/books/*}:publish")
-    assert [str(s) for s in t.segments] == ["v1", "shelves", "*", "books", "*"] and t.verb == "publish"
-    assert (t.variables[0].start, t.variables[0].end) == (1, 5) and t.is_multi_segment(t.variables[0])
+    assert [str(s) for s in t.segments] == [
+        "v1",
+        "shelves",
+        "*",
+        "books",
+        "*",
+    ] and t.verb == "publish"
+    assert (t.variables[0].start, t.variables[0].end) == (1, 5) and t.is_multi_segment(
+        t.variables[0]
+    )
     t = parse_template("/v1/files/{path=**}/raw")
     assert [str(s) for s in t.segments] == ["v1", "files", "**", "raw"]
 
 
-@pytest.mark.parametrize("text", [
-    "", "v1/x", "/v1/{id", "/v1/{id.}", "/v1/{1d}", "/v1/{a={b}}", "/v1/**/x/**", "/v1/{a}/{a}", "/v1//x",
-    "/v1/x:", "/v1/{a=}", "/v1/x}",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "v1/x",
+        "/v1/{id",
+        "/v1/{id.}",
+        "/v1/{1d}",
+        "/v1/{a={b}}",
+        "/v1/**/x/**",
+        "/v1/{a}/{a}",
+        "/v1//x",
+        "/v1/x:",
+        "/v1/{a=}",
+        "/v1/x}",
+    ],
+)
 def test_parse_rejects_what_the_grammar_does_not_allow(text: str) -> None:
     with pytest.raises(TemplateError):
         parse_template(text)
 
 
-TRICKY = ["plain", "with space", "per%cent", "q?uery#frag", "uni\u00e9\u4e2d", "a+b", "semi;colon", "tilde~-_.", "@:$&'()*,="]
+TRICKY = [
+    "plain",
+    "with space",
+    "per%cent",
+    "q?uery#frag",
+    "uni\u00e9\u4e2d",
+    "a+b",
+    "semi;colon",
+    "tilde~-_.",
+    "@:$&'()*,=",
+]
 
 
 @pytest.mark.parametrize("value", TRICKY)
@@ -71,12 +102,17 @@ def test_multi_segment_variables_keep_slashes_and_must_fit_their_pattern() -> No
 def test_match_needs_every_literal_the_verb_and_the_segment_count() -> None:
     t = parse_template("/api/v1/projects/{id}")
     assert t.match(components("/api/v1/projects/p")) == {"id": "p"}
-    assert t.match(components("/api/v1/projects/")) == {"id": ""}  # as grpc-gateway: an empty segment matches
+    assert t.match(components("/api/v1/projects/")) == {
+        "id": ""
+    }  # as grpc-gateway: an empty segment matches
     for path in ("/api/v1/projects", "/api/v1/projects/p/x", "/api/v2/projects/p"):
         assert t.match(components(path)) is None
     v = parse_template("/v1/things/{id}:cancel")
     assert v.match(components("/v1/things/t1:cancel")) == {"id": "t1"}
-    assert v.match(components("/v1/things/t1")) is None and v.match(components("/v1/things/:cancel")) is None
+    assert (
+        v.match(components("/v1/things/t1")) is None
+        and v.match(components("/v1/things/:cancel")) is None
+    )
     tail = parse_template("/v1/{rest=**}/end")
     assert tail.match(components("/v1/end")) == {"rest": ""}
     assert tail.match(components("/v1/a/b/end")) == {"rest": "a/b"}

@@ -40,8 +40,13 @@ def bindings(name: str) -> Any:
 
 
 def test_bindings_come_from_the_descriptors() -> None:
-    assert [str(b) for b in bindings("Nested")] == ["GET /v1/things/{inner.name}/n/{inner.n}", "GET /v1/things:all"]
-    assert [(b.verb, b.body, b.response_body) for b in bindings("Update")] == [("PATCH", "inner", "inner")]
+    assert [str(b) for b in bindings("Nested")] == [
+        "GET /v1/things/{inner.name}/n/{inner.n}",
+        "GET /v1/things:all",
+    ]
+    assert [(b.verb, b.body, b.response_body) for b in bindings("Update")] == [
+        ("PATCH", "inner", "inner")
+    ]
     assert [b.verb for b in bindings("Custom")] == ["HEAD"] and bindings("NoRule") == ()
     assert THINGS_TABLE.unrouted == ("acme.Things.NoRule",)
     assert THINGS_TABLE.bindings("/acme.Things/Get") == bindings("Get")
@@ -53,13 +58,19 @@ def test_flyteidls_routes() -> None:
     assert TABLE.unrouted == ("flyteidl.service.SignalService.GetOrCreateSignal",)
     route, params = TABLE.match("GET", path_components("/api/v1/tasks/p/d/n"))
     assert (route.full_method, route.index, params) == (
-        "/flyteidl.service.AdminService/ListTasks", 0, {"id.project": "p", "id.domain": "d", "id.name": "n"})
+        "/flyteidl.service.AdminService/ListTasks",
+        0,
+        {"id.project": "p", "id.domain": "d", "id.name": "n"},
+    )
     route, _ = TABLE.match("GET", path_components("/api/v1/tasks/p/d"))
     assert (route.full_method, route.index) == ("/flyteidl.service.AdminService/ListTasks", 1)
     with pytest.raises(RoutingError) as info:
         TABLE.match("PATCH", path_components("/api/v1/tasks/p/d"))
     assert (info.value.code, info.value.message, info.value.http_status) == (
-        grpc.StatusCode.UNIMPLEMENTED, "Method Not Allowed", 501)
+        grpc.StatusCode.UNIMPLEMENTED,
+        "Method Not Allowed",
+        501,
+    )
     with pytest.raises(RoutingError) as info:
         TABLE.match("GET", path_components("/api/v2/tasks"))
     assert (info.value.code, info.value.http_status) == (grpc.StatusCode.NOT_FOUND, 404)
@@ -70,15 +81,24 @@ def test_the_route_registered_last_wins_as_in_grpc_gateway() -> None:
     from flyteclient.runtime.rest.routes import Route
 
     table = RouteTable([])
-    first, second = (Route(rpc(n), HttpBinding("GET", parse_template(p)), 0)
-                     for n, p in (("Get", "/v1/{id}"), ("Under", "/v1/{parent}")))
-    table._by_verb = {"GET": [second, first]}  # what RouteTable builds for first-then-second registration
+    first, second = (
+        Route(rpc(n), HttpBinding("GET", parse_template(p)), 0)
+        for n, p in (("Get", "/v1/{id}"), ("Under", "/v1/{parent}"))
+    )
+    table._by_verb = {
+        "GET": [second, first]
+    }  # what RouteTable builds for first-then-second registration
     assert table.match("GET", ["v1", "x"])[0] is second
 
 
 def test_expand_get_puts_unbound_fields_in_the_query() -> None:
     req = expand(bindings("Get"), Thing(id="x 1", color=RED, inner=Inner(n=2), names=["a", "b"]))
-    assert (req.verb, req.path, req.body, req.content_type) == ("GET", "/v1/things/x%201", None, None)
+    assert (req.verb, req.path, req.body, req.content_type) == (
+        "GET",
+        "/v1/things/x%201",
+        None,
+        None,
+    )
     assert req.target == "/v1/things/x%201?inner.n=2&names=a&names=b&color=RED"
 
 
@@ -86,7 +106,9 @@ def test_expand_picks_the_first_binding_whose_path_fields_are_set() -> None:
     assert expand(bindings("Nested"), Thing(inner=Inner(name="a", n=0))).path == "/v1/things/a/n/0"
     req = expand(bindings("Nested"), Thing(inner=Inner(n=3)))  # no name: the additional binding
     assert (req.path, req.query) == ("/v1/things:all", (("inner.n", "3"),))
-    with pytest.raises(UnroutableRequest, match=r"acme.Thing fits none of its HTTP routes: .*\{parent\}"):
+    with pytest.raises(
+        UnroutableRequest, match=r"acme.Thing fits none of its HTTP routes: .*\{parent\}"
+    ):
         expand(bindings("Under"), Thing(parent="racks/1"))
     with pytest.raises(UnroutableRequest, match="items"):
         expand(bindings("Get"), Thing(id="x", items=[Inner()]))
@@ -108,7 +130,9 @@ def test_body_field_carries_that_field_and_the_rest_go_in_the_query() -> None:
 
 def test_decode_response_reads_the_whole_answer_or_its_response_body_field() -> None:
     update, get = bindings("Update")[0], bindings("Get")[0]
-    assert decode_response(update, b'{"name": "n", "later": 1}', Thing()) == Thing(inner=Inner(name="n"))
+    assert decode_response(update, b'{"name": "n", "later": 1}', Thing()) == Thing(
+        inner=Inner(name="n")
+    )
     assert decode_response(get, b'{"id": "x", "inner": null}', Thing()) == Thing(id="x")
     wire = Thing(id="x").SerializeToString()
     assert decode_response(get, wire, Thing(), PROTOBUF) == Thing(id="x")
@@ -116,25 +140,37 @@ def test_decode_response_reads_the_whole_answer_or_its_response_body_field() -> 
         decode_response(get, b"<html>", Thing())
 
 
-@pytest.mark.parametrize("name, message", [
-    ("Get", Thing(id="x", inner=Inner(name="n", color=RED), nums=[3, -4], labels={"a": "b"}, a="one")),
-    ("Nested", Thing(inner=Inner(name="n", n=-1), u=3)),
-    ("Nested", Thing(inner=Inner(n=5), flag=True)),
-    ("Under", Thing(parent="shelves/s 1", ratio=0.5)),
-    ("Files", Thing(path="dir/sub dir/f.txt", opt=0)),
-    ("Create", Thing(id="x", inner=Inner(name="n"), items=[Inner(n=1)], b=Inner(name="c"))),
-    ("Update", Thing(id="x", inner=Inner(name="n", tags=["a", "b"]), color=GREEN)),
-    ("Custom", Thing(id="x", names=["a"])),
-])
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        (
+            "Get",
+            Thing(
+                id="x", inner=Inner(name="n", color=RED), nums=[3, -4], labels={"a": "b"}, a="one"
+            ),
+        ),
+        ("Nested", Thing(inner=Inner(name="n", n=-1), u=3)),
+        ("Nested", Thing(inner=Inner(n=5), flag=True)),
+        ("Under", Thing(parent="shelves/s 1", ratio=0.5)),
+        ("Files", Thing(path="dir/sub dir/f.txt", opt=0)),
+        ("Create", Thing(id="x", inner=Inner(name="n"), items=[Inner(n=1)], b=Inner(name="c"))),
+        ("Update", Thing(id="x", inner=Inner(name="n", tags=["a", "b"]), color=GREEN)),
+        ("Custom", Thing(id="x", names=["a"])),
+    ],
+)
 def test_match_request_inverts_expand(name: str, message: Any) -> None:
     req = expand(bindings(name), message)
-    route, back = match_request(THINGS_TABLE, req.verb, req.target, req.body or b"", req.content_type)
+    route, back = match_request(
+        THINGS_TABLE, req.verb, req.target, req.body or b"", req.content_type
+    )
     assert (route.method.name, back) == (name, message)
 
 
 def test_body_star_ignores_the_query_and_the_path_overrides_the_body() -> None:
     body = json.dumps({"id": "from-body", "color": "RED"}).encode()
-    _, got = match_request(THINGS_TABLE, "POST", "/v1/things/from-path?color=GREEN&u=x;y", body, "application/json")
+    _, got = match_request(
+        THINGS_TABLE, "POST", "/v1/things/from-path?color=GREEN&u=x;y", body, "application/json"
+    )
     assert got == Thing(id="from-path", color=RED)
 
 
@@ -144,18 +180,34 @@ def test_body_decoding_follows_the_codec() -> None:
     with pytest.raises(GatewayError) as info:
         decode_request(binding, {"id": "x"}, [], unknown, Thing(), FLYTEADMIN_JSON)
     assert info.value.code == grpc.StatusCode.INVALID_ARGUMENT and "colour" in info.value.message
-    assert decode_request(binding, {"id": "x"}, [], unknown, Thing(), GATEWAY_DEFAULT_JSON) == Thing(id="x")
-    assert decode_request(binding, {"id": "x"}, [], b"", Thing(), FLYTEADMIN_JSON) == Thing(id="x")  # EOF is fine
+    assert decode_request(
+        binding, {"id": "x"}, [], unknown, Thing(), GATEWAY_DEFAULT_JSON
+    ) == Thing(id="x")
+    assert decode_request(binding, {"id": "x"}, [], b"", Thing(), FLYTEADMIN_JSON) == Thing(
+        id="x"
+    )  # EOF is fine
     wire = Thing(names=["a"]).SerializeToString()
-    assert decode_request(binding, {"id": "x"}, [], wire, Thing(), PROTOBUF) == Thing(id="x", names=["a"])
+    assert decode_request(binding, {"id": "x"}, [], wire, Thing(), PROTOBUF) == Thing(
+        id="x", names=["a"]
+    )
     update = bindings("Update")[0]
-    got = decode_request(update, {"id": "x"}, parse_query_string("inner.n=5&color=1"), b'{"name":"n"}', Thing(),
-                         FLYTEADMIN_JSON)
-    assert got == Thing(id="x", inner=Inner(name="n"), color=RED)  # the query cannot reach into the body field
+    got = decode_request(
+        update,
+        {"id": "x"},
+        parse_query_string("inner.n=5&color=1"),
+        b'{"name":"n"}',
+        Thing(),
+        FLYTEADMIN_JSON,
+    )
+    assert got == Thing(
+        id="x", inner=Inner(name="n"), color=RED
+    )  # the query cannot reach into the body field
 
 
 def test_path_values_of_the_wrong_type_are_invalid_argument() -> None:
-    with pytest.raises(GatewayError, match='type mismatch, parameter: inner.n, error: parsing field "n"'):
+    with pytest.raises(
+        GatewayError, match='type mismatch, parameter: inner.n, error: parsing field "n"'
+    ):
         match_request(THINGS_TABLE, "GET", "/v1/things/a/n/x")
 
 
@@ -174,7 +226,9 @@ def test_every_flyteidl_request_crosses_http_and_back() -> None:
         except UnroutableRequest:
             unroutable.append(route.method.name)
             continue
-        got_route, back = match_request(TABLE, req.verb, req.target, req.body or b"", req.content_type)
+        got_route, back = match_request(
+            TABLE, req.verb, req.target, req.body or b"", req.content_type
+        )
         assert got_route.method is route.method
         assert back == request, route.full_method
     assert unroutable == []
@@ -186,7 +240,7 @@ def _known_anys(message: Any) -> Any:
     for fd, value in message.ListFields():
         if fd.message_type is None or fd.message_type.GetOptions().map_entry:
             continue
-        for item in (value if isinstance(value, Sequence) else [value]):  # type: ignore[arg-type]
+        for item in value if isinstance(value, Sequence) else [value]:  # type: ignore[arg-type]
             if item.DESCRIPTOR.full_name == "google.protobuf.Any":
                 item.Pack(timestamp_pb2.Timestamp(seconds=1))
             else:
@@ -203,4 +257,9 @@ def test_an_any_of_an_unknown_type_cannot_be_sent_as_json() -> None:
 
 def test_services_are_flyteadmins_five() -> None:
     assert [s.name for s in SERVICES] == [
-        "AdminService", "AuthMetadataService", "IdentityService", "DataProxyService", "SignalService"]
+        "AdminService",
+        "AuthMetadataService",
+        "IdentityService",
+        "DataProxyService",
+        "SignalService",
+    ]

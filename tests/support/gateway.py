@@ -66,13 +66,23 @@ class Outcome:
 
     def key(self) -> Tuple[Any, ...]:
         """What must agree between the transports."""
-        return (self.response, self.code, self.message, tuple(d.SerializeToString() for d in self.details))
+        return (
+            self.response,
+            self.code,
+            self.message,
+            tuple(d.SerializeToString() for d in self.details),
+        )
 
 
-def call_grpc(channel: grpc.Channel, rpc: str, request: Message, metadata: Sequence[Tuple[str, str]] = ()) -> Outcome:
+def call_grpc(
+    channel: grpc.Channel, rpc: str, request: Message, metadata: Sequence[Tuple[str, str]] = ()
+) -> Outcome:
     m = method(rpc)
-    stub = channel.unary_unary(full_method(rpc), request_serializer=lambda r: r.SerializeToString(),
-                               response_deserializer=message_class(m.output_type).FromString)
+    stub = channel.unary_unary(
+        full_method(rpc),
+        request_serializer=lambda r: r.SerializeToString(),
+        response_deserializer=message_class(m.output_type).FromString,
+    )
     try:
         return Outcome(stub(request, metadata=tuple(metadata), timeout=30))
     except grpc.RpcError as err:
@@ -83,8 +93,13 @@ def call_grpc(channel: grpc.Channel, rpc: str, request: Message, metadata: Seque
         return Outcome(None, err.code(), err.details(), details)  # type: ignore[attr-defined]
 
 
-def send(base_url: str, verb: str, target: str, body: Optional[bytes] = None,
-         headers: Optional[Dict[str, str]] = None) -> Tuple[int, Dict[str, str], bytes]:
+def send(
+    base_url: str,
+    verb: str,
+    target: str,
+    body: Optional[bytes] = None,
+    headers: Optional[Dict[str, str]] = None,
+) -> Tuple[int, Dict[str, str], bytes]:
     """One HTTP request over a fresh loopback connection: ``(status, headers, body)``."""
     url = urllib.parse.urlsplit(base_url)
     conn = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
@@ -96,11 +111,15 @@ def send(base_url: str, verb: str, target: str, body: Optional[bytes] = None,
         conn.close()
 
 
-def call_http(base_url: str, rpc: str, request: Message, headers: Optional[Dict[str, str]] = None) -> Outcome:
+def call_http(
+    base_url: str, rpc: str, request: Message, headers: Optional[Dict[str, str]] = None
+) -> Outcome:
     """The RPC through the gateway, as a REST client sends it (JSON, proto names)."""
     m = method(rpc)
     req = expand(TABLE.bindings(full_method(rpc)), request)
-    status, got, body = send(base_url, req.verb, req.target, req.body, {**req.headers, **(headers or {})})
+    status, got, body = send(
+        base_url, req.verb, req.target, req.body, {**req.headers, **(headers or {})}
+    )
     if status == 200:
         assert got.get("content-type") == JSON_CONTENT_TYPE
         assert req.binding is not None
@@ -112,4 +131,14 @@ def call_http(base_url: str, rpc: str, request: Message, headers: Optional[Dict[
     return Outcome(None, err.code, err.message, err.details, status, got)
 
 
-__all__ = ["SERVICES", "TABLE", "ROUTED", "Outcome", "call_grpc", "call_http", "send", "method", "full_method"]
+__all__ = [
+    "SERVICES",
+    "TABLE",
+    "ROUTED",
+    "Outcome",
+    "call_grpc",
+    "call_http",
+    "send",
+    "method",
+    "full_method",
+]

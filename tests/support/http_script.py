@@ -8,7 +8,7 @@ import threading
 import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Tuple
 
 from google.protobuf.message import Message
 
@@ -27,7 +27,9 @@ def gateway_error(code: Any, text: str) -> Answer:
     return status, {"Content-Type": "application/json"}, body
 
 
-def plain(status: int, body: bytes = b"<html>bad gateway</html>", content_type: str = "text/html") -> Answer:
+def plain(
+    status: int, body: bytes = b"<html>bad gateway</html>", content_type: str = "text/html"
+) -> Answer:
     """An answer from something that is not grpc-gateway (an ingress, a proxy)."""
     return status, {"Content-Type": content_type}, body
 
@@ -62,8 +64,13 @@ class ScriptedHttpServer:
 
             def _answer(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                seen = Seen(self.command, self.path, {k.lower(): v for k, v in self.headers.items()},
-                            self.rfile.read(length) if length else b"", time.monotonic())
+                seen = Seen(
+                    self.command,
+                    self.path,
+                    {k.lower(): v for k, v in self.headers.items()},
+                    self.rfile.read(length) if length else b"",
+                    time.monotonic(),
+                )
                 with owner._lock:
                     owner.seen.append(seen)
                     answer = owner._queue.pop(0) if owner._queue else owner.default

@@ -8,9 +8,15 @@ from typing import Any
 from google.protobuf.descriptor import FieldDescriptor
 
 _INTS = {
-    FieldDescriptor.TYPE_INT32, FieldDescriptor.TYPE_INT64, FieldDescriptor.TYPE_UINT32,
-    FieldDescriptor.TYPE_UINT64, FieldDescriptor.TYPE_SINT32, FieldDescriptor.TYPE_SINT64,
-    FieldDescriptor.TYPE_FIXED32, FieldDescriptor.TYPE_FIXED64, FieldDescriptor.TYPE_SFIXED32,
+    FieldDescriptor.TYPE_INT32,
+    FieldDescriptor.TYPE_INT64,
+    FieldDescriptor.TYPE_UINT32,
+    FieldDescriptor.TYPE_UINT64,
+    FieldDescriptor.TYPE_SINT32,
+    FieldDescriptor.TYPE_SINT64,
+    FieldDescriptor.TYPE_FIXED32,
+    FieldDescriptor.TYPE_FIXED64,
+    FieldDescriptor.TYPE_SFIXED32,
     FieldDescriptor.TYPE_SFIXED64,
 }
 
@@ -31,7 +37,10 @@ def populate(message: Any, rng: random.Random, depth: int = 3) -> Any:
             if depth <= 0 or f.message_type.full_name.startswith("google.protobuf.Struct"):
                 continue
             if f.message_type.GetOptions().map_entry:
-                key_f, value_f = f.message_type.fields_by_name["key"], f.message_type.fields_by_name["value"]
+                key_f, value_f = (
+                    f.message_type.fields_by_name["key"],
+                    f.message_type.fields_by_name["value"],
+                )
                 key = _scalar(key_f, rng)
                 target = getattr(message, f.name)
                 if value_f.type == FieldDescriptor.TYPE_MESSAGE:

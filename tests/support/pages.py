@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any, Callable
 
 
-def offset_pages(total: int, make_item: Callable[[int], Any], list_type: type, field: str) -> Callable[[Any, Any], Any]:
+def offset_pages(
+    total: int, make_item: Callable[[int], Any], list_type: type, field: str
+) -> Callable[[Any, Any], Any]:
     """An answer for a List RPC over ``total`` items built by ``make_item(index)``."""
 
     def answer(request: Any, metadata: Any) -> Any:

@@ -16,7 +16,9 @@ class AdminProcess:
     """``python -m flyteclient.testing`` with a SQLite file; ``endpoint`` stays the same
     across :meth:`kill` / :meth:`start`."""
 
-    def __init__(self, db_path: str, args: Sequence[str] = (), env: Optional[Dict[str, str]] = None) -> None:
+    def __init__(
+        self, db_path: str, args: Sequence[str] = (), env: Optional[Dict[str, str]] = None
+    ) -> None:
         self.db_path = db_path
         self.args = list(args)
         self.env = env or {}
@@ -32,12 +34,26 @@ class AdminProcess:
         """Start (on the previous port when there was one) and wait until it serves."""
         environ = {**os.environ, "PYTHONPATH": str(ROOT), **self.env, **(env or {})}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "flyteclient.testing", "--port", str(self.port), "--db", self.db_path, *self.args],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=environ,
+            [
+                sys.executable,
+                "-m",
+                "flyteclient.testing",
+                "--port",
+                str(self.port),
+                "--db",
+                self.db_path,
+                *self.args,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            env=environ,
         )
         assert self.proc.stdout is not None
         deadline = time.monotonic() + timeout
-        line = self.proc.stdout.readline()  # "LocalAdmin serving on 127.0.0.1:PORT (gRPC); HTTP/JSON gateway ..."
+        line = (
+            self.proc.stdout.readline()
+        )  # "LocalAdmin serving on 127.0.0.1:PORT (gRPC); HTTP/JSON gateway ..."
         if "serving on" not in line or time.monotonic() > deadline:
             self.kill()
             raise RuntimeError(f"LocalAdmin did not start: {line!r}")

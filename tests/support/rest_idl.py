@@ -7,7 +7,14 @@ from typing import Any, Dict, Optional, Tuple
 
 from google.api import annotations_pb2
 from google.protobuf import (  # noqa: F401 - imported to load the well-known files into the pool
-    any_pb2, descriptor_pb2, descriptor_pool, duration_pb2, field_mask_pb2, struct_pb2, timestamp_pb2, wrappers_pb2,
+    any_pb2,
+    descriptor_pb2,
+    descriptor_pool,
+    duration_pb2,
+    field_mask_pb2,
+    struct_pb2,
+    timestamp_pb2,
+    wrappers_pb2,
 )
 from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
 
@@ -15,21 +22,38 @@ from flyteclient.runtime.rest import message_class
 
 F = descriptor_pb2.FieldDescriptorProto
 _SCALARS = {
-    "string": F.TYPE_STRING, "int32": F.TYPE_INT32, "int64": F.TYPE_INT64, "uint32": F.TYPE_UINT32,
-    "sint32": F.TYPE_SINT32, "bool": F.TYPE_BOOL, "bytes": F.TYPE_BYTES, "double": F.TYPE_DOUBLE,
+    "string": F.TYPE_STRING,
+    "int32": F.TYPE_INT32,
+    "int64": F.TYPE_INT64,
+    "uint32": F.TYPE_UINT32,
+    "sint32": F.TYPE_SINT32,
+    "bool": F.TYPE_BOOL,
+    "bytes": F.TYPE_BYTES,
+    "double": F.TYPE_DOUBLE,
     "float": F.TYPE_FLOAT,
 }
 _WKT = {
-    "Timestamp": "google/protobuf/timestamp.proto", "Duration": "google/protobuf/duration.proto",
-    "Int32Value": "google/protobuf/wrappers.proto", "StringValue": "google/protobuf/wrappers.proto",
-    "FieldMask": "google/protobuf/field_mask.proto", "Struct": "google/protobuf/struct.proto",
+    "Timestamp": "google/protobuf/timestamp.proto",
+    "Duration": "google/protobuf/duration.proto",
+    "Int32Value": "google/protobuf/wrappers.proto",
+    "StringValue": "google/protobuf/wrappers.proto",
+    "FieldMask": "google/protobuf/field_mask.proto",
+    "Struct": "google/protobuf/struct.proto",
     "Any": "google/protobuf/any.proto",
 }
 FILE = "acme/things.proto"
 
 
-def _field(msg: Any, name: str, number: int, kind: str, repeated: bool = False, json_name: str = "",
-           oneof: Optional[int] = None, proto3_optional: bool = False) -> None:
+def _field(
+    msg: Any,
+    name: str,
+    number: int,
+    kind: str,
+    repeated: bool = False,
+    json_name: str = "",
+    oneof: Optional[int] = None,
+    proto3_optional: bool = False,
+) -> None:
     f = msg.field.add(name=name, number=number, json_name=json_name or _camel(name))
     f.label = F.LABEL_REPEATED if repeated else F.LABEL_OPTIONAL
     if kind in _SCALARS:
@@ -56,7 +80,13 @@ def _map(msg: Any, name: str, number: int, value: str) -> None:
     entry.options.map_entry = True
     _field(entry, "key", 1, "string")
     _field(entry, "value", 2, value)
-    f = msg.field.add(name=name, number=number, json_name=_camel(name), label=F.LABEL_REPEATED, type=F.TYPE_MESSAGE)
+    f = msg.field.add(
+        name=name,
+        number=number,
+        json_name=_camel(name),
+        label=F.LABEL_REPEATED,
+        type=F.TYPE_MESSAGE,
+    )
     f.type_name = f".acme.Thing.{entry.name}"
 
 
@@ -67,14 +97,32 @@ def _build() -> descriptor_pb2.FileDescriptorProto:
     for number, name in enumerate(("COLOR_UNSPECIFIED", "RED", "GREEN")):
         color.value.add(name=name, number=number)
     inner = fdp.message_type.add(name="Inner")
-    for number, (name, kind) in enumerate((("name", "string"), ("n", "int32"), ("color", "Color")), start=1):
+    for number, (name, kind) in enumerate(
+        (("name", "string"), ("n", "int32"), ("color", "Color")), start=1
+    ):
         _field(inner, name, number, kind)
     _field(inner, "tags", 4, "string", repeated=True)
     thing = fdp.message_type.add(name="Thing")
-    fields = [("id", "string"), ("parent", "string"), ("inner", "Inner"), ("names", "string", True),
-              ("nums", "int64", True), ("color", "Color"), ("blob", "bytes"), ("flag", "bool"), ("ratio", "double"),
-              ("f", "float"), ("u", "uint32"), ("big", "int64"), ("s", "sint32"), ("at", "Timestamp"),
-              ("wait", "Duration"), ("maybe", "Int32Value"), ("label", "StringValue"), ("mask", "FieldMask")]
+    fields = [
+        ("id", "string"),
+        ("parent", "string"),
+        ("inner", "Inner"),
+        ("names", "string", True),
+        ("nums", "int64", True),
+        ("color", "Color"),
+        ("blob", "bytes"),
+        ("flag", "bool"),
+        ("ratio", "double"),
+        ("f", "float"),
+        ("u", "uint32"),
+        ("big", "int64"),
+        ("s", "sint32"),
+        ("at", "Timestamp"),
+        ("wait", "Duration"),
+        ("maybe", "Int32Value"),
+        ("label", "StringValue"),
+        ("mask", "FieldMask"),
+    ]
     for number, spec in enumerate(fields, start=1):
         _field(thing, spec[0], number, spec[1], repeated=len(spec) > 2)
     _map(thing, "labels", 19, "string")

@@ -50,7 +50,9 @@ class RecordingServer:
         self._defaults: Dict[str, Any] = {}
         self._lock = threading.Lock()
         self._server = grpc.server(
-            futures.ThreadPoolExecutor(max_workers=max_workers), options=list(options), interceptors=[_Arrivals(self.arrived)]
+            futures.ThreadPoolExecutor(max_workers=max_workers),
+            options=list(options),
+            interceptors=[_Arrivals(self.arrived)],
         )
         handlers: Dict[str, Dict[str, grpc.RpcMethodHandler]] = {}
         for spec in methods.BY_PATH.values():
@@ -122,7 +124,9 @@ def abort(context: grpc.ServicerContext, failure: Fail) -> None:
             packed = any_pb2.Any()
             packed.Pack(detail)
             status.details.append(packed)
-        context.abort_with_status(_Status(failure.code, failure.message, status.SerializeToString()))
+        context.abort_with_status(
+            _Status(failure.code, failure.message, status.SerializeToString())
+        )
     context.abort(failure.code, failure.message)
 
 

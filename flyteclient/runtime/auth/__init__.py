@@ -15,8 +15,16 @@ imported only when a mode needs them.
 
 from flyteclient.runtime.auth.base import TokenAuthenticator
 from flyteclient.runtime.auth.credentials import Credentials
-from flyteclient.runtime.auth.errors import AuthenticationError, AuthNotEnabledError, TokenRequestError
-from flyteclient.runtime.auth.factory import auth_required, create_authenticator, create_proxy_authenticator
+from flyteclient.runtime.auth.errors import (
+    AuthenticationError,
+    AuthNotEnabledError,
+    TokenRequestError,
+)
+from flyteclient.runtime.auth.factory import (
+    auth_required,
+    create_authenticator,
+    create_proxy_authenticator,
+)
 
 __all__ = [
     "AuthNotEnabledError",

@@ -62,7 +62,9 @@ class TokenAuthenticator(abc.ABC):
         self._set_at = float("-inf")  # time.monotonic() of the last _set_credentials
         self._proactive_at = float("-inf")  # time.monotonic() the last proactive refresh started
         self._proactive_lock = threading.Lock()
-        self._proactive: Optional[threading.Event] = None  # set when the running proactive refresh ends
+        self._proactive: Optional[threading.Event] = (
+            None  # set when the running proactive refresh ends
+        )
 
     # -- public interface ------------------------------------------------------------
 
@@ -104,7 +106,10 @@ class TokenAuthenticator(abc.ABC):
             self._proactive_at = now
             done = self._proactive = threading.Event()
         threading.Thread(
-            target=self._refresh_expiring, args=(creds, done), name="flyteclient-token-refresh", daemon=True
+            target=self._refresh_expiring,
+            args=(creds, done),
+            name="flyteclient-token-refresh",
+            daemon=True,
         ).start()
         return done
 

@@ -31,7 +31,9 @@ class ClientSecretAuthenticator(TokenAuthenticator):
     ) -> None:
         super().__init__()
         if not client_id or not client_secret:
-            raise ValueError("ClientSecret authentication needs both client_id and client_credentials_secret")
+            raise ValueError(
+                "ClientSecret authentication needs both client_id and client_credentials_secret"
+            )
         self._client_id = client_id
         self._client_secret = client_secret
         self._store = config_store
@@ -48,7 +50,9 @@ class ClientSecretAuthenticator(TokenAuthenticator):
     def _refresh(self) -> None:
         server = self._store.get_client_config()
         scopes = self._scopes or server.scopes
-        logger.debug("Requesting a token with the client-credentials grant for client %s", self._client_id)
+        logger.debug(
+            "Requesting a token with the client-credentials grant for client %s", self._client_id
+        )
         body = self._http.post_form(
             server.token_endpoint,
             {

@@ -33,7 +33,9 @@ class CommandAuthenticator(TokenAuthenticator):
         timeout: Optional[float] = 300.0,
     ) -> None:
         super().__init__()
-        argv: List[str] = shlex.split(command) if isinstance(command, str) else [str(c) for c in command]
+        argv: List[str] = (
+            shlex.split(command) if isinstance(command, str) else [str(c) for c in command]
+        )
         if not argv:
             raise ValueError("The token command is empty")
         self._argv = argv
@@ -52,16 +54,24 @@ class CommandAuthenticator(TokenAuthenticator):
         logger.debug("Running %s to get a token", program)
         try:
             result = subprocess.run(
-                self._argv, capture_output=True, text=True, timeout=self._timeout, stdin=subprocess.DEVNULL
+                self._argv,
+                capture_output=True,
+                text=True,
+                timeout=self._timeout,
+                stdin=subprocess.DEVNULL,
             )
         except FileNotFoundError as e:
             raise AuthenticationError(f"The token command {program!r} was not found") from e
         except subprocess.TimeoutExpired:
             # The cause names only the program: TimeoutExpired's own text holds every argument.
             cause = subprocess.TimeoutExpired([program], self._timeout or 0)
-            raise AuthenticationError(f"The token command {program!r} did not finish within {self._timeout}s") from cause
+            raise AuthenticationError(
+                f"The token command {program!r} did not finish within {self._timeout}s"
+            ) from cause
         except OSError as e:
-            raise AuthenticationError(f"The token command {program!r} could not be run: {e.strerror or e}") from e
+            raise AuthenticationError(
+                f"The token command {program!r} could not be run: {e.strerror or e}"
+            ) from e
         if result.returncode != 0:
             stderr = (result.stderr or "").strip()[-_STDERR_TAIL:]
             raise AuthenticationError(

@@ -42,12 +42,16 @@ class Credentials:
         )
 
     @classmethod
-    def from_token(cls, access_token: str, refresh_token: Optional[str] = None, id_token: Optional[str] = None) -> "Credentials":
+    def from_token(
+        cls, access_token: str, refresh_token: Optional[str] = None, id_token: Optional[str] = None
+    ) -> "Credentials":
         """Credentials for a bare token; the expiry is taken from a JWT's ``exp`` claim if it has one."""
         return cls(access_token, refresh_token, id_token, expires_at=_jwt_expiry(access_token))
 
     @classmethod
-    def from_token_response(cls, body: Mapping[str, Any], previous: Optional["Credentials"] = None) -> "Credentials":
+    def from_token_response(
+        cls, body: Mapping[str, Any], previous: Optional["Credentials"] = None
+    ) -> "Credentials":
         """Build credentials from an OAuth2 token response body.
 
         A refresh or id token the response leaves out is kept from ``previous`` (many
@@ -66,7 +70,13 @@ class Credentials:
         id_token = body.get("id_token") or (previous.id_token if previous else None)
         if lifetime is None:
             return cls.from_token(access_token, refresh_token, id_token)
-        return cls(access_token, refresh_token, id_token, expires_at=time.time() + lifetime, lifetime=lifetime)
+        return cls(
+            access_token,
+            refresh_token,
+            id_token,
+            expires_at=time.time() + lifetime,
+            lifetime=lifetime,
+        )
 
     def expired(self) -> bool:
         """True when the token is known to have expired."""

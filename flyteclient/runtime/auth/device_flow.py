@@ -36,10 +36,16 @@ class DeviceFlowAuthenticator(UserLoginAuthenticator):
 
     def _login(self, server: ClientConfig) -> Credentials:
         if not server.device_authorization_endpoint:
-            raise AuthenticationError("The Flyte server announces no device authorization endpoint; DeviceFlow is unavailable")
+            raise AuthenticationError(
+                "The Flyte server announces no device authorization endpoint; DeviceFlow is unavailable"
+            )
         device = self._http.post_form(
             server.device_authorization_endpoint,
-            {"client_id": server.client_id, "scope": self._scope(server), "audience": self._audience_for(server)},
+            {
+                "client_id": server.client_id,
+                "scope": self._scope(server),
+                "audience": self._audience_for(server),
+            },
             what="device authorization request",
         )
         device_code = _required(device, "device_code")
@@ -60,7 +66,11 @@ class DeviceFlowAuthenticator(UserLoginAuthenticator):
             try:
                 body = self._http.post_form(
                     server.token_endpoint,
-                    {"grant_type": DEVICE_CODE_GRANT, "device_code": device_code, "client_id": server.client_id},
+                    {
+                        "grant_type": DEVICE_CODE_GRANT,
+                        "device_code": device_code,
+                        "client_id": server.client_id,
+                    },
                     what="device token request",
                 )
                 return Credentials.from_token_response(body)

@@ -8,10 +8,9 @@ from typing import Any, Optional, Tuple
 
 import grpc
 
-from flyteclient.runtime.transport.grpc import GrpcTransport
-
 from flyteclient.runtime.auth.base import DEFAULT_HEADER_KEY, header_of
 from flyteclient.runtime.auth.errors import AuthenticationError, AuthNotEnabledError
+from flyteclient.runtime.transport.grpc import GrpcTransport
 
 __all__ = ["ClientConfig", "RemoteClientConfigStore"]
 

@@ -29,7 +29,9 @@ class TokenRequestError(AuthenticationError):
     ``authorization_pending``) when there was one, and ``status`` the HTTP status.
     """
 
-    def __init__(self, message: str, *, error: Optional[str] = None, status: Optional[int] = None) -> None:
+    def __init__(
+        self, message: str, *, error: Optional[str] = None, status: Optional[int] = None
+    ) -> None:
         super().__init__(message)
         self.error = error
         self.status = status

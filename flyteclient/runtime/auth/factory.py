@@ -50,15 +50,25 @@ def create_authenticator(
         return None
     if proxy_authenticator is None:
         proxy_authenticator = create_proxy_authenticator(cfg)
-    store = RemoteClientConfigStore(channel, cfg.endpoint, proxy_authenticator=proxy_authenticator) if channel is not None else None
+    store = (
+        RemoteClientConfigStore(channel, cfg.endpoint, proxy_authenticator=proxy_authenticator)
+        if channel is not None
+        else None
+    )
 
     if mode == "ExternalCommand":
         if not cfg.command:
-            raise ValueError("auth_mode ExternalCommand needs a command (admin.command / FLYTE_CREDENTIALS_COMMAND)")
-        return CommandAuthenticator(cfg.command, header_key=store.header_key if store else DEFAULT_HEADER_KEY)
+            raise ValueError(
+                "auth_mode ExternalCommand needs a command (admin.command / FLYTE_CREDENTIALS_COMMAND)"
+            )
+        return CommandAuthenticator(
+            cfg.command, header_key=store.header_key if store else DEFAULT_HEADER_KEY
+        )
 
     if store is None:
-        raise ValueError(f"auth_mode {mode} needs the channel to discover the server's OAuth2 settings")
+        raise ValueError(
+            f"auth_mode {mode} needs the channel to discover the server's OAuth2 settings"
+        )
 
     from flyteclient.runtime.auth.http import OAuthHttp
 

@@ -61,10 +61,16 @@ class OAuthHttp:
     ``proxy-authorization`` on every request, as flytekit does.
     """
 
-    def __init__(self, cfg: PlatformConfig, proxy_authenticator: Optional["TokenAuthenticator"] = None) -> None:
+    def __init__(
+        self, cfg: PlatformConfig, proxy_authenticator: Optional["TokenAuthenticator"] = None
+    ) -> None:
         self._requests = require_requests()
         self._verify = requests_verify_for(cfg)
-        self._proxies = {"http": cfg.http_proxy_url, "https": cfg.http_proxy_url} if cfg.http_proxy_url else None
+        self._proxies = (
+            {"http": cfg.http_proxy_url, "https": cfg.http_proxy_url}
+            if cfg.http_proxy_url
+            else None
+        )
         self._proxy_authenticator = proxy_authenticator
         self._local = threading.local()  # requests.Session is not thread-safe
 

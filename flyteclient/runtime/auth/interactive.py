@@ -63,7 +63,11 @@ class UserLoginAuthenticator(TokenAuthenticator):
         server = self._store.get_client_config()
         body = self._http.post_form(
             server.token_endpoint,
-            {"grant_type": "refresh_token", "refresh_token": creds.refresh_token, "client_id": server.client_id},
+            {
+                "grant_type": "refresh_token",
+                "refresh_token": creds.refresh_token,
+                "client_id": server.client_id,
+            },
             what="refresh-token request",
         )
         self._accept(Credentials.from_token_response(body, previous=creds))

@@ -26,7 +26,9 @@ def _keyring() -> Optional[Any]:
     try:
         import keyring
     except ImportError:
-        logger.debug("keyring is not installed; tokens are not cached (pip install 'flyteclient[keyring]')")
+        logger.debug(
+            "keyring is not installed; tokens are not cached (pip install 'flyteclient[keyring]')"
+        )
         return None
     return keyring
 
@@ -47,7 +49,10 @@ class KeyringTokenCache:
             refresh = keyring.get_password(self.service, REFRESH_TOKEN)
             id_token = keyring.get_password(self.service, ID_TOKEN)
         except Exception as e:
-            logger.debug("Reading cached tokens from the keyring failed (%s); continuing without", type(e).__name__)
+            logger.debug(
+                "Reading cached tokens from the keyring failed (%s); continuing without",
+                type(e).__name__,
+            )
             return None
         if not access:
             return None
@@ -65,7 +70,9 @@ class KeyringTokenCache:
             if creds.id_token:
                 keyring.set_password(self.service, ID_TOKEN, creds.id_token)
         except Exception as e:
-            logger.debug("Storing tokens in the keyring failed (%s); they are not cached", type(e).__name__)
+            logger.debug(
+                "Storing tokens in the keyring failed (%s); they are not cached", type(e).__name__
+            )
 
     def clear(self) -> None:
         """Remove the cached tokens (a logout). Failed refreshes never call this."""

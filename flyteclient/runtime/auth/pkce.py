@@ -12,7 +12,7 @@ import sys
 import threading
 import urllib.parse
 import webbrowser
-from typing import Dict, Optional, Tuple
+from typing import Dict, Tuple
 
 from flyteclient.runtime.auth.credentials import Credentials
 from flyteclient.runtime.auth.discovery import ClientConfig
@@ -23,10 +23,7 @@ __all__ = ["PkceAuthenticator", "code_challenge", "new_code_verifier"]
 
 logger = logging.getLogger(__name__)
 
-_PAGE = (
-    "<!DOCTYPE html><html><head><title>Flyte login</title></head><body>"
-    "<p>{}</p></body></html>"
-)
+_PAGE = "<!DOCTYPE html><html><head><title>Flyte login</title></head><body><p>{}</p></body></html>"
 
 
 def new_code_verifier() -> str:
@@ -50,7 +47,11 @@ class _CallbackHandler(http.server.BaseHTTPRequestHandler):
             return
         params = dict(urllib.parse.parse_qsl(url.query))
         ok = "code" in params and "error" not in params
-        text = "Login successful. You can close this window." if ok else "Login failed. You can close this window."
+        text = (
+            "Login successful. You can close this window."
+            if ok
+            else "Login failed. You can close this window."
+        )
         body = _PAGE.format(text).encode("utf-8")
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
@@ -114,13 +115,18 @@ class PkceAuthenticator(UserLoginAuthenticator):
                 f"Cannot listen on {redirect.hostname}:{redirect.port or 80} for the login callback: {e.strerror or e}"
             ) from e
         thread = threading.Thread(
-            target=callback.serve_forever, kwargs={"poll_interval": 0.1}, name="flyteclient-pkce-callback", daemon=True
+            target=callback.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            name="flyteclient-pkce-callback",
+            daemon=True,
         )
         thread.start()
         try:
             logger.debug("Opening the browser to log in at %s", server.authorization_endpoint)
             if not webbrowser.open(login_url):
-                print(f"Open this URL in a browser to log in to Flyte:\n{login_url}", file=sys.stderr)
+                print(
+                    f"Open this URL in a browser to log in to Flyte:\n{login_url}", file=sys.stderr
+                )
             try:
                 result = callback.results.get(timeout=self.login_timeout)
             except queue.Empty:
@@ -135,10 +141,13 @@ class PkceAuthenticator(UserLoginAuthenticator):
         if "error" in result:
             description = result.get("error_description")
             raise AuthenticationError(
-                f"Login was refused: {result['error']}" + (f" ({description})" if description else "")
+                f"Login was refused: {result['error']}"
+                + (f" ({description})" if description else "")
             )
         if not secrets.compare_digest(result.get("state", ""), state):
-            raise AuthenticationError("The login callback's state does not match the request; login aborted")
+            raise AuthenticationError(
+                "The login callback's state does not match the request; login aborted"
+            )
         if not result.get("code"):
             raise AuthenticationError("The login callback carried no authorization code")
 

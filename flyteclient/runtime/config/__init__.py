@@ -66,7 +66,9 @@ AUTH_MODES: Dict[str, Tuple[str, ...]] = {
     "ExternalCommand": ("ExternalCommand", "external_process"),
     "DeviceFlow": ("DeviceFlow",),
 }
-_AUTH_MODE_LOOKUP = {alias.lower(): mode for mode, aliases in AUTH_MODES.items() for alias in aliases}
+_AUTH_MODE_LOOKUP = {
+    alias.lower(): mode for mode, aliases in AUTH_MODES.items() for alias in aliases
+}
 
 
 def canonical_auth_mode(value: Any) -> str:
@@ -80,7 +82,9 @@ def canonical_auth_mode(value: Any) -> str:
     mode = _AUTH_MODE_LOOKUP.get(str(raw).strip().lower()) if raw is not None else None
     if mode is None:
         valid = ", ".join(alias for aliases in AUTH_MODES.values() for alias in aliases)
-        raise ConfigError(f"Invalid auth mode {str(raw)!r}; valid modes (case-insensitive) are: {valid}")
+        raise ConfigError(
+            f"Invalid auth mode {str(raw)!r}; valid modes (case-insensitive) are: {valid}"
+        )
     return mode
 
 
@@ -159,7 +163,9 @@ class PlatformConfig:
             if not isinstance(value, bool):
                 set_(self, name, to_bool(value, f"PlatformConfig {name}"))
         if self.transport not in TRANSPORTS:
-            raise ConfigError(f"transport must be one of {', '.join(TRANSPORTS)}, got {self.transport!r}")
+            raise ConfigError(
+                f"transport must be one of {', '.join(TRANSPORTS)}, got {self.transport!r}"
+            )
         if self.auth_mode is not None:
             raw = getattr(self.auth_mode, "value", self.auth_mode)  # flytekit's AuthType enum
             canonical_auth_mode(raw)  # fail early, listing the valid modes

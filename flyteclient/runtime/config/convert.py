@@ -35,7 +35,9 @@ def to_bool(value: Any, where: str) -> bool:
         return _BOOLEANS[value.strip().lower()]
     if isinstance(value, int) and value in (0, 1):
         return bool(value)
-    raise ConfigError(f"{where}: expected a boolean (true/false, yes/no, on/off, 1/0), got {describe(value)}")
+    raise ConfigError(
+        f"{where}: expected a boolean (true/false, yes/no, on/off, 1/0), got {describe(value)}"
+    )
 
 
 def to_str(value: Any, where: str) -> str:

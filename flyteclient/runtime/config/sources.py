@@ -46,7 +46,9 @@ def read_config_file(path: Path) -> Dict[KeyPath, FileValue]:
     return read_yaml(text, path)
 
 
-def settings_from(environ: Mapping[str, str], file_values: Mapping[KeyPath, FileValue]) -> Dict[str, Any]:
+def settings_from(
+    environ: Mapping[str, str], file_values: Mapping[KeyPath, FileValue]
+) -> Dict[str, Any]:
     """PlatformConfig keyword arguments for the settings given in ``environ`` or the file.
 
     A client secret read from ``clientSecretLocation`` / ``clientSecretEnvVar`` selects the
@@ -58,27 +60,39 @@ def settings_from(environ: Mapping[str, str], file_values: Mapping[KeyPath, File
         if _present(value):
             given[setting.name] = value
     kwargs = {s.name: given[s.name] for s in SETTINGS if s.field and s.name in given}
-    secret = _client_secret(environ, given.get("client_secret_location"), given.get("client_secret_env_var"))
+    secret = _client_secret(
+        environ, given.get("client_secret_location"), given.get("client_secret_env_var")
+    )
     if secret:
         kwargs["client_credentials_secret"] = secret
-        kwargs["auth_mode"] = "ClientSecret"  # as flytekit: a secret from a file / env var selects it
+        kwargs["auth_mode"] = (
+            "ClientSecret"  # as flytekit: a secret from a file / env var selects it
+        )
     return kwargs
 
 
-def _value(setting: Setting, environ: Mapping[str, str], file_values: Mapping[KeyPath, FileValue]) -> Any:
+def _value(
+    setting: Setting, environ: Mapping[str, str], file_values: Mapping[KeyPath, FileValue]
+) -> Any:
     """The setting's value: its environment variable if set (even empty), else the file's."""
     if setting.env in environ:
         return setting.from_env(environ[setting.env])
     found = file_values.get(setting.yaml)
-    return None if found is None or found.value is None else setting.convert(found.value, found.where)
+    return (
+        None if found is None or found.value is None else setting.convert(found.value, found.where)
+    )
 
 
 def _present(value: Any) -> bool:
     """flytekit's rule: a setting counts when it is a bool or a non-empty value."""
-    return isinstance(value, bool) or (value is not None and value != "" and value != [] and value != ())
+    return isinstance(value, bool) or (
+        value is not None and value != "" and value != [] and value != ()
+    )
 
 
-def _client_secret(environ: Mapping[str, str], location: Optional[str], env_var: Optional[str]) -> Optional[str]:
+def _client_secret(
+    environ: Mapping[str, str], location: Optional[str], env_var: Optional[str]
+) -> Optional[str]:
     """The secret in the file ``location``, or (preferred) in the variable named ``env_var``."""
     secret = None
     if location:
@@ -86,7 +100,9 @@ def _client_secret(environ: Mapping[str, str], location: Optional[str], env_var:
         try:
             secret = secret_path.read_text(encoding="utf-8").strip()
         except OSError as e:
-            raise ConfigError(f"Cannot read the client secret file {secret_path}: {e.strerror or e}") from None
+            raise ConfigError(
+                f"Cannot read the client secret file {secret_path}: {e.strerror or e}"
+            ) from None
     if env_var:
         secret = environ.get(env_var) or secret
     return secret

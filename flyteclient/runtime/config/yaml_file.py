@@ -55,11 +55,15 @@ def _check_sections(document: Mapping[str, Any], path: Path) -> None:
     for section in ("admin", "console"):
         node = document.get(section)
         if node is not None and not isinstance(node, dict):
-            raise ConfigError(f"{path}: `{section}:` must be a mapping of settings, got {describe(node)}")
+            raise ConfigError(
+                f"{path}: `{section}:` must be a mapping of settings, got {describe(node)}"
+            )
     for key in document.get("admin") or {}:
         if key not in KNOWN_ADMIN_KEYS:
             import difflib
 
             close = difflib.get_close_matches(str(key), sorted(KNOWN_ADMIN_KEYS), n=1)
             hint = f"; did you mean admin.{close[0]}?" if close else ""
-            raise ConfigError(f"{path}: unknown key admin.{key} (not a flytectl or flytekit setting){hint}")
+            raise ConfigError(
+                f"{path}: unknown key admin.{key} (not a flytectl or flytekit setting){hint}"
+            )

@@ -119,7 +119,8 @@ def _parse_node(lines: List[_Line], i: int, indent: int, path: Path) -> Tuple[An
         if rest:
             mapping[key] = _scalar(rest, line, path)
         elif i < len(lines) and (
-            lines[i].indent > indent or (lines[i].indent == indent and lines[i].text.startswith("- "))
+            lines[i].indent > indent
+            or (lines[i].indent == indent and lines[i].text.startswith("- "))
         ):
             mapping[key], i = _parse_node(lines, i, lines[i].indent, path)
         else:

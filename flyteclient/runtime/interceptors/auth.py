@@ -42,10 +42,10 @@ from typing import Any, AsyncIterator, Callable, Iterator, Optional, Protocol, T
 
 import grpc
 
-from .deadline import fetch_deadline
 from ..exceptions import FlyteException, FlyteTimeout
 from ..methods import MethodSpec
 from ..pipeline import Invoker, Metadata
+from .deadline import fetch_deadline
 
 log = logging.getLogger("flyteclient.auth")
 
@@ -64,7 +64,10 @@ def rejected_by_proxy(error: grpc.RpcError) -> bool:
     if getattr(error, "http_status", None) in (401, 407):
         return True
     details = (error.details() if hasattr(error, "details") else None) or ""
-    return details.startswith(_HTTP_STATUS) and details[len(_HTTP_STATUS) :].strip() in ("401", "407")
+    return details.startswith(_HTTP_STATUS) and details[len(_HTTP_STATUS) :].strip() in (
+        "401",
+        "407",
+    )
 
 
 class _Refresh:
@@ -75,7 +78,9 @@ class _Refresh:
 
     def __init__(self, run: Callable[[], None]) -> None:
         self.future: "concurrent.futures.Future[None]" = concurrent.futures.Future()
-        threading.Thread(target=self._run, args=(run,), name="flyteclient-auth-refresh", daemon=True).start()
+        threading.Thread(
+            target=self._run, args=(run,), name="flyteclient-auth-refresh", daemon=True
+        ).start()
 
     def _run(self, run: Callable[[], None]) -> None:
         try:
@@ -91,7 +96,11 @@ def _time_left(deadline: Optional[float], method: MethodSpec) -> Optional[float]
         return None
     left = deadline - time.monotonic()
     if left <= 0:
-        raise FlyteTimeout("the call's deadline passed while refreshing credentials", code=grpc.StatusCode.DEADLINE_EXCEEDED, rpc=method.name)
+        raise FlyteTimeout(
+            "the call's deadline passed while refreshing credentials",
+            code=grpc.StatusCode.DEADLINE_EXCEEDED,
+            rpc=method.name,
+        )
     return left
 
 
@@ -118,7 +127,9 @@ _SERVER = object()  # proxy_for's default: this layer holds the server's credent
 class AuthInterceptor:
     """See the module doc."""
 
-    def __init__(self, factory: Callable[[], Optional[Authenticator]], *, proxy_for: Any = _SERVER) -> None:
+    def __init__(
+        self, factory: Callable[[], Optional[Authenticator]], *, proxy_for: Any = _SERVER
+    ) -> None:
         self._factory = factory
         self._authenticator: Optional[Authenticator] = None
         self._created = False
@@ -138,7 +149,9 @@ class AuthInterceptor:
         return self._authenticator
 
     # -- credentials -------------------------------------------------------------
-    def _with_credentials(self, metadata: Metadata, method: MethodSpec, deadline: Optional[float]) -> Tuple[int, Metadata]:
+    def _with_credentials(
+        self, metadata: Metadata, method: MethodSpec, deadline: Optional[float]
+    ) -> Tuple[int, Metadata]:
         generation = self._generation
         authenticator = self.authenticator
         if authenticator is None:
@@ -177,16 +190,22 @@ class AuthInterceptor:
                 return None
             flight = self._flight
             if flight is None:
-                log.debug("refreshing %scredentials for %s", "proxy " if self._proxy else "", method.name)
+                log.debug(
+                    "refreshing %scredentials for %s", "proxy " if self._proxy else "", method.name
+                )
                 flight = self._flight = _Refresh(self._run_refresh)
             return flight
 
-    def _refresh_after(self, generation: int, method: MethodSpec, deadline: Optional[float]) -> None:
+    def _refresh_after(
+        self, generation: int, method: MethodSpec, deadline: Optional[float]
+    ) -> None:
         """Refresh unless another call did since ``generation``; wait until ``deadline``."""
         flight = self._join_refresh(generation, method)
         if flight is None:
             return
-        done, _ = concurrent.futures.wait([flight.future], None if deadline is None else deadline - time.monotonic())
+        done, _ = concurrent.futures.wait(
+            [flight.future], None if deadline is None else deadline - time.monotonic()
+        )
         if not done:
             raise _refresh_timeout(method)
         _raise_failure(flight, method)
@@ -208,7 +227,14 @@ class AuthInterceptor:
             self._flight = None
 
     # -- calls -------------------------------------------------------------------
-    def intercept(self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata, proceed: Invoker) -> Any:
+    def intercept(
+        self,
+        method: MethodSpec,
+        request: Any,
+        timeout: Optional[float],
+        metadata: Metadata,
+        proceed: Invoker,
+    ) -> Any:
         if method.server_streaming:
             return self._stream(method, request, timeout, metadata, proceed)
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -222,7 +248,14 @@ class AuthInterceptor:
         with_auth = self._with_credentials(metadata, method, deadline)[1]
         return proceed(method, request, _time_left(deadline, method), with_auth)
 
-    def _stream(self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata, proceed: Invoker) -> Iterator[Any]:
+    def _stream(
+        self,
+        method: MethodSpec,
+        request: Any,
+        timeout: Optional[float],
+        metadata: Metadata,
+        proceed: Invoker,
+    ) -> Iterator[Any]:
         deadline = None if timeout is None else time.monotonic() + timeout
         generation, with_auth = self._with_credentials(metadata, method, deadline)
         received = False
@@ -247,7 +280,9 @@ class AsyncAuthInterceptor(AuthInterceptor):
     deadline. Single-flight across tasks and threads alike: one refresh however many
     calls fail together."""
 
-    async def _credentials(self, metadata: Metadata, method: MethodSpec, deadline: Optional[float]) -> Tuple[int, Metadata]:
+    async def _credentials(
+        self, metadata: Metadata, method: MethodSpec, deadline: Optional[float]
+    ) -> Tuple[int, Metadata]:
         generation = self._generation
         if not self._created:
             await asyncio.to_thread(self._first_use, deadline)
@@ -282,13 +317,17 @@ class AsyncAuthInterceptor(AuthInterceptor):
         finally:
             fetch_deadline.reset(token)
 
-    async def _refresh_after_async(self, generation: int, method: MethodSpec, deadline: Optional[float]) -> None:
+    async def _refresh_after_async(
+        self, generation: int, method: MethodSpec, deadline: Optional[float]
+    ) -> None:
         flight = self._join_refresh(generation, method)
         if flight is None:
             return
         waiting = asyncio.shield(asyncio.wrap_future(flight.future))
         try:
-            await asyncio.wait_for(waiting, None if deadline is None else max(0.0, deadline - time.monotonic()))
+            await asyncio.wait_for(
+                waiting, None if deadline is None else max(0.0, deadline - time.monotonic())
+            )
         except asyncio.TimeoutError:
             raise _refresh_timeout(method) from None
         except BaseException:
@@ -296,12 +335,26 @@ class AsyncAuthInterceptor(AuthInterceptor):
                 raise
         _raise_failure(flight, method)
 
-    def intercept(self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata, proceed: Invoker) -> Any:
+    def intercept(
+        self,
+        method: MethodSpec,
+        request: Any,
+        timeout: Optional[float],
+        metadata: Metadata,
+        proceed: Invoker,
+    ) -> Any:
         if method.server_streaming:
             return self._async_stream(method, request, timeout, metadata, proceed)
         return self._call_with_credentials(method, request, timeout, metadata, proceed)
 
-    async def _call_with_credentials(self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata, proceed: Invoker) -> Any:
+    async def _call_with_credentials(
+        self,
+        method: MethodSpec,
+        request: Any,
+        timeout: Optional[float],
+        metadata: Metadata,
+        proceed: Invoker,
+    ) -> Any:
         deadline = None if timeout is None else time.monotonic() + timeout
         generation, with_auth = await self._credentials(metadata, method, deadline)
         try:
@@ -313,7 +366,14 @@ class AsyncAuthInterceptor(AuthInterceptor):
         with_auth = (await self._credentials(metadata, method, deadline))[1]
         return await proceed(method, request, _time_left(deadline, method), with_auth)
 
-    async def _async_stream(self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata, proceed: Invoker) -> AsyncIterator[Any]:
+    async def _async_stream(
+        self,
+        method: MethodSpec,
+        request: Any,
+        timeout: Optional[float],
+        metadata: Metadata,
+        proceed: Invoker,
+    ) -> AsyncIterator[Any]:
         deadline = None if timeout is None else time.monotonic() + timeout
         generation, with_auth = await self._credentials(metadata, method, deadline)
         received = False

@@ -11,15 +11,19 @@ from typing import Any, Iterator, Optional
 import grpc
 
 from ..exceptions import FlyteTimeout
-from .metadata import check_metadata
 from ..methods import MethodSpec
 from ..pipeline import Invoker, Metadata
+from .metadata import check_metadata
 
-_scope: contextvars.ContextVar[Optional[float]] = contextvars.ContextVar("flyteclient_deadline", default=None)
+_scope: contextvars.ContextVar[Optional[float]] = contextvars.ContextVar(
+    "flyteclient_deadline", default=None
+)
 
 #: While a call's credentials are fetched: the call's deadline (``time.monotonic()``),
 #: which an authenticator waiting for a new token must not pass.
-fetch_deadline: contextvars.ContextVar[Optional[float]] = contextvars.ContextVar("flyteclient_fetch_deadline", default=None)
+fetch_deadline: contextvars.ContextVar[Optional[float]] = contextvars.ContextVar(
+    "flyteclient_fetch_deadline", default=None
+)
 
 
 def check_timeout(value: Any, param: str = "timeout") -> None:
@@ -55,7 +59,14 @@ class DeadlineInterceptor:
             check_timeout(default_timeout)
         self.default_timeout = default_timeout
 
-    def intercept(self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata, proceed: Invoker) -> Any:
+    def intercept(
+        self,
+        method: MethodSpec,
+        request: Any,
+        timeout: Optional[float],
+        metadata: Metadata,
+        proceed: Invoker,
+    ) -> Any:
         if metadata is not None:
             check_metadata(metadata)
         if timeout is None:
@@ -66,6 +77,10 @@ class DeadlineInterceptor:
         if scoped is not None:
             remaining = scoped - time.monotonic()
             if remaining <= 0:
-                raise FlyteTimeout("scoped deadline passed before the call started", code=grpc.StatusCode.DEADLINE_EXCEEDED, rpc=method.name)
+                raise FlyteTimeout(
+                    "scoped deadline passed before the call started",
+                    code=grpc.StatusCode.DEADLINE_EXCEEDED,
+                    rpc=method.name,
+                )
             timeout = remaining if timeout is None else min(timeout, remaining)
         return proceed(method, request, timeout, metadata)

@@ -25,7 +25,9 @@ def check_metadata(metadata: Any, param: str = "metadata") -> None:
     gRPC itself reports bad metadata only once the call is made, as INTERNAL "Invalid
     metadata" (or a TypeError from deep inside the call)."""
     if isinstance(metadata, (str, bytes)) or not isinstance(metadata, (list, tuple)):
-        raise TypeError(f"{param} must be a list or tuple of (key, value) pairs, not {type(metadata).__name__}")
+        raise TypeError(
+            f"{param} must be a list or tuple of (key, value) pairs, not {type(metadata).__name__}"
+        )
     for i, pair in enumerate(metadata):
         if not (isinstance(pair, tuple) and len(pair) == 2):
             raise TypeError(f"{param}[{i}] must be a (key, value) tuple, got {pair!r}")
@@ -36,13 +38,19 @@ def check_metadata(metadata: Any, param: str = "metadata") -> None:
             )
         if key.endswith("-bin"):
             if not isinstance(value, bytes):
-                raise TypeError(f"{param}[{i}]: binary key {key!r} needs a bytes value, not {type(value).__name__}")
+                raise TypeError(
+                    f"{param}[{i}]: binary key {key!r} needs a bytes value, not {type(value).__name__}"
+                )
         elif isinstance(value, (str, bytes)):
             text = value if isinstance(value, str) else value.decode("latin-1")
             if not _VALUE.fullmatch(text):
-                raise ValueError(f"{param}[{i}]: the value of {key!r} must be printable ASCII (use a '-bin' key for other bytes)")
+                raise ValueError(
+                    f"{param}[{i}]: the value of {key!r} must be printable ASCII (use a '-bin' key for other bytes)"
+                )
         else:
-            raise TypeError(f"{param}[{i}]: the value of {key!r} must be str, not {type(value).__name__}")
+            raise TypeError(
+                f"{param}[{i}]: the value of {key!r} must be str, not {type(value).__name__}"
+            )
 
 
 class MetadataInterceptor:
@@ -56,5 +64,14 @@ class MetadataInterceptor:
             *((k, v) for k, v in headers),
         )
 
-    def intercept(self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata, proceed: Invoker) -> Any:
-        return proceed(method, request, timeout, self.metadata + tuple(metadata) if metadata else self.metadata)
+    def intercept(
+        self,
+        method: MethodSpec,
+        request: Any,
+        timeout: Optional[float],
+        metadata: Metadata,
+        proceed: Invoker,
+    ) -> Any:
+        return proceed(
+            method, request, timeout, self.metadata + tuple(metadata) if metadata else self.metadata
+        )

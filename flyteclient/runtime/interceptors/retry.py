@@ -28,7 +28,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Any, AsyncIterator, Awaitable, Callable, Dict, Iterator, Optional, Sequence, Tuple
+from typing import (
+    Any,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Dict,
+    Iterator,
+    Optional,
+    Sequence,
+    Tuple,
+)
 
 import grpc
 
@@ -81,7 +91,11 @@ class RetryPolicy:
     ) -> None:
         if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
             raise ValueError(f"max_retries must be an int >= 0, got {max_retries!r}")
-        for name, value in (("initial_backoff", initial_backoff), ("max_backoff", max_backoff), ("budget", budget)):
+        for name, value in (
+            ("initial_backoff", initial_backoff),
+            ("max_backoff", max_backoff),
+            ("budget", budget),
+        ):
             if value <= 0:
                 raise ValueError(f"{name} must be positive, got {value!r}")
         if multiplier < 1:
@@ -100,7 +114,9 @@ class RetryPolicy:
             import random
 
             rng = random.random
-        return rng() * min(self.max_backoff, self.initial_backoff * self.multiplier ** min(attempt, 64))
+        return rng() * min(
+            self.max_backoff, self.initial_backoff * self.multiplier ** min(attempt, 64)
+        )
 
     def __repr__(self) -> str:
         return (
@@ -153,7 +169,14 @@ class RetryInterceptor:
     def map_error(self, error: grpc.RpcError, method: MethodSpec) -> FlyteException:
         return map_rpc_error(error, method.name, self._codes, self._messages, self._default)
 
-    def intercept(self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata, proceed: Invoker) -> Any:
+    def intercept(
+        self,
+        method: MethodSpec,
+        request: Any,
+        timeout: Optional[float],
+        metadata: Metadata,
+        proceed: Invoker,
+    ) -> Any:
         if method.server_streaming:
             return self._stream(method, request, timeout, metadata, proceed)
         started = time.monotonic()
@@ -169,7 +192,14 @@ class RetryInterceptor:
             except grpc.RpcError as error:
                 self._sleep(attempts.delay_or_raise(error))
 
-    def _stream(self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata, proceed: Invoker) -> Iterator[Any]:
+    def _stream(
+        self,
+        method: MethodSpec,
+        request: Any,
+        timeout: Optional[float],
+        metadata: Metadata,
+        proceed: Invoker,
+    ) -> Iterator[Any]:
         attempts = _Attempts(self, method, timeout, time.monotonic())
         while True:
             received = False
@@ -189,16 +219,32 @@ class AsyncRetryInterceptor(RetryInterceptor):
     (:class:`_Attempts`), awaiting each attempt and sleeping with ``asyncio.sleep``
     (or the ``sleep`` coroutine function given)."""
 
-    def __init__(self, *args: Any, sleep: Optional[Callable[[float], Awaitable[None]]] = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, sleep: Optional[Callable[[float], Awaitable[None]]] = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self._async_sleep = sleep or asyncio.sleep
 
-    def intercept(self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata, proceed: Invoker) -> Any:
+    def intercept(
+        self,
+        method: MethodSpec,
+        request: Any,
+        timeout: Optional[float],
+        metadata: Metadata,
+        proceed: Invoker,
+    ) -> Any:
         if method.server_streaming:
             return self._async_stream(method, request, timeout, metadata, proceed)
         return self._call_with_retries(method, request, timeout, metadata, proceed)
 
-    async def _call_with_retries(self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata, proceed: Invoker) -> Any:
+    async def _call_with_retries(
+        self,
+        method: MethodSpec,
+        request: Any,
+        timeout: Optional[float],
+        metadata: Metadata,
+        proceed: Invoker,
+    ) -> Any:
         attempts: Optional[_Attempts] = None
         started = time.monotonic()
         while True:
@@ -210,7 +256,14 @@ class AsyncRetryInterceptor(RetryInterceptor):
             attempts.advance()
             timeout = attempts.timeout
 
-    async def _async_stream(self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata, proceed: Invoker) -> AsyncIterator[Any]:
+    async def _async_stream(
+        self,
+        method: MethodSpec,
+        request: Any,
+        timeout: Optional[float],
+        metadata: Metadata,
+        proceed: Invoker,
+    ) -> AsyncIterator[Any]:
         attempts = _Attempts(self, method, timeout, time.monotonic())
         while True:
             received = False
@@ -228,7 +281,13 @@ class _Attempts:
     """The attempts of one call: counts them, sleeps between them, keeps the remaining
     timeout, and raises the mapped error when no further attempt is allowed."""
 
-    def __init__(self, interceptor: RetryInterceptor, method: MethodSpec, timeout: Optional[float], started: float) -> None:
+    def __init__(
+        self,
+        interceptor: RetryInterceptor,
+        method: MethodSpec,
+        timeout: Optional[float],
+        started: float,
+    ) -> None:
         self.interceptor = interceptor
         self.method = method
         self.timeout = timeout
@@ -262,7 +321,9 @@ class _Attempts:
         if delay is None:
             log.debug("%s attempt %d failed with %s; not retrying", name, number, _code(error))
             raise self.interceptor.map_error(error, self.method) from error
-        log.debug("%s attempt %d failed with %s; retrying in %.3fs", name, number, _code(error), delay)
+        log.debug(
+            "%s attempt %d failed with %s; retrying in %.3fs", name, number, _code(error), delay
+        )
         return delay
 
     def advance(self) -> None:

@@ -31,10 +31,9 @@ import json
 from typing import Any, Dict, Optional, Tuple
 
 from google.protobuf import descriptor_pool, json_format
-from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import DecodeError, Message
 
-from .descriptors import FieldDesc, MessageDesc, has_presence, is_map, is_repeated, message_class
+from .descriptors import MessageDesc, has_presence, is_map, is_repeated, message_class
 
 __all__ = [
     "Codec",
@@ -60,20 +59,38 @@ PROTO_CONTENT_TYPE = "application/octet-stream"
 # without presence are printed, fields with presence and oneof members are not).
 _NO_PRESENCE_KW = (
     "always_print_fields_with_no_presence"
-    if "always_print_fields_with_no_presence" in inspect.signature(json_format.MessageToDict).parameters
+    if "always_print_fields_with_no_presence"
+    in inspect.signature(json_format.MessageToDict).parameters
     else "including_default_value_fields"
 )
 
 #: messages with their own JSON form (nothing to add inside them)
 _WELL_KNOWN = frozenset(
     f"google.protobuf.{n}"
-    for n in ("Duration", "FieldMask", "ListValue", "Struct", "Timestamp", "Value", "DoubleValue", "FloatValue",
-              "Int64Value", "UInt64Value", "Int32Value", "UInt32Value", "BoolValue", "StringValue", "BytesValue")
+    for n in (
+        "Duration",
+        "FieldMask",
+        "ListValue",
+        "Struct",
+        "Timestamp",
+        "Value",
+        "DoubleValue",
+        "FloatValue",
+        "Int64Value",
+        "UInt64Value",
+        "Int32Value",
+        "UInt32Value",
+        "BoolValue",
+        "StringValue",
+        "BytesValue",
+    )
 )
 _ANY = "google.protobuf.Any"
 
 
-def message_to_dict(message: Message, *, proto_names: bool = True, emit_unpopulated: bool = False) -> Dict[str, Any]:
+def message_to_dict(
+    message: Message, *, proto_names: bool = True, emit_unpopulated: bool = False
+) -> Dict[str, Any]:
     """``message`` as a JSON object (protobuf's JSON mapping). ``emit_unpopulated`` prints
     every field as protojson's ``EmitUnpopulated`` does (see the module doc)."""
     if not emit_unpopulated:
@@ -84,12 +101,18 @@ def message_to_dict(message: Message, *, proto_names: bool = True, emit_unpopula
     return js
 
 
-def message_to_json(message: Message, *, proto_names: bool = True, emit_unpopulated: bool = False) -> bytes:
+def message_to_json(
+    message: Message, *, proto_names: bool = True, emit_unpopulated: bool = False
+) -> bytes:
     """:func:`message_to_dict` as compact UTF-8 JSON."""
-    return _dumps(message_to_dict(message, proto_names=proto_names, emit_unpopulated=emit_unpopulated))
+    return _dumps(
+        message_to_dict(message, proto_names=proto_names, emit_unpopulated=emit_unpopulated)
+    )
 
 
-def json_to_message(data: bytes, message: Message, *, ignore_unknown_fields: bool = True) -> Message:
+def json_to_message(
+    data: bytes, message: Message, *, ignore_unknown_fields: bool = True
+) -> Message:
     """Merge the JSON ``data`` into ``message`` (field names: proto or JSON names; enums
     by name or number) and return it. Empty ``data`` leaves it unchanged. A client reading
     responses should ignore unknown fields (a newer flyteadmin adds fields).
@@ -194,7 +217,9 @@ class JsonCodec(Codec):
         self.discard_unknown = discard_unknown
 
     def encode(self, message: Message) -> bytes:
-        return message_to_json(message, proto_names=self.proto_names, emit_unpopulated=self.emit_unpopulated)
+        return message_to_json(
+            message, proto_names=self.proto_names, emit_unpopulated=self.emit_unpopulated
+        )
 
     def encode_value(self, message: Message, field: str) -> bytes:
         fd = message.DESCRIPTOR.fields_by_name[field]
@@ -214,7 +239,9 @@ class JsonCodec(Codec):
         if value is None:
             return
         try:
-            json_format.ParseDict({field: value}, message, ignore_unknown_fields=self.discard_unknown)
+            json_format.ParseDict(
+                {field: value}, message, ignore_unknown_fields=self.discard_unknown
+            )
         except (json_format.ParseError, TypeError, AttributeError) as exc:
             raise ValueError(str(exc)) from None
 

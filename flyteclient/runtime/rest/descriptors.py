@@ -32,7 +32,9 @@ def has_presence(fd: Any) -> bool:
         return bool(fd.has_presence)
     if is_repeated(fd):
         return False
-    return fd.message_type is not None or fd.containing_oneof is not None or fd.file.syntax == "proto2"
+    return (
+        fd.message_type is not None or fd.containing_oneof is not None or fd.file.syntax == "proto2"
+    )
 
 
 def is_map(fd: Any) -> bool:

@@ -56,7 +56,9 @@ class ErrorStatus:
 
     def to_proto(self) -> status_pb2.Status:
         """As a ``google.rpc.Status`` (the decoded ``grpc-status-details-bin`` of gRPC)."""
-        return status_pb2.Status(code=self.code.value[0], message=self.message, details=list(self.details))
+        return status_pb2.Status(
+            code=self.code.value[0], message=self.message, details=list(self.details)
+        )
 
     def unpacked_details(self) -> List[Message]:
         """The details as their own message types (those this process has imported)."""
@@ -74,8 +76,12 @@ class ErrorStatus:
         return out
 
 
-def encode_error(code: Union[grpc.StatusCode, int], message: str, details: Sequence[Message] = (),
-                 codec: Codec = FLYTEADMIN_JSON) -> Tuple[int, bytes]:
+def encode_error(
+    code: Union[grpc.StatusCode, int],
+    message: str,
+    details: Sequence[Message] = (),
+    codec: Codec = FLYTEADMIN_JSON,
+) -> Tuple[int, bytes]:
     """``(HTTP status, body)`` of grpc-gateway's answer to a failed call; ``details`` are
     messages (packed into ``Any``) or ``Any``."""
     code = status_code(code)
@@ -108,7 +114,9 @@ def decode_error(http_status: int, body: bytes, content_type: Optional[str] = No
         found = _json_status(body, http_status)
         if found is not None:
             return found
-    return ErrorStatus(code_from_http_status(http_status), _describe(http_status, body), (), http_status, False)
+    return ErrorStatus(
+        code_from_http_status(http_status), _describe(http_status, body), (), http_status, False
+    )
 
 
 def _json_status(body: bytes, http_status: int) -> Optional[ErrorStatus]:
@@ -119,7 +127,12 @@ def _json_status(body: bytes, http_status: int) -> Optional[ErrorStatus]:
     if not isinstance(obj, dict):
         return None
     code, message, raw = obj.get("code"), obj.get("message", ""), obj.get("details") or []
-    if isinstance(code, bool) or not isinstance(code, int) or code == 0 or not isinstance(message, str):
+    if (
+        isinstance(code, bool)
+        or not isinstance(code, int)
+        or code == 0
+        or not isinstance(message, str)
+    ):
         return None
     details: List[any_pb2.Any] = []
     unparsed: List[Any] = []
@@ -128,7 +141,9 @@ def _json_status(body: bytes, http_status: int) -> Optional[ErrorStatus]:
             details.append(json_format.ParseDict(item, any_pb2.Any(), ignore_unknown_fields=True))
         except (json_format.ParseError, TypeError, AttributeError, KeyError):
             unparsed.append(item)
-    return ErrorStatus(status_code(code), message, tuple(details), http_status, True, tuple(unparsed))
+    return ErrorStatus(
+        status_code(code), message, tuple(details), http_status, True, tuple(unparsed)
+    )
 
 
 def _describe(http_status: int, body: bytes) -> str:

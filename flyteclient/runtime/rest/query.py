@@ -23,7 +23,7 @@ import re
 import urllib.parse
 from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
-from google.protobuf.descriptor import Descriptor, FieldDescriptor
+from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 
 from .descriptors import FieldDesc, MessageDesc, has_presence, is_map, is_repeated
@@ -51,7 +51,9 @@ def query_params(message: Message, skip: Iterable[str] = ()) -> List[Tuple[str, 
 
 def encode_query(pairs: Sequence[Tuple[str, str]]) -> str:
     """``pairs`` as a query string, every byte but ``[-_.~0-9A-Za-z]`` percent-encoded."""
-    return "&".join(f"{urllib.parse.quote(k, safe='')}={urllib.parse.quote(v, safe='')}" for k, v in pairs)
+    return "&".join(
+        f"{urllib.parse.quote(k, safe='')}={urllib.parse.quote(v, safe='')}" for k, v in pairs
+    )
 
 
 def _walk(message: Message, prefix: str, skip: FrozenSet[str], out: List[Tuple[str, str]]) -> None:
@@ -61,9 +63,15 @@ def _walk(message: Message, prefix: str, skip: FrozenSet[str], out: List[Tuple[s
         if path in skip:
             continue
         if is_map(fd):
-            key_fd, value_fd = fd.message_type.fields_by_name["key"], fd.message_type.fields_by_name["value"]
+            key_fd, value_fd = (
+                fd.message_type.fields_by_name["key"],
+                fd.message_type.fields_by_name["value"],
+            )
             _require_text(value_fd, path)
-            out.extend((f"{path}[{format_value(key_fd, k)}]", format_value(value_fd, value[k])) for k in sorted(value))
+            out.extend(
+                (f"{path}[{format_value(key_fd, k)}]", format_value(value_fd, value[k]))
+                for k in sorted(value)
+            )
         elif is_repeated(fd):
             _require_text(fd, path)
             out.extend((path, format_value(fd, v)) for v in value)
@@ -73,21 +81,29 @@ def _walk(message: Message, prefix: str, skip: FrozenSet[str], out: List[Tuple[s
             if len(out) == before and not any(s.startswith(path + ".") for s in skip):
                 marker = _presence_marker(fd.message_type)
                 if marker is not None:  # keep "set but empty": name one field at its default
-                    out.append((f"{path}.{marker.name}", format_value(marker, marker.default_value)))
+                    out.append(
+                        (f"{path}.{marker.name}", format_value(marker, marker.default_value))
+                    )
         else:
             out.append((path, format_value(fd, value)))
 
 
 def _require_text(fd: FieldDesc, path: str) -> None:
     if not formattable(fd.message_type):
-        raise QueryError(f"field {path} ({fd.message_type.full_name}) cannot be sent as a query parameter")
+        raise QueryError(
+            f"field {path} ({fd.message_type.full_name}) cannot be sent as a query parameter"
+        )
 
 
 def _presence_marker(desc: MessageDesc) -> Optional[FieldDesc]:
     """A field whose default value can be sent to make an empty message present."""
     for fd in desc.fields:
-        if (not is_repeated(fd) and fd.message_type is None and fd.containing_oneof is None
-                and not has_presence(fd)):
+        if (
+            not is_repeated(fd)
+            and fd.message_type is None
+            and fd.containing_oneof is None
+            and not has_presence(fd)
+        ):
             return fd
     return None
 
@@ -110,11 +126,13 @@ def parse_query_string(query: str) -> List[Tuple[str, str]]:
 def _unescape(text: str) -> str:
     bad = _BAD_ESCAPE.search(text)
     if bad is not None:
-        raise ValueError(f'invalid URL escape "{text[bad.start():bad.start() + 3]}"')
+        raise ValueError(f'invalid URL escape "{text[bad.start() : bad.start() + 3]}"')
     return urllib.parse.unquote_plus(text, errors="replace")
 
 
-def populate_query(message: Message, pairs: Sequence[Tuple[str, str]], skip: Iterable[Sequence[str]] = ()) -> None:
+def populate_query(
+    message: Message, pairs: Sequence[Tuple[str, str]], skip: Iterable[Sequence[str]] = ()
+) -> None:
     """Set the fields of ``message`` named by ``pairs`` (grpc-gateway's query parser).
 
     ``skip`` holds field paths (proto names) bound elsewhere: a parameter at or under one
@@ -128,7 +146,7 @@ def populate_query(message: Message, pairs: Sequence[Tuple[str, str]], skip: Ite
         if m is not None:
             key, values = m.group(1), [m.group(2), *values]
         path = _normalize(message.DESCRIPTOR, key.split("."))
-        if any(tuple(path[:len(s)]) == s for s in skipped):
+        if any(tuple(path[: len(s)]) == s for s in skipped):
             continue
         set_field_path(message, path, values)
 
@@ -157,8 +175,13 @@ def set_field_path(message: Message, path: Sequence[str], values: Sequence[str])
     name = fd.name
     if is_map(fd):
         if len(values) != 2:
-            raise ValueError(f'more than one value provided for key "{values[0]}" in map "{fd.full_name}"')
-        key_fd, value_fd = fd.message_type.fields_by_name["key"], fd.message_type.fields_by_name["value"]
+            raise ValueError(
+                f'more than one value provided for key "{values[0]}" in map "{fd.full_name}"'
+            )
+        key_fd, value_fd = (
+            fd.message_type.fields_by_name["key"],
+            fd.message_type.fields_by_name["value"],
+        )
         key = _parse(key_fd, values[0], f'parsing map key "{name}"')
         value = _parse(value_fd, values[1], f'parsing map value "{name}"')
         target = getattr(message, name)

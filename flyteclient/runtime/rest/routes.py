@@ -54,7 +54,9 @@ def http_bindings(method: MethodDescriptor) -> Tuple[HttpBinding, ...]:
     if not options.HasExtension(extension):
         return ()
     rule = options.Extensions[extension]
-    return tuple(b for b in (_binding(r) for r in [rule, *rule.additional_bindings]) if b is not None)
+    return tuple(
+        b for b in (_binding(r) for r in [rule, *rule.additional_bindings]) if b is not None
+    )
 
 
 def _binding(rule: Any) -> Optional[HttpBinding]:
@@ -129,6 +131,8 @@ class RouteTable:
             if captured is not None:
                 return route, captured
         for other, routes in self._by_verb.items():
-            if other != verb.upper() and any(r.binding.template.match(components) is not None for r in routes):
+            if other != verb.upper() and any(
+                r.binding.template.match(components) is not None for r in routes
+            ):
                 raise RoutingError(grpc.StatusCode.UNIMPLEMENTED, "Method Not Allowed")
         raise RoutingError(grpc.StatusCode.NOT_FOUND, "Not Found")

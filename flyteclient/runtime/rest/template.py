@@ -86,7 +86,7 @@ class PathTemplate:
 
     def is_multi_segment(self, var: Variable) -> bool:
         """Whether ``var`` can span several segments (its value keeps ``/`` unencoded)."""
-        segs = self.segments[var.start:var.end]
+        segs = self.segments[var.start : var.end]
         return len(segs) != 1 or segs[0].kind == DEEP
 
     # -- client side ------------------------------------------------------------
@@ -106,7 +106,9 @@ class PathTemplate:
             if var is None:
                 seg = self.segments[i]
                 if seg.kind != LITERAL:
-                    raise ValueError(f"template {self.text!r}: unnamed {seg.kind} segment cannot be expanded")
+                    raise ValueError(
+                        f"template {self.text!r}: unnamed {seg.kind} segment cannot be expanded"
+                    )
                 parts.append(urllib.parse.quote(seg.text, safe=""))
                 i += 1
                 continue
@@ -114,8 +116,10 @@ class PathTemplate:
                 raise ValueError(f"template {self.text!r}: no value for {{{var.name}}}")
             value = values[var.name]
             multi = self.is_multi_segment(var)
-            if not _fits(self.segments[var.start:var.end], value.split("/")):
-                raise ValueError(f"template {self.text!r}: value {value!r} does not fit {{{var.name}}}")
+            if not _fits(self.segments[var.start : var.end], value.split("/")):
+                raise ValueError(
+                    f"template {self.text!r}: value {value!r} does not fit {{{var.name}}}"
+                )
             parts.append(urllib.parse.quote(value, safe="/" if multi else ""))
             i = var.end
         path = "/" + "/".join(parts)
@@ -134,7 +138,9 @@ class PathTemplate:
         spans = _spans(self.segments, comps)
         if spans is None:
             return None
-        return {v.name: "/".join(comps[spans[v.start][0]:spans[v.end - 1][1]]) for v in self.variables}
+        return {
+            v.name: "/".join(comps[spans[v.start][0] : spans[v.end - 1][1]]) for v in self.variables
+        }
 
     def __str__(self) -> str:
         return self.text
@@ -236,7 +242,7 @@ class _Parser:
         end = self.pos
         while end < len(self.text) and self.text[end] not in "=}":
             end += 1
-        path = self.text[self.pos:end]
+        path = self.text[self.pos : end]
         fields = tuple(path.split("."))
         if not all(_IDENT.match(f) for f in fields):
             raise self.fail(f"bad field path {path!r}")
@@ -258,4 +264,4 @@ class _Parser:
             self.pos += 1
         if self.pos == start:
             raise self.fail("expected a literal")
-        return self.text[start:self.pos]
+        return self.text[start : self.pos]

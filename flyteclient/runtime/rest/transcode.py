@@ -23,19 +23,33 @@ from dataclasses import dataclass
 from typing import Dict, List, Mapping, Optional, Sequence, Set, Tuple, Union
 
 import grpc
-from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 
 from .codec import CLIENT_JSON, JSON_CONTENT_TYPE, Codec, codecs_for_request
 from .descriptors import FieldDesc, is_repeated, message_class
-from .query import QueryError, encode_query, parse_query_string, populate_query, query_params, set_field_path
+from .query import (
+    QueryError,
+    encode_query,
+    parse_query_string,
+    populate_query,
+    query_params,
+    set_field_path,
+)
 from .routes import HttpBinding, Route, RouteTable
 from .status import GatewayError
 from .template import PathTemplate
 from .values import format_value, formattable, parse_value
 
-__all__ = ["HttpRequest", "UnroutableRequest", "expand", "decode_response", "decode_request", "match_request",
-           "path_components", "path_values"]
+__all__ = [
+    "HttpRequest",
+    "UnroutableRequest",
+    "expand",
+    "decode_response",
+    "decode_request",
+    "match_request",
+    "path_components",
+    "path_values",
+]
 
 
 @dataclass(frozen=True)
@@ -78,7 +92,11 @@ class UnroutableRequest(ValueError):
     cannot be encoded (JSON of an ``Any`` whose type this process has not imported)."""
 
 
-def expand(bindings: Union[HttpBinding, Sequence[HttpBinding]], request: Message, codec: Codec = CLIENT_JSON) -> HttpRequest:
+def expand(
+    bindings: Union[HttpBinding, Sequence[HttpBinding]],
+    request: Message,
+    codec: Codec = CLIENT_JSON,
+) -> HttpRequest:
     """The HTTP request for ``request`` on the first of ``bindings`` it can use.
 
     ``codec`` writes the body (default: JSON with proto field names, set fields only).
@@ -104,14 +122,28 @@ def expand(bindings: Union[HttpBinding, Sequence[HttpBinding]], request: Message
                     bound.add(binding.body)
                 query = query_params(request, bound)
         except QueryError as exc:
-            raise UnroutableRequest(f"{request.DESCRIPTOR.full_name} over {binding}: {exc}") from None
+            raise UnroutableRequest(
+                f"{request.DESCRIPTOR.full_name} over {binding}: {exc}"
+            ) from None
         except (TypeError, ValueError) as exc:  # json_format: an Any of a type this process lacks
-            raise UnroutableRequest(f"{request.DESCRIPTOR.full_name}: cannot encode the body: {exc}") from None
-        return HttpRequest(binding.verb, path, tuple(query), body, codec.content_type if body is not None else None,
-                           binding, codec.content_type)
+            raise UnroutableRequest(
+                f"{request.DESCRIPTOR.full_name}: cannot encode the body: {exc}"
+            ) from None
+        return HttpRequest(
+            binding.verb,
+            path,
+            tuple(query),
+            body,
+            codec.content_type if body is not None else None,
+            binding,
+            codec.content_type,
+        )
     name = request.DESCRIPTOR.full_name
-    raise UnroutableRequest(f"{name} fits none of its HTTP routes: " + "; ".join(problems) if problems
-                            else f"{name} has no HTTP route")
+    raise UnroutableRequest(
+        f"{name} fits none of its HTTP routes: " + "; ".join(problems)
+        if problems
+        else f"{name} has no HTTP route"
+    )
 
 
 def path_values(template: PathTemplate, request: Message) -> Dict[str, str]:
@@ -160,7 +192,9 @@ def _without(request: Message, paths: Set[str]) -> Message:
     return copy
 
 
-def decode_response(binding: HttpBinding, body: bytes, response: Message, codec: Codec = CLIENT_JSON) -> Message:
+def decode_response(
+    binding: HttpBinding, body: bytes, response: Message, codec: Codec = CLIENT_JSON
+) -> Message:
     """Fill the empty ``response`` from the body of a 200 answer to a request sent on
     ``binding`` (the whole message, or its ``response_body`` field) and return it.
     :class:`ValueError` when the body does not decode."""
@@ -180,14 +214,22 @@ def path_components(path: str) -> List[str]:
         raise GatewayError(grpc.StatusCode.INVALID_ARGUMENT, "Bad Request")
     i = path.find("%")
     while i != -1:
-        if len(path) < i + 3 or not all(c in "0123456789abcdefABCDEF" for c in path[i + 1:i + 3]):
-            raise GatewayError(grpc.StatusCode.INVALID_ARGUMENT, f'invalid URL escape "{path[i:i + 3]}"')
+        if len(path) < i + 3 or not all(c in "0123456789abcdefABCDEF" for c in path[i + 1 : i + 3]):
+            raise GatewayError(
+                grpc.StatusCode.INVALID_ARGUMENT, f'invalid URL escape "{path[i : i + 3]}"'
+            )
         i = path.find("%", i + 3)
     return urllib.parse.unquote(path[1:], errors="replace").split("/")
 
 
-def decode_request(binding: HttpBinding, path_params: Mapping[str, str], query: Sequence[Tuple[str, str]],
-                   body: bytes, request: Message, codec: Codec) -> Message:
+def decode_request(
+    binding: HttpBinding,
+    path_params: Mapping[str, str],
+    query: Sequence[Tuple[str, str]],
+    body: bytes,
+    request: Message,
+    codec: Codec,
+) -> Message:
     """Fill the empty ``request`` from the parts of an HTTP request routed to ``binding``:
     ``path_params`` from :meth:`RouteTable.match`, ``query`` from
     :func:`~.query.parse_query_string`, ``body`` read with the inbound ``codec``.
@@ -204,9 +246,13 @@ def decode_request(binding: HttpBinding, path_params: Mapping[str, str], query: 
         try:
             _set_path_value(request, var.field_path, path_params[var.name])
         except ValueError as exc:
-            raise GatewayError(invalid, f"type mismatch, parameter: {var.name}, error: {exc}") from None
+            raise GatewayError(
+                invalid, f"type mismatch, parameter: {var.name}, error: {exc}"
+            ) from None
     if binding.body != "*":
-        skip = [v.field_path for v in binding.template.variables] + ([(binding.body,)] if binding.body else [])
+        skip = [v.field_path for v in binding.template.variables] + (
+            [(binding.body,)] if binding.body else []
+        )
         try:
             populate_query(request, query, skip)
         except ValueError as exc:
@@ -232,8 +278,9 @@ def _set_path_value(request: Message, field_path: Tuple[str, ...], text: str) ->
         setattr(request, fd.name, parse_value(fd, text))
 
 
-def match_request(table: RouteTable, verb: str, target: str, body: bytes = b"",
-                  content_type: Optional[str] = None) -> Tuple[Route, Message]:
+def match_request(
+    table: RouteTable, verb: str, target: str, body: bytes = b"", content_type: Optional[str] = None
+) -> Tuple[Route, Message]:
     """The route and request message of an HTTP request (``target``: path and query as
     sent, percent-encoded). Raises :class:`GatewayError` (incl. ``RoutingError``)."""
     path, _, raw_query = target.partition("?")

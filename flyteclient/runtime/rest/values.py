@@ -24,7 +24,7 @@ import struct
 from typing import Any, Callable, Dict, Optional
 
 from google.protobuf import duration_pb2, field_mask_pb2, json_format, struct_pb2, timestamp_pb2
-from google.protobuf.descriptor import Descriptor, FieldDescriptor
+from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 
 from .descriptors import FieldDesc, MessageDesc, message_class
@@ -35,19 +35,50 @@ _F = FieldDescriptor
 
 WRAPPERS = frozenset(
     f"google.protobuf.{n}"
-    for n in ("DoubleValue", "FloatValue", "Int64Value", "UInt64Value", "Int32Value", "UInt32Value", "BoolValue",
-              "StringValue", "BytesValue")
+    for n in (
+        "DoubleValue",
+        "FloatValue",
+        "Int64Value",
+        "UInt64Value",
+        "Int32Value",
+        "UInt32Value",
+        "BoolValue",
+        "StringValue",
+        "BytesValue",
+    )
 )
-_TIMESTAMP, _DURATION, _FIELD_MASK = "google.protobuf.Timestamp", "google.protobuf.Duration", "google.protobuf.FieldMask"
+_TIMESTAMP, _DURATION, _FIELD_MASK = (
+    "google.protobuf.Timestamp",
+    "google.protobuf.Duration",
+    "google.protobuf.FieldMask",
+)
 _VALUE, _STRUCT = "google.protobuf.Value", "google.protobuf.Struct"
 #: message types a path segment or query parameter can carry (grpc-gateway's parseMessage)
 SCALAR_MESSAGES = WRAPPERS | {_TIMESTAMP, _DURATION, _FIELD_MASK, _VALUE, _STRUCT}
 
-_SIGNED = {_F.TYPE_INT32: 32, _F.TYPE_SINT32: 32, _F.TYPE_SFIXED32: 32,
-           _F.TYPE_INT64: 64, _F.TYPE_SINT64: 64, _F.TYPE_SFIXED64: 64}
+_SIGNED = {
+    _F.TYPE_INT32: 32,
+    _F.TYPE_SINT32: 32,
+    _F.TYPE_SFIXED32: 32,
+    _F.TYPE_INT64: 64,
+    _F.TYPE_SINT64: 64,
+    _F.TYPE_SFIXED64: 64,
+}
 _UNSIGNED = {_F.TYPE_UINT32: 32, _F.TYPE_FIXED32: 32, _F.TYPE_UINT64: 64, _F.TYPE_FIXED64: 64}
-_BOOLS = {"1": True, "t": True, "T": True, "TRUE": True, "true": True, "True": True,
-          "0": False, "f": False, "F": False, "FALSE": False, "false": False, "False": False}
+_BOOLS = {
+    "1": True,
+    "t": True,
+    "T": True,
+    "TRUE": True,
+    "true": True,
+    "True": True,
+    "0": False,
+    "f": False,
+    "F": False,
+    "FALSE": False,
+    "false": False,
+    "False": False,
+}
 _DECIMAL_FLOAT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\Z")
 _HEX_FLOAT = re.compile(r"[+-]?0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)[pP][+-]?\d+\Z")
 _INFINITY = re.compile(r"[+-]?(?:inf|infinity)\Z", re.IGNORECASE)
@@ -161,8 +192,16 @@ def _parse_float(text: str, bits: int) -> float:
     return value
 
 
-_DURATION_UNITS = {"ns": 1, "us": 1_000, "\u00b5s": 1_000, "\u03bcs": 1_000, "ms": 1_000_000,
-                   "s": 1_000_000_000, "m": 60_000_000_000, "h": 3_600_000_000_000}
+_DURATION_UNITS = {
+    "ns": 1,
+    "us": 1_000,
+    "\u00b5s": 1_000,
+    "\u03bcs": 1_000,
+    "ms": 1_000_000,
+    "s": 1_000_000_000,
+    "m": 60_000_000_000,
+    "h": 3_600_000_000_000,
+}
 _DURATION_NUMBER = re.compile(r"(\d*)(?:\.(\d*))?")
 _DURATION_UNIT = re.compile(r"[^\d.]*")
 
@@ -184,14 +223,14 @@ def parse_go_duration(text: str) -> int:
         whole, frac = number.group(1), number.group(2)
         if not whole and not frac:
             raise ValueError(f'time: invalid duration "{text}"')
-        rest = rest[number.end():]
+        rest = rest[number.end() :]
         unit_match = _DURATION_UNIT.match(rest)
         unit = unit_match.group(0) if unit_match else ""
         if not unit:
             raise ValueError(f'time: missing unit in duration "{text}"')
         if unit not in _DURATION_UNITS:
             raise ValueError(f'time: unknown unit "{unit}" in duration "{text}"')
-        rest = rest[len(unit):]
+        rest = rest[len(unit) :]
         scale = _DURATION_UNITS[unit]
         total += int(whole or 0) * scale + (int(frac) * scale // 10 ** len(frac) if frac else 0)
         if total > (1 << 63) - (0 if negative else 1):

@@ -8,7 +8,6 @@ from ..methods import MethodSpec
 from ..pipeline import Metadata
 from .channel import create_aio_channel
 
-
 _METADATA_CACHE = 32
 
 
@@ -27,7 +26,9 @@ class AioGrpcTransport:
     outside a coroutine and used inside one.
     """
 
-    def __init__(self, channel: Any = None, *, open_channel: Optional[Callable[[], Any]] = None) -> None:
+    def __init__(
+        self, channel: Any = None, *, open_channel: Optional[Callable[[], Any]] = None
+    ) -> None:
         if channel is None and open_channel is None:
             raise TypeError("AioGrpcTransport needs a channel or open_channel")
         self._channel = channel
@@ -36,9 +37,12 @@ class AioGrpcTransport:
         # grpc.aio turns a tuple of pairs into its Metadata on every call (an ABC check and
         # a copy); the client's default headers are the same tuple each time, so keep it.
         self._metadata: Dict[Any, Any] = {}
+        self._closed = False
 
     @classmethod
-    def connect(cls, endpoint: str, insecure: bool = False, **channel_kwargs: Any) -> "AioGrpcTransport":
+    def connect(
+        cls, endpoint: str, insecure: bool = False, **channel_kwargs: Any
+    ) -> "AioGrpcTransport":
         """A transport that opens its channel to ``endpoint`` on the first call (see
         :func:`~flyteclient.runtime.transport.channel.create_aio_channel`)."""
         return cls(open_channel=lambda: create_aio_channel(endpoint, insecure, **channel_kwargs))
@@ -51,13 +55,19 @@ class AioGrpcTransport:
             self._channel = self._open_channel()
         return self._channel
 
-    def __call__(self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata) -> Any:
+    def __call__(
+        self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata
+    ) -> Any:
         call = self._callables.get(method.path)
         if call is None:
+            if self._closed:
+                raise RuntimeError("the client is closed")
             channel = self.channel
             factory = channel.unary_stream if method.server_streaming else channel.unary_unary
             call = self._callables[method.path] = factory(
-                method.path, request_serializer=method.serialize, response_deserializer=method.deserialize
+                method.path,
+                request_serializer=method.serialize,
+                response_deserializer=method.deserialize,
             )
         if metadata:
             converted = self._metadata.get(metadata)
@@ -70,5 +80,7 @@ class AioGrpcTransport:
 
     async def close(self) -> None:
         """Close the channel, if it was opened (calls in progress are cancelled)."""
+        self._closed = True
+        self._callables.clear()
         if self._channel is not None:
             await self._channel.close(None)

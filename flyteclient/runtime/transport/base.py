@@ -12,7 +12,9 @@ class Transport(Protocol):
     """Sends one call: returns the response (an iterator of them for a server-streaming
     RPC) or raises ``grpc.RpcError``."""
 
-    def __call__(self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata) -> Any: ...
+    def __call__(
+        self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata
+    ) -> Any: ...
 
     def close(self) -> None: ...
 
@@ -21,6 +23,8 @@ class AsyncTransport(Protocol):
     """The async form: returns an awaitable response (an async iterator for a
     server-streaming RPC); ``close()`` is awaitable."""
 
-    def __call__(self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata) -> Any: ...
+    def __call__(
+        self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata
+    ) -> Any: ...
 
     def close(self) -> Awaitable[None]: ...

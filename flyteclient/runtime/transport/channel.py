@@ -86,7 +86,9 @@ def _credentials(
     """None for plain text; else ``credentials`` or SSL credentials from the PEM parts."""
     if insecure:
         return None
-    return credentials or grpc.ssl_channel_credentials(root_certificates, private_key, certificate_chain)
+    return credentials or grpc.ssl_channel_credentials(
+        root_certificates, private_key, certificate_chain
+    )
 
 
 def create_channel(

@@ -18,12 +18,18 @@ class Multicallables:
         self.channel = channel
         self._callables: Dict[str, Callable[..., Any]] = {}
 
-    def __call__(self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata) -> Any:
+    def __call__(
+        self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata
+    ) -> Any:
         call = self._callables.get(method.path)
         if call is None:
-            factory = self.channel.unary_stream if method.server_streaming else self.channel.unary_unary
+            factory = (
+                self.channel.unary_stream if method.server_streaming else self.channel.unary_unary
+            )
             call = self._callables[method.path] = factory(
-                method.path, request_serializer=method.serialize, response_deserializer=method.deserialize
+                method.path,
+                request_serializer=method.serialize,
+                response_deserializer=method.deserialize,
             )
         return call(request, timeout=timeout, metadata=metadata)
 
@@ -37,7 +43,9 @@ class GrpcTransport(Multicallables):
         super().__init__(channel)
 
     @classmethod
-    def connect(cls, endpoint: str, insecure: bool = False, **channel_kwargs: Any) -> "GrpcTransport":
+    def connect(
+        cls, endpoint: str, insecure: bool = False, **channel_kwargs: Any
+    ) -> "GrpcTransport":
         """A transport on a new channel (TLS unless ``insecure``; see :func:`create_channel`)."""
         return cls(create_channel(endpoint, insecure, **channel_kwargs))
 

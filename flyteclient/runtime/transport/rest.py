@@ -30,7 +30,15 @@ import grpc
 
 from ..methods import MethodSpec
 from ..pipeline import Metadata
-from ..rest import CLIENT_JSON, Codec, HttpRequest, UnroutableRequest, decode_error, decode_response, expand
+from ..rest import (
+    CLIENT_JSON,
+    Codec,
+    HttpRequest,
+    UnroutableRequest,
+    decode_error,
+    decode_response,
+    expand,
+)
 
 # Call metadata that is not sent as an HTTP header: gRPC's own ``accept`` (HTTP's Accept
 # asks for JSON) and binary ``-bin`` values (HTTP headers carry text).
@@ -43,7 +51,13 @@ Verify = Union[bool, str, ssl.SSLContext]
 class RestRpcError(grpc.RpcError):
     """A failed REST call, shaped like gRPC's errors."""
 
-    def __init__(self, code: grpc.StatusCode, message: str, details_bin: Optional[bytes] = None, http_status: Optional[int] = None) -> None:
+    def __init__(
+        self,
+        code: grpc.StatusCode,
+        message: str,
+        details_bin: Optional[bytes] = None,
+        http_status: Optional[int] = None,
+    ) -> None:
         super().__init__(message)
         self._code = code
         self._message = message
@@ -96,7 +110,9 @@ class _RestCalls:
         self._routes = routes
         self._codec = codec
 
-    def request(self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata) -> Tuple[HttpRequest, Dict[str, Any]]:
+    def request(
+        self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata
+    ) -> Tuple[HttpRequest, Dict[str, Any]]:
         """The HTTP request and httpx's ``request()`` arguments for one call."""
         bindings = self._routes.get(method.path)
         if not bindings:
@@ -119,14 +135,23 @@ class _RestCalls:
             kwargs["content"] = http.body
         return http, kwargs
 
-    def response(self, http: HttpRequest, method: MethodSpec, status: int, content_type: Optional[str], body: bytes) -> Any:
+    def response(
+        self,
+        http: HttpRequest,
+        method: MethodSpec,
+        status: int,
+        content_type: Optional[str],
+        body: bytes,
+    ) -> Any:
         """The response message of a 2xx answer; else raises the answer's :class:`RestRpcError`."""
         if 200 <= status < 300:
             assert http.binding is not None
             return decode_response(http.binding, body, method.response_type(), self._codec)
         error = decode_error(status, body, content_type)
         details = error.to_proto().SerializeToString() if error.details else None
-        raise RestRpcError(error.code, error.message, details, None if error.from_gateway else status)
+        raise RestRpcError(
+            error.code, error.message, details, None if error.from_gateway else status
+        )
 
     @staticmethod
     def failure(exc: Exception, httpx: Any) -> RestRpcError:
@@ -143,10 +168,18 @@ class _RestCalls:
 
 def connection_arguments(connection: Any) -> Tuple[str, Verify]:
     """The base URL and TLS verification for a client's :class:`~flyteclient.runtime.client_base.Connection`."""
-    grpc_only = sorted(k for k in connection.channel_kwargs if k != "root_certificates" and connection.channel_kwargs[k] is not None)
+    grpc_only = sorted(
+        k
+        for k in connection.channel_kwargs
+        if k != "root_certificates" and connection.channel_kwargs[k] is not None
+    )
     if grpc_only:
-        raise TypeError(f"{', '.join(grpc_only)} apply to the gRPC transport, not to transport='rest'")
-    return base_url(connection.endpoint, connection.insecure), tls_verify(connection.channel_kwargs.get("root_certificates"), connection.config)
+        raise TypeError(
+            f"{', '.join(grpc_only)} apply to the gRPC transport, not to transport='rest'"
+        )
+    return base_url(connection.endpoint, connection.insecure), tls_verify(
+        connection.channel_kwargs.get("root_certificates"), connection.config
+    )
 
 
 def _routes() -> Mapping[str, Sequence[Any]]:
@@ -171,20 +204,28 @@ class RestTransport(_RestCalls):
 
         super().__init__(url, routes if routes is not None else _routes(), codec)
         self._httpx = httpx
-        self._client = client if client is not None else httpx.Client(base_url=url, verify=verify, trust_env=True)
+        self._client = (
+            client
+            if client is not None
+            else httpx.Client(base_url=url, verify=verify, trust_env=True)
+        )
 
     @classmethod
     def connect(cls, connection: Any) -> "RestTransport":
         url, verify = connection_arguments(connection)
         return cls(url, verify=verify)
 
-    def __call__(self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata) -> Any:
+    def __call__(
+        self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata
+    ) -> Any:
         http, kwargs = self.request(method, request, timeout, metadata)
         try:
             answer = self._client.request(http.verb, self.url + http.target, **kwargs)
         except self._httpx.HTTPError as exc:
             raise self.failure(exc, self._httpx) from exc
-        return self.response(http, method, answer.status_code, answer.headers.get("content-type"), answer.content)
+        return self.response(
+            http, method, answer.status_code, answer.headers.get("content-type"), answer.content
+        )
 
     def close(self) -> None:
         self._client.close()
@@ -206,20 +247,28 @@ class AsyncRestTransport(_RestCalls):
 
         super().__init__(url, routes if routes is not None else _routes(), codec)
         self._httpx = httpx
-        self._client = client if client is not None else httpx.AsyncClient(base_url=url, verify=verify, trust_env=True)
+        self._client = (
+            client
+            if client is not None
+            else httpx.AsyncClient(base_url=url, verify=verify, trust_env=True)
+        )
 
     @classmethod
     def connect(cls, connection: Any) -> "AsyncRestTransport":
         url, verify = connection_arguments(connection)
         return cls(url, verify=verify)
 
-    async def __call__(self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata) -> Any:
+    async def __call__(
+        self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata
+    ) -> Any:
         http, kwargs = self.request(method, request, timeout, metadata)
         try:
             answer = await self._client.request(http.verb, self.url + http.target, **kwargs)
         except self._httpx.HTTPError as exc:
             raise self.failure(exc, self._httpx) from exc
-        return self.response(http, method, answer.status_code, answer.headers.get("content-type"), answer.content)
+        return self.response(
+            http, method, answer.status_code, answer.headers.get("content-type"), answer.content
+        )
 
     async def close(self) -> None:
         await self._client.aclose()

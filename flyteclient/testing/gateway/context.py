@@ -25,7 +25,9 @@ class Aborted(grpc.RpcError):
 class GatewayContext(grpc.ServicerContext):
     """The servicer context of one gateway call."""
 
-    def __init__(self, metadata: Sequence[Tuple[str, Any]], deadline: Optional[float], peer: str) -> None:
+    def __init__(
+        self, metadata: Sequence[Tuple[str, Any]], deadline: Optional[float], peer: str
+    ) -> None:
         self._metadata: Metadata = tuple(metadata)
         self._deadline = deadline  # time.monotonic() value, or None
         self._peer = peer

@@ -48,7 +48,14 @@ from flyteclient.runtime.rest import (
 
 from ..http_server import Request, Response, text_response
 from .context import Aborted, GatewayContext
-from .headers import HeaderError, clean_path, deadline_seconds, escaped_path, incoming_metadata, outgoing_headers
+from .headers import (
+    HeaderError,
+    clean_path,
+    deadline_seconds,
+    escaped_path,
+    incoming_metadata,
+    outgoing_headers,
+)
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 DETAILS_KEY = "grpc-status-details-bin"
@@ -69,15 +76,20 @@ class Gateway:
     :param interceptors: the gRPC server's interceptors, applied to every call in order.
     """
 
-    def __init__(self, services: Sequence[Tuple[ServiceDescriptor, Any]],
-                 interceptors: Sequence[grpc.ServerInterceptor] = ()) -> None:
+    def __init__(
+        self,
+        services: Sequence[Tuple[ServiceDescriptor, Any]],
+        interceptors: Sequence[grpc.ServerInterceptor] = (),
+    ) -> None:
         self.table = RouteTable(d for d, _ in services)
         self._interceptors = tuple(interceptors)
         self._handlers: Dict[str, grpc.RpcMethodHandler] = {}
         for desc, servicer in services:
             for method in desc.methods:
                 impl = getattr(servicer, method.name)
-                self._handlers[f"/{desc.full_name}/{method.name}"] = grpc.unary_unary_rpc_method_handler(impl)
+                self._handlers[f"/{desc.full_name}/{method.name}"] = (
+                    grpc.unary_unary_rpc_method_handler(impl)
+                )
 
     # -- HTTP -----------------------------------------------------------------------
     def handle(self, req: Request) -> Response:
@@ -87,19 +99,26 @@ class Gateway:
         cleaned = clean_path(req.path)
         if cleaned != req.path:
             location = escaped_path(cleaned) + (f"?{req.raw_query}" if req.raw_query else "")
-            return 301, {"Location": location, "Content-Type": "text/html; charset=utf-8"}, \
-                f'<a href="{location}">Moved Permanently</a>.\n'.encode()
+            return (
+                301,
+                {"Location": location, "Content-Type": "text/html; charset=utf-8"},
+                f'<a href="{location}">Moved Permanently</a>.\n'.encode(),
+            )
         try:
             components = path_components(req.raw_path)
         except GatewayError:
             return text_response(400, "400 Bad Request")
-        inbound, outbound = codecs_for_request(req.headers.get("content-type"), req.headers.get("accept"))
+        inbound, outbound = codecs_for_request(
+            req.headers.get("content-type"), req.headers.get("accept")
+        )
         try:
             return self._serve(req, components, inbound, outbound)
         except GatewayError as err:
             return self._error(err.code, err.message, (), outbound, ())
 
-    def _serve(self, req: Request, components: List[str], inbound: Codec, outbound: Codec) -> Response:
+    def _serve(
+        self, req: Request, components: List[str], inbound: Codec, outbound: Codec
+    ) -> Response:
         verb, form = req.method, None
         fallback = verb == "POST" and req.headers.get("content-type") == FORM_CONTENT_TYPE
         override = req.headers.get("x-http-method-override")
@@ -118,14 +137,21 @@ class Gateway:
             except ValueError as exc:
                 raise GatewayError(_INVALID, str(exc)) from None
         body = req.body if route.binding.body and form is None else b""
-        request = decode_request(route.binding, params, query, body, message_class(route.method.input_type)(),
-                                 inbound)
+        request = decode_request(
+            route.binding, params, query, body, message_class(route.method.input_type)(), inbound
+        )
         deadline = time.monotonic() + timeout if timeout is not None else None
         peer = f"ipv4:{req.client[0]}:{req.client[1]}" if req.client else ""
         return self._call(route, request, GatewayContext(metadata, deadline, peer), outbound)
 
-    def _route(self, verb: str, components: List[str], fallback: bool, req: Request,
-               form: Optional[List[Tuple[str, str]]]) -> Tuple[Route, Dict[str, str], Optional[List[Tuple[str, str]]]]:
+    def _route(
+        self,
+        verb: str,
+        components: List[str],
+        fallback: bool,
+        req: Request,
+        form: Optional[List[Tuple[str, str]]],
+    ) -> Tuple[Route, Dict[str, str], Optional[List[Tuple[str, str]]]]:
         try:
             route, params = self.table.match(verb, components)
             return route, params, form
@@ -146,17 +172,25 @@ class Gateway:
             raise GatewayError(_INVALID, str(exc)) from None
 
     # -- the call ----------------------------------------------------------------------
-    def _handler(self, full_method: str, metadata: Sequence[Tuple[str, Any]]) -> Optional[grpc.RpcMethodHandler]:
+    def _handler(
+        self, full_method: str, metadata: Sequence[Tuple[str, Any]]
+    ) -> Optional[grpc.RpcMethodHandler]:
         """The method handler after the server interceptors, as gRPC resolves it."""
 
-        def resolve(index: int, details: grpc.HandlerCallDetails) -> Optional[grpc.RpcMethodHandler]:
+        def resolve(
+            index: int, details: grpc.HandlerCallDetails
+        ) -> Optional[grpc.RpcMethodHandler]:
             if index == len(self._interceptors):
                 return self._handlers.get(details.method)
-            return self._interceptors[index].intercept_service(lambda d: resolve(index + 1, d), details)
+            return self._interceptors[index].intercept_service(
+                lambda d: resolve(index + 1, d), details
+            )
 
         return resolve(0, _CallDetails(full_method, metadata))
 
-    def _call(self, route: Route, request: Message, ctx: GatewayContext, outbound: Codec) -> Response:
+    def _call(
+        self, route: Route, request: Message, ctx: GatewayContext, outbound: Codec
+    ) -> Response:
         handler = self._handler(route.full_method, ctx.invocation_metadata())
         response: Any = None
         code: Optional[grpc.StatusCode] = None
@@ -168,7 +202,11 @@ class Gateway:
         except Aborted:
             code = ctx.status_code
         except Exception as exc:  # noqa: BLE001 - gRPC answers UNKNOWN for a servicer's exception
-            code = ctx.status_code if ctx.status_code != grpc.StatusCode.OK else grpc.StatusCode.UNKNOWN
+            code = (
+                ctx.status_code
+                if ctx.status_code != grpc.StatusCode.OK
+                else grpc.StatusCode.UNKNOWN
+            )
             if not ctx.status_details:
                 ctx.status_details = f"Exception calling application: {exc}"
         finally:
@@ -176,17 +214,31 @@ class Gateway:
         if code is None:
             code = ctx.status_code
             if code == grpc.StatusCode.OK and ctx.expired():
-                code, ctx.status_details = grpc.StatusCode.DEADLINE_EXCEEDED, "context deadline exceeded"
+                code, ctx.status_details = (
+                    grpc.StatusCode.DEADLINE_EXCEEDED,
+                    "context deadline exceeded",
+                )
         if code != grpc.StatusCode.OK:
-            return self._error(code, ctx.status_details, _details(ctx.trailing), outbound, ctx.initial)
-        headers = {"Content-Type": outbound.content_type, **outgoing_headers(ctx.initial), **_user_info(response)}
+            return self._error(
+                code, ctx.status_details, _details(ctx.trailing), outbound, ctx.initial
+            )
+        headers = {
+            "Content-Type": outbound.content_type,
+            **outgoing_headers(ctx.initial),
+            **_user_info(response),
+        }
         field = route.binding.response_body
         body = outbound.encode_value(response, field) if field else outbound.encode(response)
         return 200, headers, body
 
     @staticmethod
-    def _error(code: grpc.StatusCode, message: str, details: Sequence[Message], codec: Codec,
-               initial: Sequence[Tuple[str, Any]]) -> Response:
+    def _error(
+        code: grpc.StatusCode,
+        message: str,
+        details: Sequence[Message],
+        codec: Codec,
+        initial: Sequence[Tuple[str, Any]],
+    ) -> Response:
         status, body = encode_error(code, message, details, codec)
         headers = {"Content-Type": codec.content_type, **outgoing_headers(initial)}
         if code == grpc.StatusCode.UNAUTHENTICATED:
@@ -213,7 +265,8 @@ def _user_info(response: Any) -> Dict[str, str]:
     headers = {"X-User-Subject": _header_text(response.subject)}
     for name, value in response.additional_claims.fields.items():
         headers[f"X-User-Claim-{name.replace('_', '-')}"] = _header_text(
-            json.dumps(json_format.MessageToDict(value), separators=(",", ":")))
+            json.dumps(json_format.MessageToDict(value), separators=(",", ":"))
+        )
     return headers
 
 
@@ -221,4 +274,3 @@ def _header_text(text: str) -> str:
     """``text`` as an HTTP header value: UTF-8 bytes sent as they are (as Go writes them),
     line breaks as spaces."""
     return text.replace("\r", " ").replace("\n", " ").encode("utf-8").decode("latin-1")
-

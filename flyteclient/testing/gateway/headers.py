@@ -20,11 +20,35 @@ import re
 import urllib.parse
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-PERMANENT_HEADERS = frozenset(h.lower() for h in (
-    "Accept", "Accept-Charset", "Accept-Language", "Accept-Ranges", "Authorization", "Cache-Control",
-    "Content-Type", "Cookie", "Date", "Expect", "From", "Host", "If-Match", "If-Modified-Since", "If-None-Match",
-    "If-Schedule-Tag-Match", "If-Unmodified-Since", "Max-Forwards", "Origin", "Pragma", "Referer", "User-Agent",
-    "Via", "Warning"))
+PERMANENT_HEADERS = frozenset(
+    h.lower()
+    for h in (
+        "Accept",
+        "Accept-Charset",
+        "Accept-Language",
+        "Accept-Ranges",
+        "Authorization",
+        "Cache-Control",
+        "Content-Type",
+        "Cookie",
+        "Date",
+        "Expect",
+        "From",
+        "Host",
+        "If-Match",
+        "If-Modified-Since",
+        "If-None-Match",
+        "If-Schedule-Tag-Match",
+        "If-Unmodified-Since",
+        "Max-Forwards",
+        "Origin",
+        "Pragma",
+        "Referer",
+        "User-Agent",
+        "Via",
+        "Warning",
+    )
+)
 METADATA_PREFIX = "grpc-metadata-"
 _TIMEOUT_UNITS = {"H": 3600.0, "M": 60.0, "S": 1.0, "m": 1e-3, "u": 1e-6, "n": 1e-9}
 _VALID_KEY = re.compile(r"[0-9a-z_.\-]+\Z")
@@ -34,7 +58,9 @@ class HeaderError(ValueError):
     """A header the gateway refuses (INVALID_ARGUMENT)."""
 
 
-def incoming_metadata(headers: Mapping[str, str], client_ip: Optional[str]) -> List[Tuple[str, Any]]:
+def incoming_metadata(
+    headers: Mapping[str, str], client_ip: Optional[str]
+) -> List[Tuple[str, Any]]:
     """gRPC metadata for a request's ``headers`` (lower-case names)."""
     pairs: List[Tuple[str, Any]] = []
     for key, value in headers.items():
@@ -67,7 +93,7 @@ def _match(key: str) -> Optional[str]:
     if key in PERMANENT_HEADERS:
         return "grpcgateway-" + key
     if key.startswith(METADATA_PREFIX):
-        return key[len(METADATA_PREFIX):]
+        return key[len(METADATA_PREFIX) :]
     return None
 
 

@@ -18,4 +18,6 @@ def pipeline(a: int = 1, b: int = 2) -> int:
     return double(x=add(a=a, b=b))
 
 
-pipeline_lp = LaunchPlan.get_or_create(pipeline, name="wfpkg.simple.pipeline_lp", default_inputs={"a": 10})
+pipeline_lp = LaunchPlan.get_or_create(
+    pipeline, name="wfpkg.simple.pipeline_lp", default_inputs={"a": 10}
+)
