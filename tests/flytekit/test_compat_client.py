@@ -29,9 +29,9 @@ from flyteclient.flytekit import exceptions as compat
 from flyteclient.generated import errors
 from flyteclient.runtime.interceptors.retry import RetryPolicy
 from tests.flytekit.support import normalize
+from tests.generated.test_flytekit_compat import FLYTEKIT_METHODS, _value
 from tests.support.messages import populate
 from tests.support.servers import Fail, RecordingServer
-from tests.test_flytekit_compat import FLYTEKIT_METHODS, _value
 
 SURFACE = load_surface()
 API = build_api(load_services(SURFACE.services), SURFACE)

@@ -7,7 +7,7 @@ check each report line's rule and breaking flag and the exit codes (0 compatible
 repository and manifests written before nested types were recorded (format 1). The
 committed flyteidl 1.10.7 and 1.16.8 descriptor sets (tests/fixtures) check the report
 on a real bump, and that a client generated from a descriptor set equals the committed
-one. Message and enum rules are in tests/test_idl_rules.py. The slow tests regenerate
+one. Message and enum rules are in tests/codegen/test_idl_rules.py. The slow tests regenerate
 against flyteidl 1.10.7 in a temporary virtualenv, rebuild the fixtures from the wheels
 on PyPI, and run scripts/bump-idl end to end.
 """
@@ -33,7 +33,7 @@ from codegen.manifest import manifest_files
 from codegen.report import markdown
 from codegen.surfacediff import parse_signature, signature_changes
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 GENERATED = ROOT / "flyteclient" / "generated"
 MANIFEST = GENERATED / "api.json"
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -312,9 +312,9 @@ def test_a_reformatted_signature_is_compatible() -> None:
 
 def test_every_rule_has_a_test() -> None:
     """Each rule of codegen/rules.py is expected somewhere: here, or in a synthetic IDL
-    case of tests/test_idl_rules.py."""
+    case of tests/codegen/test_idl_rules.py."""
     from codegen.rules import RULES
-    from tests.test_idl_rules import CASES
+    from tests.codegen.test_idl_rules import CASES
 
     tested = {rule for rule, _ in EXPECTED} | {
         rule for _, _, found in SIGNATURE_CASES for rule, _, _ in found
@@ -673,7 +673,12 @@ def test_flyteidl_1_10_7_to_1_16_8_names_the_six_breaking_changes() -> None:
 
 
 def test_buf_agrees_on_flyteidl_1_10_7_to_1_16_8() -> None:
-    from tests.test_idl_rules import _packages, buf_breaking, manifest_of, uncovered_buf_findings
+    from tests.codegen.test_idl_rules import (
+        _packages,
+        buf_breaking,
+        manifest_of,
+        uncovered_buf_findings,
+    )
 
     old, new = FIXTURES / "flyteidl-1.10.7.binpb", FIXTURES / "flyteidl-1.16.8.binpb"
     findings = buf_breaking(new, old)
@@ -734,8 +739,8 @@ def test_generating_from_the_descriptor_set_gives_the_committed_client(tmp_path:
 
 
 def test_generating_from_protos_and_bad_idl_inputs(tmp_path: Path) -> None:
+    from tests.codegen.test_idl_rules import tree
     from tests.support.idl_sets import compile_tree
-    from tests.test_idl_rules import tree
 
     protos = compile_tree(tmp_path / "protos", tree())
 
@@ -978,7 +983,7 @@ def test_bump_idl_end_to_end_in_a_copy(tmp_path: Path) -> None:
     before = _snapshot(python, checkout)
     old_version = json.loads((checkout / "flyteclient/generated/api.json").read_text())["flyteidl"]
 
-    failed = bump(OLDEST, f"{checkout}/scripts/test -q -x tests/test_flytekit_compat.py")
+    failed = bump(OLDEST, f"{checkout}/scripts/test -q -x tests/generated/test_flytekit_compat.py")
     assert failed.returncode == 1, failed.stderr
     assert "error: running the tests" in failed.stderr
     assert (
@@ -992,7 +997,7 @@ def test_bump_idl_end_to_end_in_a_copy(tmp_path: Path) -> None:
     assert missing.returncode == 2 and "is not installable" in missing.stderr
     assert _snapshot(python, checkout) == before
 
-    passed = bump("1.16.7", f"{checkout}/scripts/test -q tests/test_codegen.py")
+    passed = bump("1.16.7", f"{checkout}/scripts/test -q tests/codegen/test_codegen.py")
     assert passed.returncode == 0, passed.stderr
     assert passed.stdout.startswith(f"flyteidl {old_version} → 1.16.7: ")
     manifest = json.loads((checkout / "flyteclient/generated/api.json").read_text())

@@ -21,8 +21,8 @@ from flyteclient.runtime.interceptors.retry import RetryPolicy
 from flyteclient.runtime.rest import PROTOBUF
 from flyteclient.runtime.transport.rest import RestTransport
 from flyteclient.testing import LocalAdmin
+from tests.generated.test_raw_client import _raw_name
 from tests.support.gateway import ROUTED, full_method
-from tests.test_raw_client import _raw_name
 
 NO_RETRY = RetryPolicy(max_retries=0)
 

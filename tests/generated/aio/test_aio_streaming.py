@@ -12,7 +12,7 @@ from flyteidl.admin import version_pb2
 from flyteclient import AsyncFlyteClient
 from flyteclient import exceptions as fx
 from flyteclient.runtime.interceptors.retry import RetryPolicy
-from tests.test_streaming import WATCH, Auth, StreamServer
+from tests.generated.test_streaming import WATCH, Auth, StreamServer
 
 
 async def versions(client: AsyncFlyteClient, got: list) -> list:

@@ -11,7 +11,7 @@ from codegen.diff import load_manifest
 from codegen.jsonlayout import dumps
 from codegen.typediff import referenced_types
 
-GENERATED = Path(__file__).resolve().parent.parent / "flyteclient" / "generated"
+GENERATED = Path(__file__).resolve().parents[2] / "flyteclient" / "generated"
 
 
 def test_types_are_split_per_package_with_headers() -> None:

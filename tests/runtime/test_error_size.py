@@ -14,8 +14,8 @@ from flyteclient import SynchronousFlyteClient
 from flyteclient import exceptions as fx
 from flyteclient.testing import LocalAdmin
 from flyteclient.testing.errors import MAX_MESSAGE_BYTES, truncate_message
-from tests.local_admin.conftest import RT, Env, ident
 from tests.support.servers import Fail, RecordingServer
+from tests.testing.local_admin.conftest import RT, Env, ident
 
 P = "flytesnacks"
 

@@ -28,10 +28,10 @@ from flyteclient import AsyncFlyteClient, AsyncRawFlyteClient, scoped_deadline
 from flyteclient import exceptions as fx
 from flyteclient.generated import methods
 from flyteclient.runtime.interceptors.retry import RetryPolicy
+from tests.generated.test_raw_client import ALL_METHODS, _raw_name
 from tests.support.messages import populate
 from tests.support.pages import offset_pages
 from tests.support.servers import Fail, RecordingServer
-from tests.test_raw_client import ALL_METHODS, _raw_name
 
 EX_ID = identifier_pb2.WorkflowExecutionIdentifier(project="p", domain="d", name="e")
 TASK_ID = identifier_pb2.Identifier(

@@ -20,8 +20,8 @@ from flyteclient import (
     RawSynchronousFlyteClient,
     SynchronousFlyteClient,
 )
+from tests.generated.test_flytekit_compat import _value
 from tests.support.servers import RecordingServer
-from tests.test_flytekit_compat import _value
 
 SURFACE = load_surface()
 API = build_api(load_services(SURFACE.services), SURFACE)

@@ -16,8 +16,8 @@ from flyteidl.core import literals_pb2
 
 from flyteclient import SynchronousFlyteClient
 from flyteclient.exceptions import FlyteException
-from tests.local_admin.conftest import RT, Env, ident
 from tests.support.processes import AdminProcess
+from tests.testing.local_admin.conftest import RT, Env, ident
 
 P, D = "flytesnacks", "development"
 THREADS, SECONDS, KILLS = 8, 60.0, 3

@@ -11,7 +11,7 @@ from codegen.__main__ import generate
 from codegen.errors import CodegenError
 from codegen.naming import snake_case
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 GENERATED = ROOT / "flyteclient" / "generated"
 
 
