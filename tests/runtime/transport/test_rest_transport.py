@@ -291,3 +291,27 @@ def test_tls_verification_with_a_custom_ca(certificate):
             url, transport="rest", root_certificates=cert.read_bytes()
         ) as client:
             assert client.get_control_plane_version() == "v1"
+        skip = PlatformConfig(endpoint=url, insecure_skip_verify=True, transport="rest")
+        with SynchronousFlyteClient(skip, retry=RetryPolicy(max_retries=0)) as client:
+            assert client.get_control_plane_version() == "v1"
+
+
+def test_client_secret_login_over_rest_only():
+    """OAuth2 discovery, the token request and the calls all over HTTP: a LocalAdmin with
+    auth on, reached only through its gateway."""
+    from flyteclient.testing import LocalAdmin
+
+    with LocalAdmin(auth=True) as admin:
+        cfg = PlatformConfig(
+            endpoint=admin.http_url,
+            insecure=True,
+            auth_mode="ClientSecret",
+            client_id="flytectl",
+            client_credentials_secret="secret",
+            transport="rest",
+        )
+        with SynchronousFlyteClient(cfg) as client:
+            assert client.get_control_plane_version()
+            admin.auth.revoke_all()  # the next call gets a 401 and logs in again, once
+            assert client.get_control_plane_version()
+        assert admin.auth.token_requests == 2 and admin.auth.rejected_calls >= 1
