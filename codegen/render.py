@@ -13,7 +13,7 @@ from typing import Any, Optional
 
 import jinja2
 
-from .format import LINE_LENGTH, format_python
+from .format import LINE_LENGTH, format_all
 from .manifest import build_manifest, manifest_files
 from .naming import collecting_imports
 from .schema import ASYNC, SYNC, Api, Flavor
@@ -93,11 +93,12 @@ def render_all(api: Api) -> dict[str, str]:
     """All generated files, relative path -> formatted content."""
     env = environment()
     files = {}
+    rendered = {}
     for out, (template, flavor) in PYTHON_FILES.items():
         with collecting_imports() as imports:
-            source = env.get_template(template).render(
+            rendered[out] = env.get_template(template).render(
                 api=api, header=python_header(api), imports=imports, flavor=flavor
             )
-        files[out] = format_python(source, out)
+    files.update(format_all(rendered))
     files.update(manifest_files(build_manifest(api), header(api)))
     return files
