@@ -104,7 +104,7 @@ def test_a_render_failure_leaves_the_tree_untouched(tmp_path, monkeypatch):
     def broken(source, name):
         raise CodegenError(f"rendered {name} is not valid Python")
 
-    monkeypatch.setattr("codegen.render.format_python", broken)
+    monkeypatch.setattr("codegen.format.format_python", broken)  # also in the forked workers
     with pytest.raises(CodegenError):
         generate(out, check=False, services=None)
     assert snapshot(out) == before
