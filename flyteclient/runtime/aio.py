@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any, Optional, TypeVar
 
 from .cache import AsyncLRUCache
-from .client_base import Connection, CoreBase
+from .client_base import Connection, CoreBase, _cache_key, _copy
 from .interceptors.auth import AsyncAuthInterceptor
 from .interceptors.retry import AsyncRetryInterceptor
 from .methods import MethodSpec
@@ -67,13 +67,10 @@ class AsyncClientBase(CoreBase):
         timeout: Optional[float] = None,
         metadata: Metadata = None,
     ) -> Any:
-        key = (method.path, request.SerializeToString(deterministic=True))
         value = await self._cache.get_or_load_async(
-            key, lambda: self._invoke(method, request, timeout, metadata)
+            _cache_key(method, request), lambda: self._invoke(method, request, timeout, metadata)
         )
-        copy = type(value)()
-        copy.CopyFrom(value)  # callers may mutate what they get; the cache stays intact
-        return copy
+        return _copy(value)
 
     async def close(self) -> None:
         """Close the transport (cancelling calls in progress) and drop cached entities."""

@@ -168,6 +168,18 @@ def _transport_kind(transport: Any, config: Any) -> str:
     return str(transport)
 
 
+def _cache_key(method: MethodSpec, request: Any) -> Tuple[str, bytes]:
+    """The key of a cached call: the RPC and its request's deterministic bytes."""
+    return method.path, request.SerializeToString(deterministic=True)
+
+
+def _copy(value: Any) -> Any:
+    """A copy of a cached message: callers may mutate what they get; the cache stays intact."""
+    copy = type(value)()
+    copy.CopyFrom(value)
+    return copy
+
+
 def retry_policy_for(retry: Optional[RetryPolicy], config: Any) -> RetryPolicy:
     """``retry``, else a policy with the config's ``rpc_retries``, else the default."""
     if retry is not None:
@@ -412,13 +424,10 @@ class ClientBase(CoreBase):
         timeout: Optional[float] = None,
         metadata: Metadata = None,
     ) -> Any:
-        key = (method.path, request.SerializeToString(deterministic=True))
         value = self._cache.get_or_load(
-            key, lambda: self._invoke(method, request, timeout, metadata)
+            _cache_key(method, request), lambda: self._invoke(method, request, timeout, metadata)
         )
-        copy = type(value)()
-        copy.CopyFrom(value)  # callers may mutate what they get; the cache stays intact
-        return copy
+        return _copy(value)
 
     def close(self) -> None:
         """Close the transport (the channel) and drop cached entities. Calls after this raise."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import Any, List, Mapping, Optional, Sequence, Tuple, Union
 
 import grpc
@@ -101,8 +102,9 @@ def create_channel(
     certificate_chain: Optional[bytes] = None,
     options: ChannelOptions = None,
     compression: Optional[grpc.Compression] = None,
-) -> grpc.Channel:
-    """Open a channel to ``endpoint`` (``host:port``).
+    aio: bool = False,
+) -> Any:
+    """Open a channel to ``endpoint`` (``host:port``); a ``grpc.aio`` one with ``aio``.
 
     TLS is the default: ``credentials`` if given, else SSL credentials from
     ``root_certificates`` / ``private_key`` / ``certificate_chain`` (system roots when
@@ -111,31 +113,15 @@ def create_channel(
     _check_endpoint(endpoint)
     opts = channel_options(options)
     creds = _credentials(insecure, credentials, root_certificates, private_key, certificate_chain)
+    module: Any = importlib.import_module("grpc.aio") if aio else grpc
     if creds is None:
-        return grpc.insecure_channel(endpoint, options=opts, compression=compression)
-    return grpc.secure_channel(endpoint, creds, options=opts, compression=compression)
+        return module.insecure_channel(endpoint, options=opts, compression=compression)
+    return module.secure_channel(endpoint, creds, options=opts, compression=compression)
 
 
-def create_aio_channel(
-    endpoint: str,
-    insecure: bool = False,
-    *,
-    credentials: Optional[grpc.ChannelCredentials] = None,
-    root_certificates: Optional[bytes] = None,
-    private_key: Optional[bytes] = None,
-    certificate_chain: Optional[bytes] = None,
-    options: ChannelOptions = None,
-    compression: Optional[grpc.Compression] = None,
-) -> Any:
+def create_aio_channel(endpoint: str, insecure: bool = False, **channel_kwargs: Any) -> Any:
     """:func:`create_channel` for ``grpc.aio`` (same arguments and defaults)."""
-    import grpc.aio
-
-    _check_endpoint(endpoint)
-    opts = channel_options(options)
-    creds = _credentials(insecure, credentials, root_certificates, private_key, certificate_chain)
-    if creds is None:
-        return grpc.aio.insecure_channel(endpoint, options=opts, compression=compression)
-    return grpc.aio.secure_channel(endpoint, creds, options=opts, compression=compression)
+    return create_channel(endpoint, insecure, aio=True, **channel_kwargs)
 
 
 def _check_endpoint(endpoint: Any) -> None:

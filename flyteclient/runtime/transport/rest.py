@@ -23,8 +23,9 @@ connections alive (``pip install 'flyteclient[rest]'``).
 
 from __future__ import annotations
 
+import contextlib
 import ssl
-from typing import Any, Dict, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Iterator, Mapping, Optional, Sequence, Tuple, Type, TypeVar, Union
 
 import grpc
 
@@ -46,6 +47,7 @@ _NOT_HEADERS = frozenset({"accept", "content-type", "user-agent"})
 _NEVER_CONNECTED = "failed to connect to all addresses"
 
 Verify = Union[bool, str, ssl.SSLContext]
+_T = TypeVar("_T", bound="_RestCalls")
 
 
 class RestRpcError(grpc.RpcError):
@@ -102,13 +104,36 @@ def tls_verify(root_certificates: Optional[bytes] = None, config: Any = None) ->
 
 
 class _RestCalls:
-    """What the sync and async transports share: a call as an HTTP request, and an HTTP
-    answer as a response message or a :class:`RestRpcError`."""
+    """What the sync and async transports share: construction, a call as an HTTP request,
+    and an HTTP answer as a response message or a :class:`RestRpcError`. Subclasses name
+    the httpx client class they send with (``_client_class``)."""
 
-    def __init__(self, url: str, routes: Mapping[str, Sequence[Any]], codec: Codec) -> None:
+    _client_class = "Client"
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        verify: Verify = True,
+        client: Any = None,
+        codec: Codec = CLIENT_JSON,
+        routes: Optional[Mapping[str, Sequence[Any]]] = None,
+    ) -> None:
+        import httpx
+
         self.url = url
-        self._routes = routes
+        self._routes = routes if routes is not None else _routes()
         self._codec = codec
+        self._httpx = httpx
+        if client is None:
+            client = getattr(httpx, self._client_class)(base_url=url, verify=verify, trust_env=True)
+        self._client = client
+
+    @classmethod
+    def connect(cls: Type[_T], connection: Any) -> _T:
+        """A transport for a client's :class:`~flyteclient.runtime.client_base.Connection`."""
+        url, verify = connection_arguments(connection)
+        return cls(url, verify=verify)
 
     def request(
         self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata
@@ -135,15 +160,13 @@ class _RestCalls:
             kwargs["content"] = http.body
         return http, kwargs
 
-    def response(
-        self,
-        http: HttpRequest,
-        method: MethodSpec,
-        status: int,
-        content_type: Optional[str],
-        body: bytes,
-    ) -> Any:
+    def response(self, http: HttpRequest, method: MethodSpec, answer: Any) -> Any:
         """The response message of a 2xx answer; else raises the answer's :class:`RestRpcError`."""
+        status, content_type, body = (
+            answer.status_code,
+            answer.headers.get("content-type"),
+            answer.content,
+        )
         if 200 <= status < 300:
             assert http.binding is not None
             return decode_response(http.binding, body, method.response_type(), self._codec)
@@ -153,14 +176,20 @@ class _RestCalls:
             error.code, error.message, details, None if error.from_gateway else status
         )
 
-    @staticmethod
-    def failure(exc: Exception, httpx: Any) -> RestRpcError:
-        """The :class:`RestRpcError` for an httpx exception."""
-        if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):
-            return RestRpcError(grpc.StatusCode.UNAVAILABLE, f"{_NEVER_CONNECTED}: {exc}")
-        if isinstance(exc, httpx.TimeoutException):
-            return RestRpcError(grpc.StatusCode.DEADLINE_EXCEEDED, f"Deadline Exceeded: {exc}")
-        return RestRpcError(grpc.StatusCode.UNAVAILABLE, f"{type(exc).__name__}: {exc}")
+    @contextlib.contextmanager
+    def _sending(self) -> Iterator[None]:
+        """Turn httpx's errors while sending into :class:`RestRpcError`."""
+        httpx = self._httpx
+        try:
+            yield
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            raise RestRpcError(grpc.StatusCode.UNAVAILABLE, f"{_NEVER_CONNECTED}: {exc}") from exc
+        except httpx.TimeoutException as exc:
+            raise RestRpcError(
+                grpc.StatusCode.DEADLINE_EXCEEDED, f"Deadline Exceeded: {exc}"
+            ) from exc
+        except httpx.HTTPError as exc:
+            raise RestRpcError(grpc.StatusCode.UNAVAILABLE, f"{type(exc).__name__}: {exc}") from exc
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.url!r})"
@@ -191,41 +220,13 @@ def _routes() -> Mapping[str, Sequence[Any]]:
 class RestTransport(_RestCalls):
     """Sends calls as HTTP/JSON with an ``httpx.Client`` (made from the arguments, or given)."""
 
-    def __init__(
-        self,
-        url: str,
-        *,
-        verify: Verify = True,
-        client: Any = None,
-        codec: Codec = CLIENT_JSON,
-        routes: Optional[Mapping[str, Sequence[Any]]] = None,
-    ) -> None:
-        import httpx
-
-        super().__init__(url, routes if routes is not None else _routes(), codec)
-        self._httpx = httpx
-        self._client = (
-            client
-            if client is not None
-            else httpx.Client(base_url=url, verify=verify, trust_env=True)
-        )
-
-    @classmethod
-    def connect(cls, connection: Any) -> "RestTransport":
-        url, verify = connection_arguments(connection)
-        return cls(url, verify=verify)
-
     def __call__(
         self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata
     ) -> Any:
         http, kwargs = self.request(method, request, timeout, metadata)
-        try:
+        with self._sending():
             answer = self._client.request(http.verb, self.url + http.target, **kwargs)
-        except self._httpx.HTTPError as exc:
-            raise self.failure(exc, self._httpx) from exc
-        return self.response(
-            http, method, answer.status_code, answer.headers.get("content-type"), answer.content
-        )
+        return self.response(http, method, answer)
 
     def close(self) -> None:
         self._client.close()
@@ -234,41 +235,15 @@ class RestTransport(_RestCalls):
 class AsyncRestTransport(_RestCalls):
     """:class:`RestTransport` with an ``httpx.AsyncClient``: calls are awaitable."""
 
-    def __init__(
-        self,
-        url: str,
-        *,
-        verify: Verify = True,
-        client: Any = None,
-        codec: Codec = CLIENT_JSON,
-        routes: Optional[Mapping[str, Sequence[Any]]] = None,
-    ) -> None:
-        import httpx
-
-        super().__init__(url, routes if routes is not None else _routes(), codec)
-        self._httpx = httpx
-        self._client = (
-            client
-            if client is not None
-            else httpx.AsyncClient(base_url=url, verify=verify, trust_env=True)
-        )
-
-    @classmethod
-    def connect(cls, connection: Any) -> "AsyncRestTransport":
-        url, verify = connection_arguments(connection)
-        return cls(url, verify=verify)
+    _client_class = "AsyncClient"
 
     async def __call__(
         self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata
     ) -> Any:
         http, kwargs = self.request(method, request, timeout, metadata)
-        try:
+        with self._sending():
             answer = await self._client.request(http.verb, self.url + http.target, **kwargs)
-        except self._httpx.HTTPError as exc:
-            raise self.failure(exc, self._httpx) from exc
-        return self.response(
-            http, method, answer.status_code, answer.headers.get("content-type"), answer.content
-        )
+        return self.response(http, method, answer)
 
     async def close(self) -> None:
         await self._client.aclose()

@@ -3,9 +3,7 @@ against a real TLS gRPC server and a real forwarding HTTP proxy on loopback."""
 
 from __future__ import annotations
 
-import shutil
 import ssl
-import subprocess
 import threading
 import urllib.request
 from concurrent import futures
@@ -20,36 +18,12 @@ from flyteidl.service import admin_pb2_grpc
 from flyteclient.runtime.auth import create_authenticator
 from flyteclient.runtime.config import ConfigError, PlatformConfig
 from flyteclient.runtime.tls import requests_verify_for, root_certificates_for, split_host_port
+from tests.support.tls import self_signed_certificate
 
 
 @pytest.fixture(scope="module")
 def certificate(tmp_path_factory):
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is needed to make a test certificate")
-    d = tmp_path_factory.mktemp("tls")
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "1",
-            "-keyout",
-            str(d / "key.pem"),
-            "-out",
-            str(d / "cert.pem"),
-            "-subj",
-            "/CN=localhost",
-            "-addext",
-            "subjectAltName=DNS:localhost,IP:127.0.0.1",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return d / "cert.pem", d / "key.pem"
+    return self_signed_certificate(tmp_path_factory.mktemp("tls"))
 
 
 @pytest.fixture

@@ -4,9 +4,7 @@ deadlines, error mapping and credential refresh as over gRPC."""
 from __future__ import annotations
 
 import asyncio
-import shutil
 import ssl
-import subprocess
 import threading
 import time
 from http.server import ThreadingHTTPServer
@@ -22,6 +20,7 @@ from flyteclient import exceptions as fx
 from flyteclient.runtime.config import PlatformConfig
 from flyteclient.runtime.interceptors.retry import RetryPolicy
 from tests.support.http_script import ScriptedHttpServer, Seen, gateway_error, ok, plain
+from tests.support.tls import self_signed_certificate
 
 EX_ID = identifier_pb2.WorkflowExecutionIdentifier(project="p", domain="d", name="e")
 VERSION = version_pb2.GetVersionResponse(control_plane_version=version_pb2.Version(Version="v1"))
@@ -241,32 +240,7 @@ def test_http_proxy_from_the_environment(monkeypatch):
 
 @pytest.fixture(scope="module")
 def certificate(tmp_path_factory):
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is needed to make a test certificate")
-    d = tmp_path_factory.mktemp("tls")
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=127.0.0.1",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1",
-            "-keyout",
-            str(d / "key.pem"),
-            "-out",
-            str(d / "cert.pem"),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return d / "cert.pem", d / "key.pem"
+    return self_signed_certificate(tmp_path_factory.mktemp("tls"))
 
 
 def test_tls_verification_with_a_custom_ca(certificate):
