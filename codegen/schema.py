@@ -791,12 +791,6 @@ class Api:
         return self.surface.errors.default
 
     @property
-    def exception_classes(self) -> tuple[str, ...]:
-        names = {self.default_error, *dict(self.error_codes).values()}
-        names.update(exception for _, _, exception in self.error_messages)
-        return tuple(sorted(names))
-
-    @property
     def flytekit_methods(self) -> tuple[Method, ...]:
         """The friendly methods flyteclient.flytekit re-types (their results become models)."""
         return tuple(m for m in self.methods if m.flytekit_model is not None)

@@ -16,7 +16,7 @@ Construction, one named step each:
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Type, TypeVar
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Type, TypeVar, Union
 
 import grpc
 
@@ -28,6 +28,7 @@ from .interceptors.metadata import MetadataInterceptor
 from .interceptors.retry import RetryInterceptor, RetryPolicy
 from .methods import MethodSpec
 from .pipeline import Interceptor, Metadata, compose
+from .transport.base import AsyncTransport, Transport
 from .transport.grpc import GrpcTransport
 
 _Client = TypeVar("_Client", bound="CoreBase")
@@ -237,15 +238,14 @@ class CoreBase:
         headers: Sequence[Tuple[str, str]] = (),
         interceptors: Sequence[Interceptor] = (),
         cache_size: int = 256,
-        transport: Any = None,
+        transport: Union[str, Transport, AsyncTransport, None] = None,
         **channel_kwargs: Any,
     ) -> None:
         self._connection = Connection.resolve(cfg, insecure, channel_kwargs, transport)
-        self._transport = (
-            self._connect(self._connection)
-            if transport is None or isinstance(transport, str)
-            else transport
-        )
+        chosen: Any = transport
+        if transport is None or isinstance(transport, str):
+            chosen = self._connect(self._connection)
+        self._transport = chosen
         self._retry = self._retry_layer(
             retry_policy_for(retry, self._connection.config),
             self._error_codes,
