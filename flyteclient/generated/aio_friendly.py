@@ -4,12 +4,21 @@
 every other RPC, and a lazy pager for every paginated list RPC."""
 
 import datetime
-from typing import Any, AsyncIterator, Iterable, List, Mapping, Optional, Tuple, Union
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    AsyncIterator,
+    Iterable,
+    List,
+    Mapping,
+    Optional,
+    Tuple,
+    Union,
+)
 
 from google.protobuf import duration_pb2, timestamp_pb2
 
 from flyteclient.generated import errors, methods
-from flyteclient.generated.aio_raw import AsyncRawFlyteClient
 from flyteclient.runtime import convert as _c
 from flyteclient.runtime.aio import AsyncClientBase
 from flyteclient.runtime.client_base import deprecated as _deprecated
@@ -43,6 +52,9 @@ from flyteidl.service import auth_pb2 as service_auth_pb2
 from flyteidl.service import dataproxy_pb2 as service_dataproxy_pb2
 from flyteidl.service import identity_pb2 as service_identity_pb2
 
+if TYPE_CHECKING:
+    from flyteclient.generated.aio_raw import AsyncRawFlyteClient
+
 
 class AsyncFlyteClient(AsyncClientBase):
     """The Flyte control-plane client users import::
@@ -75,8 +87,10 @@ class AsyncFlyteClient(AsyncClientBase):
     _default_error = errors.DEFAULT
 
     @property
-    def raw(self) -> AsyncRawFlyteClient:
+    def raw(self) -> "AsyncRawFlyteClient":
         """The raw view (same channel, pipeline and cache): methods take one request message."""
+        from flyteclient.generated.aio_raw import AsyncRawFlyteClient  # on first use: start-up
+
         return self._view(AsyncRawFlyteClient)
 
     async def create_task(

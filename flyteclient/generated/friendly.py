@@ -4,12 +4,11 @@
 every other RPC, and a lazy pager for every paginated list RPC."""
 
 import datetime
-from typing import Any, Iterator, Iterable, List, Mapping, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Iterator, Iterable, List, Mapping, Optional, Tuple, Union
 
 from google.protobuf import duration_pb2, timestamp_pb2
 
 from flyteclient.generated import errors, methods
-from flyteclient.generated.raw import RawSynchronousFlyteClient
 from flyteclient.runtime import convert as _c
 from flyteclient.runtime.client_base import ClientBase, deprecated as _deprecated
 from flyteclient.runtime.convert import FiltersArg, ToFlyteIdl
@@ -42,6 +41,9 @@ from flyteidl.service import auth_pb2 as service_auth_pb2
 from flyteidl.service import dataproxy_pb2 as service_dataproxy_pb2
 from flyteidl.service import identity_pb2 as service_identity_pb2
 
+if TYPE_CHECKING:
+    from flyteclient.generated.raw import RawSynchronousFlyteClient
+
 
 class SynchronousFlyteClient(ClientBase):
     """The Flyte control-plane client users import::
@@ -67,8 +69,10 @@ class SynchronousFlyteClient(ClientBase):
     _default_error = errors.DEFAULT
 
     @property
-    def raw(self) -> RawSynchronousFlyteClient:
+    def raw(self) -> "RawSynchronousFlyteClient":
         """The raw view (same channel, pipeline and cache): methods take one request message."""
+        from flyteclient.generated.raw import RawSynchronousFlyteClient  # on first use: start-up
+
         return self._view(RawSynchronousFlyteClient)
 
     def create_task(

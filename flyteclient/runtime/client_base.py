@@ -28,7 +28,7 @@ from .interceptors.metadata import MetadataInterceptor
 from .interceptors.retry import RetryInterceptor, RetryPolicy
 from .methods import MethodSpec
 from .pipeline import Interceptor, Metadata, compose
-from .transport.base import AsyncTransport, Transport
+from .transport.base import TRANSPORTS, AsyncTransport, Transport
 from .transport.grpc import GrpcTransport
 
 _Client = TypeVar("_Client", bound="CoreBase")
@@ -156,8 +156,6 @@ class Connection:
 
 def _transport_kind(transport: Any, config: Any) -> str:
     """The default transport's name: ``transport`` when it is one, else the config's."""
-    from .config import TRANSPORTS
-
     if transport is None:
         transport = getattr(config, "transport", None) or "grpc"
     elif not isinstance(transport, str):

@@ -43,6 +43,8 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Dict, Optional, Sequence, Tuple, Union
 
+from flyteclient.runtime.transport.base import TRANSPORTS
+
 from ..endpoint import strip_dns_scheme
 from .convert import to_bool
 from .discovery import FLYTECTL_CONFIG_ENV_VAR, find_config_file
@@ -94,10 +96,6 @@ def _as_tuple(value: Any, name: str) -> Optional[Tuple[str, ...]]:
     if isinstance(value, str):
         return (value,) if name == "scopes" else None  # commands stay strings (split with shlex)
     return tuple(str(v) for v in value)
-
-
-#: The transports a client can use (``PlatformConfig.transport``).
-TRANSPORTS = ("grpc", "rest")
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,9 @@ from typing import Any, Awaitable, Optional, Protocol
 from ..methods import MethodSpec
 from ..pipeline import Metadata
 
+#: The transports a client can make by name (``transport=``, ``PlatformConfig.transport``).
+TRANSPORTS = ("grpc", "rest")
+
 
 class Transport(Protocol):
     """Sends one call: returns the response (an iterator of them for a server-streaming
