@@ -15,7 +15,6 @@ deadline bounds all attempts together)::
 
 from __future__ import annotations
 
-import functools
 from typing import Any, Callable, Optional, Protocol, Sequence, Tuple
 
 from .methods import MethodSpec
@@ -36,9 +35,19 @@ class Interceptor(Protocol):
 
 
 def compose(interceptors: Sequence[Interceptor], transport: Invoker) -> Invoker:
-    """``interceptors[0]`` becomes the outermost layer. Each layer is the interceptor's
-    ``intercept`` with the next layer bound as ``proceed``: one call per layer."""
+    """``interceptors[0]`` becomes the outermost layer. Each layer is a closure calling the
+    interceptor's ``intercept`` with the next layer as ``proceed`` (a closure costs less
+    per call than ``functools.partial`` with a keyword argument)."""
     invoke = transport
     for interceptor in reversed(interceptors):
-        invoke = functools.partial(interceptor.intercept, proceed=invoke)
+        invoke = _bind(interceptor.intercept, invoke)
     return invoke
+
+
+def _bind(intercept: Callable[..., Any], proceed: Invoker) -> Invoker:
+    def layer(
+        method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata
+    ) -> Any:
+        return intercept(method, request, timeout, metadata, proceed)
+
+    return layer
