@@ -13,8 +13,6 @@ from .interceptors.auth import AsyncAuthInterceptor
 from .interceptors.retry import AsyncRetryInterceptor
 from .methods import MethodSpec
 from .pipeline import Metadata
-from .transport.aio_grpc import AioGrpcTransport
-from .transport.grpc import GrpcTransport
 
 _Client = TypeVar("_Client", bound="AsyncClientBase")
 
@@ -32,29 +30,14 @@ class AsyncClientBase(CoreBase):
     _cache: AsyncLRUCache
 
     def _connect(self, connection: Connection) -> Any:
-        if connection.kind == "rest":
-            from .transport.rest import AsyncRestTransport
-
-            return AsyncRestTransport.connect(connection)
-        return AioGrpcTransport.connect(
-            connection.endpoint, connection.insecure, **connection.channel_kwargs
-        )
+        return connection.open_async()
 
     def _discovery_transport(self) -> Any:
         # The authenticator discovers the OAuth2 settings on a worker thread, with blocking
         # calls: a sync transport of its own, opened the first time it is needed.
         discovery = self.__dict__.get("_discovery")
         if discovery is None:
-            connection = self._connection
-            if connection.kind == "rest":
-                from .transport.rest import RestTransport
-
-                discovery = RestTransport.connect(connection)
-            else:
-                discovery = GrpcTransport.connect(
-                    connection.endpoint, connection.insecure, **connection.channel_kwargs
-                )
-            self._discovery = discovery
+            discovery = self._discovery = self._connection.open_sync()
         return discovery
 
     def _new_cache(self, size: int) -> AsyncLRUCache:

@@ -148,6 +148,24 @@ class Connection:
                     channel_kwargs = {**channel_kwargs, "root_certificates": roots}
         return cls(strip_dns_scheme(endpoint), insecure, config, channel_kwargs, kind)
 
+    def open_sync(self) -> Any:
+        """A new sync transport to this endpoint (gRPC channel, or HTTP/JSON for ``rest``)."""
+        if self.kind == "rest":
+            from .transport.rest import RestTransport
+
+            return RestTransport.connect(self)
+        return GrpcTransport.connect(self.endpoint, self.insecure, **self.channel_kwargs)
+
+    def open_async(self) -> Any:
+        """A new async transport to this endpoint (``grpc.aio``, or HTTP/JSON for ``rest``)."""
+        if self.kind == "rest":
+            from .transport.rest import AsyncRestTransport
+
+            return AsyncRestTransport.connect(self)
+        from .transport.aio_grpc import AioGrpcTransport
+
+        return AioGrpcTransport.connect(self.endpoint, self.insecure, **self.channel_kwargs)
+
     @property
     def authenticates(self) -> bool:
         """The config carries auth settings (it may still need no login: see the factory)."""
@@ -404,13 +422,7 @@ class ClientBase(CoreBase):
     transport. See :class:`CoreBase` for the constructor's arguments."""
 
     def _connect(self, connection: Connection) -> Any:
-        if connection.kind == "rest":
-            from .transport.rest import RestTransport
-
-            return RestTransport.connect(connection)
-        return GrpcTransport.connect(
-            connection.endpoint, connection.insecure, **connection.channel_kwargs
-        )
+        return connection.open_sync()
 
     def _discovery_transport(self) -> Any:
         return self._transport
