@@ -30,18 +30,16 @@ def python_module(file_name: str) -> str:
 
 
 class Imports:
-    """The modules one generated file refers to: module -> alias, filled as the template
+    """The modules one generated file refers to (by alias), filled as the template
     renders (see :attr:`PyRef.ref`), printed afterwards as import lines."""
 
     def __init__(self) -> None:
-        self._aliases: dict[str, str] = {}
-        self._modules: dict[str, str] = {}
+        self._modules: dict[str, str] = {}  # alias -> module
 
     def use(self, module: str, alias: str) -> None:
         other = self._modules.setdefault(alias, module)
         if other != module:
             raise CodegenError(f"import alias {alias} names both {other} and {module}")
-        self._aliases[module] = alias
 
     def lines(self) -> str:
         """``from package import module as alias`` per module, sorted by alias."""

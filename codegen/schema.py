@@ -470,9 +470,16 @@ class Method:
         taken = {p.name for p in self.params}
         return tuple(o for o in ("timeout", "metadata") if o not in taken)
 
-    def call_option(self, name: str) -> str:
-        """What the friendly method passes on for ``name``: the option, or None."""
-        return name if name in self.call_options else "None"
+    @property
+    def call_option_args(self) -> str:
+        """What the friendly method passes on as the call's timeout and metadata (an option
+        a flytekit parameter took is ``None``)."""
+        return ", ".join(o if o in self.call_options else "None" for o in ("timeout", "metadata"))
+
+    @property
+    def forward_args(self) -> str:
+        """The friendly method's own arguments, passed on to itself (``super()``)."""
+        return ", ".join([*(p.name for p in self.params), *(f"{o}={o}" for o in self.call_options)])
 
     @property
     def pager_params(self) -> tuple[Param, ...]:
