@@ -40,12 +40,7 @@ def with_flyteclient(remote: _FlytekitRemote) -> _FlytekitRemote:
     else:
         cls = type(cls.__name__, (cls,), {"client": FlyteRemote.client})
     remote.__class__ = cls
-    if not hasattr(remote, "_flyteclient"):
-        import threading
-
-        remote._flyteclient = None
-        remote._flyteclient_kwargs = dict(getattr(remote, "_kwargs", {}))
-        remote._flyteclient_lock = threading.Lock()
+    FlyteRemote._attach_flyteclient(remote, getattr(remote, "_kwargs", {}))
     return remote
 
 

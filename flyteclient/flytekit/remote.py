@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from typing import Any, Optional
+from typing import Any, Mapping, Optional
 
 from flytekit.configuration import Config
 from flytekit.remote.remote import FlyteRemote as _FlytekitRemote
@@ -33,7 +33,11 @@ class FlyteRemote(_FlytekitRemote):
             interactive_mode_enabled=interactive_mode_enabled,
             **kwargs,
         )
-        self._flyteclient_kwargs = kwargs
+        self._attach_flyteclient(kwargs)
+
+    def _attach_flyteclient(self, kwargs: Mapping[str, Any]) -> None:
+        """The state :attr:`client` needs: the client's keyword arguments, no client yet."""
+        self._flyteclient_kwargs = dict(kwargs)
         self._flyteclient: Optional[SynchronousFlyteClient] = None
         self._flyteclient_lock = threading.Lock()
 

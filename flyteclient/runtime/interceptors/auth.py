@@ -104,6 +104,18 @@ def _time_left(deadline: Optional[float], method: MethodSpec) -> Optional[float]
     return left
 
 
+def _fetch(authenticator: Authenticator, deadline: Optional[float]) -> Optional[Tuple[str, str]]:
+    """The authenticator's header; a token being refreshed is waited for until ``deadline``
+    (:data:`fetch_deadline`; None: as long as the refresh takes)."""
+    if deadline is None:
+        return authenticator.fetch_grpc_call_auth_metadata()
+    token = fetch_deadline.set(deadline)
+    try:
+        return authenticator.fetch_grpc_call_auth_metadata()
+    finally:
+        fetch_deadline.reset(token)
+
+
 def _refresh_timeout(method: MethodSpec) -> FlyteTimeout:
     return FlyteTimeout(
         "credentials were not refreshed before the call's deadline (the refresh goes on in the background)",
@@ -156,14 +168,7 @@ class AuthInterceptor:
         authenticator = self.authenticator
         if authenticator is None:
             return generation, metadata
-        if deadline is None:
-            header = authenticator.fetch_grpc_call_auth_metadata()
-        else:
-            token = fetch_deadline.set(deadline)
-            try:
-                header = authenticator.fetch_grpc_call_auth_metadata()
-            finally:
-                fetch_deadline.reset(token)
+        header = _fetch(authenticator, deadline)
         if header is None and self._proxy:
             self._refresh_after(generation, method, deadline)
             generation = self._generation
@@ -302,20 +307,12 @@ class AsyncAuthInterceptor(AuthInterceptor):
         file): on a worker thread, waiting no longer than the call's deadline."""
         authenticator = self.authenticator
         if authenticator is not None:
-            token = fetch_deadline.set(deadline)
-            try:
-                authenticator.fetch_grpc_call_auth_metadata()
-            finally:
-                fetch_deadline.reset(token)
+            _fetch(authenticator, deadline)
 
     @staticmethod
     def _read_now(authenticator: Authenticator) -> Optional[Tuple[str, str]]:
         """The current header, never waiting for a token being refreshed."""
-        token = fetch_deadline.set(time.monotonic())
-        try:
-            return authenticator.fetch_grpc_call_auth_metadata()
-        finally:
-            fetch_deadline.reset(token)
+        return _fetch(authenticator, time.monotonic())
 
     async def _refresh_after_async(
         self, generation: int, method: MethodSpec, deadline: Optional[float]

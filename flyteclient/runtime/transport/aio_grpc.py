@@ -7,6 +7,7 @@ from typing import Any, Callable, Dict, Optional
 from ..methods import MethodSpec
 from ..pipeline import Metadata
 from .channel import create_aio_channel
+from .grpc import multicallable
 
 _METADATA_CACHE = 32
 
@@ -62,13 +63,7 @@ class AioGrpcTransport:
         if call is None:
             if self._closed:
                 raise RuntimeError("the client is closed")
-            channel = self.channel
-            factory = channel.unary_stream if method.server_streaming else channel.unary_unary
-            call = self._callables[method.path] = factory(
-                method.path,
-                request_serializer=method.serialize,
-                response_deserializer=method.deserialize,
-            )
+            call = self._callables[method.path] = multicallable(self.channel, method)
         if metadata:
             converted = self._metadata.get(metadata)
             if converted is None:

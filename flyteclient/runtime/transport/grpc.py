@@ -11,6 +11,14 @@ from ..pipeline import Metadata
 from .channel import create_channel
 
 
+def multicallable(channel: Any, method: MethodSpec) -> Callable[..., Any]:
+    """The channel's multicallable (sync or ``grpc.aio``) for ``method``."""
+    factory = channel.unary_stream if method.server_streaming else channel.unary_unary
+    return factory(
+        method.path, request_serializer=method.serialize, response_deserializer=method.deserialize
+    )
+
+
 class Multicallables:
     """The channel's multicallable for each RPC, made on first use."""
 
@@ -23,14 +31,7 @@ class Multicallables:
     ) -> Any:
         call = self._callables.get(method.path)
         if call is None:
-            factory = (
-                self.channel.unary_stream if method.server_streaming else self.channel.unary_unary
-            )
-            call = self._callables[method.path] = factory(
-                method.path,
-                request_serializer=method.serialize,
-                response_deserializer=method.deserialize,
-            )
+            call = self._callables[method.path] = multicallable(self.channel, method)
         return call(request, timeout=timeout, metadata=metadata)
 
 
