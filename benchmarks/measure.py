@@ -35,7 +35,7 @@ class Samples:
 def paired_ratio(values: Sequence[float], floor: Sequence[float]) -> float:
     """Median over rounds of ``values[i] / floor[i]``: both were measured in the same
     round, so slow phases of the machine cancel out (steadier than a ratio of medians)."""
-    return statistics.median(v / f for v, f in zip(values, floor))
+    return statistics.median(v / f for v, f in zip(values, floor, strict=True))
 
 
 def interleaved(

@@ -20,17 +20,14 @@ Needs flytekit (``pip install 'flyteclient[flytekit]'``)::
 The main :mod:`flyteclient` package never imports flytekit; only this one does.
 """
 
-try:
-    import flytekit as _flytekit  # noqa: F401
-except ImportError as exc:  # pragma: no cover - exercised without flytekit installed
-    raise ImportError(
-        "flyteclient.flytekit needs flytekit: pip install 'flyteclient[flytekit]'"
-    ) from exc
+from flyteclient.runtime.extras import require_extra
 
-from flyteclient.generated.flytekit_compat import SynchronousFlyteClient
-from flyteclient.generated.raw import RawSynchronousFlyteClient
+require_extra("flytekit", "flyteclient.flytekit")  # before anything imports flytekit
 
-from . import exceptions
-from .remote import FlyteRemote
+from flyteclient.generated.flytekit_compat import SynchronousFlyteClient  # noqa: E402
+from flyteclient.generated.raw import RawSynchronousFlyteClient  # noqa: E402
+
+from . import exceptions  # noqa: E402
+from .remote import FlyteRemote  # noqa: E402
 
 __all__ = ["FlyteRemote", "RawSynchronousFlyteClient", "SynchronousFlyteClient", "exceptions"]

@@ -18,7 +18,7 @@ def _walk(old: Any, new: Any, path: str, out: List[str]) -> None:
             _walk(old.get(k), new.get(k), f"{path}/{k}", out)
         return
     if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
-        for i, (a, b) in enumerate(zip(old, new)):
+        for i, (a, b) in enumerate(zip(old, new, strict=True)):
             _walk(a, b, f"{path}/{i}", out)
         return
     if old != new:

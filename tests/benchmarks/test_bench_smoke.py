@@ -10,6 +10,7 @@ from flyteidl.service.admin_pb2_grpc import AdminServiceStub
 
 from benchmarks import clients, fixtures, measure, run
 from benchmarks.server import Answers, build_server
+from tests.support.optional import require
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +89,7 @@ def test_paired_ratio_and_table():
 
 
 def test_flytekit_compat_subjects_run(endpoint):
-    pytest.importorskip("flytekit")
+    require("flytekit")
     from benchmarks import flytekit_compat
 
     for subjects, expect in (

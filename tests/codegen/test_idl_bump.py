@@ -1028,7 +1028,7 @@ def test_fixtures_are_the_released_wheels(version: str, tmp_path: Path) -> None:
     rebuilt = service_closure(read_wheel(wheel))
     committed = descriptor_pb2.FileDescriptorSet.FromString(fixture(version).read_bytes())
     assert [f.name for f in rebuilt.file] == [f.name for f in committed.file]
-    for built, kept in zip(rebuilt.file, committed.file):
+    for built, kept in zip(rebuilt.file, committed.file, strict=True):
         if built.name.startswith("flyteidl/"):
             assert built == kept, built.name
     done = run_diff(str(wheel), str(fixture(version)))

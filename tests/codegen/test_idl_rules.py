@@ -62,6 +62,7 @@ enum Shade { SHADE_UNSPECIFIED = 0; }
 LEAF_FILE = """syntax = "proto3";
 package flyteidl.core;
 import "flyteidl/core/deep.proto";
+from tests.support.optional import require
 %(leaf_in_leaf)s
 """
 MODERN = """edition = "2023";
@@ -510,6 +511,9 @@ BUF_CONFIG = '{"version":"v2","breaking":{"use":["WIRE_JSON"]}}'
 
 
 def buf_binary() -> str:
+    from tests.support.optional import require
+
+    require("buf-bin", why="tests cross-check codegen diff with buf breaking")
     found = shutil.which("buf") or str(Path(sys.executable).with_name("buf"))
     if not Path(found).exists():
         pytest.fail(

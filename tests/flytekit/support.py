@@ -11,6 +11,7 @@ from flyteidl.service import admin_pb2_grpc
 from google.protobuf.message import Message
 
 from flyteclient.testing import LocalAdmin
+from tests.support.messages import is_repeated
 
 PROJECT, DOMAIN = "flytesnacks", "development"
 _TIME_TYPES = ("google.protobuf.Timestamp", "google.protobuf.Duration")
@@ -39,11 +40,7 @@ def strip_times(message: Message) -> Message:
             if field.message_type.fields_by_name["value"].message_type is not None:
                 for item in value.values():
                     strip_times(item)
-        elif (
-            field.is_repeated
-            if hasattr(field, "is_repeated")
-            else field.label == field.LABEL_REPEATED
-        ):
+        elif is_repeated(field):
             for item in value:
                 strip_times(item)
         else:

@@ -29,8 +29,8 @@ from flyteclient.flytekit import exceptions as compat
 from flyteclient.generated import errors
 from flyteclient.runtime.interceptors.retry import RetryPolicy
 from tests.flytekit.support import normalize
-from tests.generated.test_flytekit_compat import FLYTEKIT_METHODS, _value
-from tests.support.messages import populate
+from tests.generated.test_flytekit_compat import FLYTEKIT_METHODS
+from tests.support.messages import argument_value, populate
 from tests.support.servers import Fail, RecordingServer
 
 SURFACE = load_surface()
@@ -73,7 +73,7 @@ def test_same_result_as_flytekit(method, recording):
     """The server answers both clients with the same populated response; the results
     (type and content) are equal, or both raise the same exception class."""
     rng = random.Random(method.name)
-    args = [_value(p, rng, as_model=True) for p in method.params]
+    args = [argument_value(p, rng, as_model=True) for p in method.params]
     response = populate(method.response.descriptor._concrete_class(), random.Random(method.name))
     theirs = FlytekitClient(PlatformConfig(endpoint=recording.endpoint, insecure=True))
     with SynchronousFlyteClient(recording.endpoint, insecure=True) as ours:

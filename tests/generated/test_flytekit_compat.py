@@ -1,7 +1,10 @@
 """Drop-in for flytekit's SynchronousFlyteClient: same signatures, and for the same inputs
 the same request on the wire (both clients call one loopback server, which records)."""
 
-import datetime
+from tests.support.optional import require
+
+require("flytekit")  # before the imports below need it
+
 import inspect
 import random
 
@@ -9,14 +12,12 @@ import pytest
 from flytekit.clients.friendly import SynchronousFlyteClient as FlytekitClient
 from flytekit.clients.raw import RawSynchronousFlyteClient as FlytekitRaw
 from flytekit.configuration import PlatformConfig
-from flytekit.models import filters as fk_filters
-from flytekit.models.admin import common as fk_common
 
 from codegen.load import load_services
 from codegen.schema import build_api
 from codegen.surface import load_surface
 from flyteclient import SynchronousFlyteClient
-from tests.support.messages import populate
+from tests.support.messages import argument_value
 
 SURFACE = load_surface()
 API = build_api(load_services(SURFACE.services), SURFACE)
@@ -70,50 +71,6 @@ def test_raw_view_has_flytekit_raw_signatures():
     client.close()
 
 
-class Model:
-    """A flytekit-model stand-in: anything with to_flyte_idl()."""
-
-    def __init__(self, pb):
-        self.pb = pb
-
-    def to_flyte_idl(self):
-        return self.pb
-
-
-def _value(param, rng, as_model):
-    if param.field is None:
-        from flyteidl.admin import project_pb2
-
-        pb = populate(project_pb2.Project(), rng)
-        return Model(pb) if as_model else pb
-    kind = param.kind.name.lower()
-    if kind == "filters":
-        return (
-            [fk_filters.Equal("name", "x"), fk_filters.ValueIn("phase", ["A", "B"])]
-            if as_model
-            else "eq(name,x)+value_in(phase,A;B)"
-        )
-    if param.name == "sort_by":
-        sort = fk_common.Sort("created_at", fk_common.Sort.Direction.ASCENDING)
-        return sort if as_model else sort.to_flyte_idl()
-    if kind == "message":
-        pb = populate(param.field.message.descriptor._concrete_class(), rng)
-        return Model(pb) if as_model else pb
-    if kind == "duration":
-        return datetime.timedelta(minutes=5)
-    if kind in ("enum",):
-        return 1
-    if kind in ("int", "limit"):
-        return 7
-    if kind == "bool":
-        return False
-    if kind == "bytes":
-        return b"\x01\x02"
-    if kind == "str":
-        return "s" + str(rng.randrange(1000))
-    raise AssertionError(f"no test value for {param.name} ({kind})")
-
-
 @pytest.fixture(scope="module")
 def pair():
     from tests.support.servers import RecordingServer
@@ -136,14 +93,14 @@ def _call_flytekit(theirs, name, args):
 def test_same_request_as_flytekit(method, pair):
     server, ours, theirs = pair
     rng = random.Random(method.name)
-    args = [_value(p, rng, as_model=True) for p in method.params]
+    args = [argument_value(p, rng, as_model=True) for p in method.params]
     _call_flytekit(theirs, method.friendly_name, args)
     expected = server.requests(method.name)[-1]
     getattr(ours, method.friendly_name)(*args)
     assert server.requests(method.name)[-1] == expected
     # and protobuf inputs give the same request
     rng = random.Random(method.name)
-    pb_args = [_value(p, rng, as_model=False) for p in method.params]
+    pb_args = [argument_value(p, rng, as_model=False) for p in method.params]
     if method.cached:
         ours._cache.clear()
     getattr(ours, method.friendly_name)(*pb_args)

@@ -24,6 +24,7 @@ from flyteclient.exceptions import (
     FlyteInvalidInputException,
     PaginationError,
 )
+from tests.support.optional import require
 from tests.support.pages import offset_pages
 from tests.support.servers import Fail
 
@@ -281,6 +282,7 @@ def test_expires_in_timedelta_becomes_a_duration(server, client):
 
 
 def test_iterate_helpers_have_flytekits_signatures():
+    require("flytekit")
     import inspect
 
     from flytekit.clients import helpers as fk_helpers

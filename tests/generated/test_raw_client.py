@@ -7,6 +7,7 @@ import pytest
 from flyteclient import RawSynchronousFlyteClient, SynchronousFlyteClient
 from flyteclient.generated import methods
 from tests.support.messages import populate
+from tests.support.optional import require
 
 ALL_METHODS = sorted(methods.BY_PATH.values(), key=lambda m: m.path)
 
@@ -114,6 +115,7 @@ class _Cfg:
 
 
 def test_built_from_a_config_object_and_flytekit_platform_config(server):
+    require("flytekit")
     from flytekit.configuration import PlatformConfig
 
     with RawSynchronousFlyteClient(_Cfg(server.endpoint, True)) as raw:

@@ -161,3 +161,27 @@ def test_out_of_range_ints_name_the_parameter(server, call, param):
         with pytest.raises(ValueError, match=rf"^{param} must be"):
             call(client)
     assert server.arrived == []
+
+
+def test_metadata_grpc_refuses_is_the_same_error_from_the_async_client(server):
+    import asyncio
+
+    from flyteclient import AsyncFlyteClient
+
+    class AsyncBadHeader(BadHeader):
+        async def intercept(self, method, request, timeout, metadata, proceed):
+            self.calls += 1
+            return await proceed(
+                method, request, timeout, (*(metadata or ()), ("x-bad", "line\nbreak"))
+            )
+
+    bad = AsyncBadHeader()
+
+    async def call():
+        async with AsyncFlyteClient(server.endpoint, insecure=True, interceptors=[bad]) as client:
+            await client.get_control_plane_version()
+
+    with pytest.raises(fx.FlyteSystemException, match="Invalid metadata") as info:
+        asyncio.run(call())
+    assert info.value.code == grpc.StatusCode.INTERNAL
+    assert bad.calls == 1 and server.arrived == []

@@ -7,13 +7,13 @@ import re
 import subprocess
 from pathlib import Path
 
-import pytest
+from tests.support.optional import require
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_api_reference_pages(tmp_path):
-    pytest.importorskip("pdoc")
+    require("pdoc")
     out = tmp_path / "docs"
     subprocess.run(
         ["bash", str(ROOT / "scripts" / "docs"), str(out)],

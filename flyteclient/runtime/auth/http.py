@@ -32,14 +32,9 @@ _HTTP_TIMEOUT_S = 60.0
 
 def require_requests() -> Any:
     """Import ``requests``, or explain how to install it."""
-    try:
-        import requests
-    except ImportError:
-        raise ImportError(
-            "OAuth2 authentication (Pkce, ClientSecret, DeviceFlow) needs the 'requests' package: "
-            "pip install 'flyteclient[auth]'"
-        ) from None
-    return requests
+    from ..extras import require_extra
+
+    return require_extra("requests", "OAuth2 authentication (Pkce, ClientSecret, DeviceFlow)")
 
 
 def basic_authorization_header(client_id: str, client_secret: str) -> str:

@@ -23,14 +23,13 @@ ID_TOKEN = "id_token"
 
 
 def _keyring() -> Optional[Any]:
+    from ..extras import MissingExtraError, require_extra
+
     try:
-        import keyring
-    except ImportError:
-        logger.debug(
-            "keyring is not installed; tokens are not cached (pip install 'flyteclient[keyring]')"
-        )
+        return require_extra("keyring", "caching tokens")
+    except MissingExtraError as exc:
+        logger.debug("%s; tokens are not cached", exc)
         return None
-    return keyring
 
 
 class KeyringTokenCache:

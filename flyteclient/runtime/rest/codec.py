@@ -151,7 +151,7 @@ def _add_nulls(message: Message, js: Dict[str, Any], proto_names: bool) -> None:
                 for k, v in value.items():
                     _add_nulls_inside(v, js[key][_map_key(k)], proto_names)
         elif is_repeated(fd):
-            for item, item_js in zip(value, js[key]):
+            for item, item_js in zip(value, js[key], strict=True):
                 _add_nulls_inside(item, item_js, proto_names)
         else:
             _add_nulls_inside(value, js[key], proto_names)

@@ -8,6 +8,7 @@ from ..methods import MethodSpec
 from ..pipeline import Metadata
 from .channel import create_aio_channel
 from .grpc import multicallable
+from .status import refused_metadata
 
 _METADATA_CACHE = 32
 
@@ -67,6 +68,11 @@ class AioGrpcTransport:
         if metadata:
             converted = self._metadata.get(metadata)
             if converted is None:
+                # Checked before sending: grpc.aio reports metadata it cannot send as a
+                # private ExecuteBatchError (grpcio < 1.81) and logs a C-core error line.
+                refused = refused_metadata(metadata)
+                if refused is not None:
+                    raise refused
                 converted = _as_aio_metadata(metadata)
                 if len(self._metadata) < _METADATA_CACHE:
                     self._metadata[metadata] = converted

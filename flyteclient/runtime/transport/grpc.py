@@ -9,6 +9,7 @@ import grpc
 from ..methods import MethodSpec
 from ..pipeline import Metadata
 from .channel import create_channel
+from .status import refused_metadata
 
 
 def multicallable(channel: Any, method: MethodSpec) -> Callable[..., Any]:
@@ -32,7 +33,13 @@ class Multicallables:
         call = self._callables.get(method.path)
         if call is None:
             call = self._callables[method.path] = multicallable(self.channel, method)
-        return call(request, timeout=timeout, metadata=metadata)
+        try:
+            return call(request, timeout=timeout, metadata=metadata)
+        except (TypeError, ValueError):
+            refused = refused_metadata(metadata)
+            if refused is None:
+                raise
+            raise refused from None
 
 
 class GrpcTransport(Multicallables):

@@ -119,7 +119,9 @@ class _RestCalls:
         codec: Codec = CLIENT_JSON,
         routes: Optional[Mapping[str, Sequence[Any]]] = None,
     ) -> None:
-        import httpx
+        from ..extras import require_extra
+
+        httpx = require_extra("httpx", "transport='rest'")
 
         self.url = url
         self._routes = routes if routes is not None else _routes()

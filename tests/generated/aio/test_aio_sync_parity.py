@@ -20,7 +20,7 @@ from flyteclient import (
     RawSynchronousFlyteClient,
     SynchronousFlyteClient,
 )
-from tests.generated.test_flytekit_compat import _value
+from tests.support.messages import argument_value
 from tests.support.servers import RecordingServer
 
 SURFACE = load_surface()
@@ -53,10 +53,10 @@ def test_same_methods_and_signatures(sync_cls, async_cls):
 
 def _arguments(method: Any, rng: random.Random) -> Any:
     """(args, kwargs) for the friendly method: positional in flytekit's style, else keywords."""
-    values = [_value(p, rng, as_model=False) for p in method.params]
+    values = [argument_value(p, rng, as_model=False) for p in method.params]
     if method.flytekit_style:
         return values, {}
-    return [], {p.name: v for p, v in zip(method.params, values)}
+    return [], {p.name: v for p, v in zip(method.params, values, strict=True)}
 
 
 @pytest.mark.parametrize("method", API.methods, ids=lambda m: m.name)
@@ -68,7 +68,9 @@ def test_same_request_on_the_wire(method):
             getattr(sync, method.friendly_name)(*args, **kwargs)
             if method.is_paginated:
                 pager_kwargs = {k: v for k, v in kwargs.items() if k not in ("limit", "token")}
-                pager_args = [v for p, v in zip(method.params, args) if p in method.pager_params]
+                pager_args = [
+                    v for p, v in zip(method.params, args, strict=False) if p in method.pager_params
+                ]
                 list(
                     sync.__getattribute__(method.pager_name)(
                         *pager_args, **pager_kwargs, page_size=3, limit=3
@@ -85,7 +87,9 @@ def test_same_request_on_the_wire(method):
                 if method.is_paginated:
                     pager_kwargs = {k: v for k, v in kwargs.items() if k not in ("limit", "token")}
                     pager_args = [
-                        v for p, v in zip(method.params, args) if p in method.pager_params
+                        v
+                        for p, v in zip(method.params, args, strict=False)
+                        if p in method.pager_params
                     ]
                     async for _ in getattr(client, method.pager_name)(
                         *pager_args, **pager_kwargs, page_size=3, limit=3

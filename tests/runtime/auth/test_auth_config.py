@@ -15,6 +15,7 @@ from flyteclient.runtime.config import (
     PlatformConfig,
     canonical_auth_mode,
 )
+from tests.support.optional import require  # noqa: E402
 
 SECRET = "hunter2-very-secret"
 
@@ -57,6 +58,7 @@ def write(path, text):
 
 
 def test_fields_and_defaults_match_flytekit():
+    require("flytekit")
     from flytekit.configuration import PlatformConfig as FlytekitPlatformConfig
 
     ours = {f.name: f for f in dataclasses.fields(PlatformConfig)}
@@ -306,6 +308,7 @@ def test_yaml_without_extension_is_read_as_yaml(isolated_env):
 
 
 def test_same_result_as_flytekit(isolated_env, monkeypatch):
+    require("flytekit")
     from flytekit.configuration import PlatformConfig as FlytekitPlatformConfig
 
     path = write(isolated_env / "flytectl.yaml", FLYTECTL_YAML)
@@ -394,6 +397,7 @@ def test_auth_mode_spellings(spelling, canonical):
 
 
 def test_flytekit_auth_type_enum_is_accepted():
+    require("flytekit")
     from flytekit.configuration import AuthType
 
     assert (

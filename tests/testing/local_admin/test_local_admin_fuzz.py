@@ -19,6 +19,7 @@ from google.protobuf import descriptor as _d
 from google.protobuf import message_factory
 
 from flyteclient.testing import LocalAdmin
+from tests.support.messages import is_repeated
 
 SERVICES = [
     admin_pb2.DESCRIPTOR.services_by_name["AdminService"],
@@ -83,7 +84,7 @@ def fill(msg: Any, rng: random.Random, depth: int = 0) -> Any:
                 else:
                     target[k] = _scalar(vf, rng)
             continue
-        if f.is_repeated:
+        if is_repeated(f):
             target = getattr(msg, f.name)
             for _ in range(rng.randint(0, 2)):
                 if f.type == FT.TYPE_MESSAGE:
@@ -119,12 +120,12 @@ def steer(msg: Any, rng: random.Random, p: float = 0.8) -> Any:
         if f.type == FT.TYPE_MESSAGE:
             if f.message_type.GetOptions().map_entry:
                 continue
-            for sub in v if f.is_repeated else [v]:
+            for sub in v if is_repeated(f) else [v]:
                 steer(sub, rng, p)
     for f in msg.DESCRIPTOR.fields:
         if (
             f.type == FT.TYPE_STRING
-            and not f.is_repeated
+            and not is_repeated(f)
             and f.name in PLAUSIBLE
             and rng.random() < p
         ):
