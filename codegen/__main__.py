@@ -89,8 +89,32 @@ def _load(
     return load_pool_services(build_pool(source), source.version, modules, services)
 
 
+#: The oldest protobuf the generator reads descriptors with (also the runtime's floor).
+MIN_PROTOBUF = (4, 25, 1)
+
+
+def check_protobuf() -> None:
+    """Raise CodegenError unless the installed protobuf is at least :data:`MIN_PROTOBUF`."""
+    import re
+
+    from google import protobuf
+
+    found = protobuf.__version__
+    release = tuple(int(p) for p in re.findall(r"\d+", found)[:3])
+    if release < MIN_PROTOBUF:
+        floor = ".".join(map(str, MIN_PROTOBUF))
+        raise CodegenError(
+            f"the generator needs protobuf >= {floor} (found {found}): pip install -e '.[dev]'"
+        )
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        check_protobuf()
+    except CodegenError as exc:
+        print(f"codegen: error: {exc}", file=sys.stderr)
+        return 2
     if argv[:1] == ["diff"]:
         from .diff import main as diff_main
 

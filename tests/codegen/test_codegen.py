@@ -269,3 +269,18 @@ def test_raw_view_is_a_raw_client_sharing_the_pipeline(server):
         got = raw.get_task(common_pb2.ObjectGetRequest())
     assert got.short_description == "from raw"
     assert server.calls("GetTask")[0].metadata["x-team"] == "ml"  # the friendly client's pipeline
+
+
+@pytest.mark.parametrize("argv", [["--check"], ["diff", "HEAD", "HEAD"]])
+def test_too_old_protobuf_is_one_line_exit_2(monkeypatch, capsys, argv):
+    from google import protobuf
+
+    from codegen.__main__ import main
+
+    monkeypatch.setattr(protobuf, "__version__", "4.21.6")
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        "codegen: error: the generator needs protobuf >= 4.25.1 (found 4.21.6): "
+        "pip install -e '.[dev]'\n"
+    )

@@ -25,6 +25,7 @@ import pytest
 
 from codegen.diff import main as diff_main
 from tests.support.idl_sets import compile_tree, descriptor_set
+from tests.support.optional import require
 
 ADMIN = """syntax = "proto3";
 package flyteidl.service;
@@ -62,7 +63,6 @@ enum Shade { SHADE_UNSPECIFIED = 0; }
 LEAF_FILE = """syntax = "proto3";
 package flyteidl.core;
 import "flyteidl/core/deep.proto";
-from tests.support.optional import require
 %(leaf_in_leaf)s
 """
 MODERN = """edition = "2023";
@@ -511,8 +511,6 @@ BUF_CONFIG = '{"version":"v2","breaking":{"use":["WIRE_JSON"]}}'
 
 
 def buf_binary() -> str:
-    from tests.support.optional import require
-
     require("buf-bin", why="tests cross-check codegen diff with buf breaking")
     found = shutil.which("buf") or str(Path(sys.executable).with_name("buf"))
     if not Path(found).exists():

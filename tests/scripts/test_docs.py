@@ -3,8 +3,10 @@ signature and route."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 from tests.support.optional import require
@@ -17,6 +19,7 @@ def test_api_reference_pages(tmp_path):
     out = tmp_path / "docs"
     subprocess.run(
         ["bash", str(ROOT / "scripts" / "docs"), str(out)],
+        env=dict(os.environ, FLYTECLIENT_PYTHON=sys.executable),  # this environment, as it is
         check=True,
         capture_output=True,
         timeout=300,

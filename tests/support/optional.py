@@ -28,6 +28,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 #: The extras this environment was installed with (comma-separated); unset = ``dev``.
 EXTRAS_ENV = "FLYTECLIENT_TEST_EXTRAS"
+# Read once, at collection: some tests run with a scrubbed environment.
+_EXTRAS_VALUE = os.environ.get(EXTRAS_ENV, "")
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[([^\]]*)\])?")
 
 
@@ -81,7 +83,7 @@ def expected_distributions(extras: FrozenSet[str]) -> FrozenSet[str]:
 
 
 def installed_extras() -> FrozenSet[str]:
-    value = os.environ.get(EXTRAS_ENV, "").strip()
+    value = _EXTRAS_VALUE.strip()
     return frozenset(e.strip() for e in value.split(",") if e.strip()) or frozenset({"dev"})
 
 

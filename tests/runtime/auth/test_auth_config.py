@@ -15,7 +15,7 @@ from flyteclient.runtime.config import (
     PlatformConfig,
     canonical_auth_mode,
 )
-from tests.support.optional import require  # noqa: E402
+from tests.support.optional import require
 
 SECRET = "hunter2-very-secret"
 
