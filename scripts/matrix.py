@@ -258,10 +258,14 @@ def run_cell(python: str, cell: str, pytest_args: Sequence[str], logs: Path) -> 
     code = _run(cmd, log, env)
     result.counts = _counts(junit)
     result.status = "passed" if code == 0 else "failed"
+    where = f"see {log.relative_to(ROOT)}"
     if code and not result.counts:
-        result.note = f"the gate failed before pytest (see {log.relative_to(ROOT)})"
+        result.note = f"the gate failed before pytest ({where})"
+    elif code and not result.counts.get("failed"):
+        crash = " (a crash: SIGSEGV)" if code in (139, -11) else ""
+        result.note = f"pytest exited with {code} after its tests passed{crash} ({where})"
     elif code:
-        result.note = f"see {log.relative_to(ROOT)}"
+        result.note = where
     result.seconds = time.monotonic() - started
     return result
 

@@ -3,6 +3,7 @@ and result normalisation (timestamps dropped) so the two clients' results compar
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from typing import Any, Callable, Dict, Iterator, Tuple
 
 import grpc
@@ -15,6 +16,25 @@ from tests.support.messages import is_repeated
 
 PROJECT, DOMAIN = "flytesnacks", "development"
 _TIME_TYPES = ("google.protobuf.Timestamp", "google.protobuf.Duration")
+
+
+@contextmanager
+def flytekit_client(endpoint: str, **platform: Any) -> Iterator[Any]:
+    """flytekit's own SynchronousFlyteClient on ``endpoint`` (insecure), cleaned up after:
+    its channel closed (it has no ``close()``) and its class-level ``lru_cache`` of results
+    emptied. Results kept in that cache until the interpreter exits crash it on protobuf
+    < 7 (upb frees a repeated field after its module; seen as rc 139 after the tests)."""
+    from flytekit.clients.friendly import SynchronousFlyteClient as FlytekitClient
+    from flytekit.configuration import PlatformConfig
+
+    client = FlytekitClient(PlatformConfig(endpoint=endpoint, insecure=True, **platform))
+    try:
+        yield client
+    finally:
+        client._channel.close()
+        for attribute in vars(FlytekitClient).values():
+            if hasattr(attribute, "cache_clear"):
+                attribute.cache_clear()
 
 
 def local_admin(**options: Any) -> LocalAdmin:

@@ -14,7 +14,6 @@ import grpc
 import pytest
 from flytekit.clients.friendly import SynchronousFlyteClient as FlytekitClient
 from flytekit.clients.grpc_utils.deadline_interceptor import scoped_grpc_deadline
-from flytekit.configuration import PlatformConfig
 from flytekit.exceptions import system as fk_system
 from flytekit.exceptions import user as fk_user
 from flytekit.models.core.identifier import WorkflowExecutionIdentifier
@@ -28,7 +27,7 @@ from flyteclient.flytekit import SynchronousFlyteClient
 from flyteclient.flytekit import exceptions as compat
 from flyteclient.generated import errors
 from flyteclient.runtime.interceptors.retry import RetryPolicy
-from tests.flytekit.support import normalize
+from tests.flytekit.support import flytekit_client, normalize
 from tests.generated.test_flytekit_compat import FLYTEKIT_METHODS
 from tests.support.messages import argument_value, populate
 from tests.support.servers import Fail, RecordingServer
@@ -75,8 +74,10 @@ def test_same_result_as_flytekit(method, recording):
     rng = random.Random(method.name)
     args = [argument_value(p, rng, as_model=True) for p in method.params]
     response = populate(method.response.descriptor._concrete_class(), random.Random(method.name))
-    theirs = FlytekitClient(PlatformConfig(endpoint=recording.endpoint, insecure=True))
-    with SynchronousFlyteClient(recording.endpoint, insecure=True) as ours:
+    with (
+        flytekit_client(recording.endpoint) as theirs,
+        SynchronousFlyteClient(recording.endpoint, insecure=True) as ours,
+    ):
         results = []
         for client in (theirs, ours):
             recording.script(method.name, response)
@@ -123,11 +124,9 @@ STATUS_CASES = [
 def test_errors_are_flytekits_and_flyteclients(code, flytekit_class, recording):
     no_retry = RetryPolicy(max_retries=0)
     recording.script("GetExecution", Fail(code, "scripted"))
-    theirs = FlytekitClient(
-        PlatformConfig(endpoint=recording.endpoint, insecure=True, rpc_retries=0)
-    )
-    with pytest.raises(Exception) as flytekit_error:
-        theirs.get_execution(EXECUTION)
+    with flytekit_client(recording.endpoint, rpc_retries=0) as theirs:
+        with pytest.raises(Exception) as flytekit_error:
+            theirs.get_execution(EXECUTION)
     if code != grpc.StatusCode.UNAUTHENTICATED:  # flytekit's auth layer turns that one into a
         assert type(flytekit_error.value) is flytekit_class  # FlyteSystemException; else its table
     recording.script("GetExecution", Fail(code, "scripted"))

@@ -11,7 +11,6 @@ import random
 import pytest
 from flytekit.clients.friendly import SynchronousFlyteClient as FlytekitClient
 from flytekit.clients.raw import RawSynchronousFlyteClient as FlytekitRaw
-from flytekit.configuration import PlatformConfig
 
 from codegen.load import load_services
 from codegen.schema import build_api
@@ -73,13 +72,12 @@ def test_raw_view_has_flytekit_raw_signatures():
 
 @pytest.fixture(scope="module")
 def pair():
+    from tests.flytekit.support import flytekit_client
     from tests.support.servers import RecordingServer
 
-    with RecordingServer() as server:
-        ours = SynchronousFlyteClient(server.endpoint, insecure=True)
-        theirs = FlytekitClient(PlatformConfig(endpoint=server.endpoint, insecure=True))
-        yield server, ours, theirs
-        ours.close()
+    with RecordingServer() as server, flytekit_client(server.endpoint) as theirs:
+        with SynchronousFlyteClient(server.endpoint, insecure=True) as ours:
+            yield server, ours, theirs
 
 
 def _call_flytekit(theirs, name, args):
