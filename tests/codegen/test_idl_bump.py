@@ -813,7 +813,13 @@ def test_bump_idl_refuses_bad_versions_without_touching_anything(
 ) -> None:
     assert os.access(BUMP, os.X_OK)
     before = MANIFEST.read_bytes()
-    done = subprocess.run([str(BUMP), *args], capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [str(BUMP), *args],
+        env=dict(os.environ, FLYTECLIENT_PYTHON=sys.executable),  # this environment, as it is
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 2, done.stderr
     assert message in done.stderr
     assert done.stdout == ""
