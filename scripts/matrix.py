@@ -12,6 +12,10 @@ Cells, per Python (the supported ones come from pyproject's ``requires-python``)
   the lowest release that flytekit allows (uv's ``lowest-direct`` resolution), the other
   pins as in ``floor``. Only where flytekit installs on that Python.
 
+Each cell then installs the wheel (built once per run; a regular install, not editable)
+with the cell's versions into a fresh virtualenv and runs ``scripts/smoke.py`` from
+outside the checkout: what a user's install does against ``python -m flyteclient.testing``.
+
 In the floor cells the generator's and linters' tests skip (their tools are not part of a
 user's install); everything else runs. Each cell has its own virtualenv under
 ``.matrix/`` (kept between runs, rebuilt when pyproject.toml changes), installed with uv.
@@ -27,6 +31,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
@@ -139,6 +144,7 @@ class Result:
     note: str = ""
     versions: Dict[str, str] = field(default_factory=dict)
     counts: Dict[str, int] = field(default_factory=dict)
+    smoke: str = ""
     seconds: float = 0.0
 
 
@@ -173,7 +179,7 @@ def _install(python: str, interpreter: str, cell: str, venv: Path, log: Path) ->
         if _run([*install, "--upgrade", "-e", f"{ROOT}[dev]"], log):
             return "installing .[dev] failed"
     else:
-        extras = list(FLOOR_EXTRAS) + (["flytekit"] if cell == "floor-flytekit" else [])
+        extras = cell_extras(cell)
         pins = floors(python, extras)
         if cell == "floor-flytekit":
             pins.pop("flyteidl")  # the lowest that flytekit allows: lowest-direct finds it
@@ -182,18 +188,59 @@ def _install(python: str, interpreter: str, cell: str, venv: Path, log: Path) ->
         runtime = [*install, "--resolution", "lowest-direct", "-c", str(constraints)]
         if _run([*runtime, "-e", f"{ROOT}[{','.join(extras)}]"], log):
             return "installing the floors failed"
-        frozen = venv.parent / f"{venv.name}.frozen.txt"
-        freeze = subprocess.run(
-            [uv, "pip", "freeze", "--python", py, "--exclude-editable"],
-            capture_output=True,
-            text=True,
-        )
-        frozen.write_text(freeze.stdout)
+        frozen = _freeze(venv)
         # The test tools at their newest, without moving what the floors installed.
         if _run([*install, "-c", str(frozen), "-e", f"{ROOT}[test]"], log):
             return "installing the test tools failed"
+    _freeze(venv)
     stamp.touch()
     return None
+
+
+def _freeze(venv: Path) -> Path:
+    """The cell's installed versions (without the project) as a constraints file."""
+    frozen = venv.parent / f"{venv.name}.frozen.txt"
+    freeze = subprocess.run(
+        [_uv(), "pip", "freeze", "--python", str(venv / "bin" / "python"), "--exclude-editable"],
+        capture_output=True,
+        text=True,
+    )
+    frozen.write_text(freeze.stdout)
+    return frozen
+
+
+def cell_extras(cell: str) -> List[str]:
+    """The user-facing extras a cell installs."""
+    return [*FLOOR_EXTRAS, *(["flytekit"] if cell in ("newest", "floor-flytekit") else [])]
+
+
+def smoke(python: str, interpreter: str, cell: str, venv: Path, wheel: Path, log: Path) -> str:
+    """Install the wheel (not editable) with the cell's versions into a fresh virtualenv
+    and run scripts/smoke.py in it, outside the checkout: "ok" or what failed."""
+    uv = _uv()
+    target = venv.parent / f"{venv.name}-wheel"
+    shutil.rmtree(target, ignore_errors=True)
+    if _run([uv, "venv", "--quiet", "--python", interpreter, str(target)], log):
+        return "FAIL (venv)"
+    py = str(target / "bin" / "python")
+    frozen = venv.parent / f"{venv.name}.frozen.txt"
+    extras = ",".join(e for e in cell_extras(cell) if e != "flytekit" or installs_on(python, e))
+    if _run(
+        [uv, "pip", "install", "--quiet", "--python", py, "-c", str(frozen), f"{wheel}[{extras}]"],
+        log,
+    ):
+        return "FAIL (install)"
+    with tempfile.TemporaryDirectory() as elsewhere, open(log, "a") as out:
+        out.write(f"\n$ (in {elsewhere}) {py} scripts/smoke.py\n")
+        out.flush()
+        code = subprocess.run(
+            [py, str(ROOT / "scripts" / "smoke.py")],
+            cwd=elsewhere,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            timeout=600,
+        ).returncode
+    return "ok" if code == 0 else "FAIL"
 
 
 def _versions(venv: Path) -> Dict[str, str]:
@@ -224,7 +271,9 @@ def _counts(junit: Path) -> Dict[str, int]:
     }
 
 
-def run_cell(python: str, cell: str, pytest_args: Sequence[str], logs: Path) -> Result:
+def run_cell(
+    python: str, cell: str, pytest_args: Sequence[str], logs: Path, wheel: Optional[Path]
+) -> Result:
     started = time.monotonic()
     result = Result(python, cell, "failed")
     interpreter = find_python(python)
@@ -257,24 +306,48 @@ def run_cell(python: str, cell: str, pytest_args: Sequence[str], logs: Path) -> 
         cmd = [str(venv / "bin" / "python"), "-m", "pytest", *args]
     code = _run(cmd, log, env)
     result.counts = _counts(junit)
-    result.status = "passed" if code == 0 else "failed"
+    if wheel is not None:
+        result.smoke = smoke(python, interpreter, cell, venv, wheel, log)
+    result.status = "passed" if code == 0 and result.smoke in ("", "ok") else "failed"
     where = f"see {log.relative_to(ROOT)}"
     if code and not result.counts:
         result.note = f"the gate failed before pytest ({where})"
     elif code and not result.counts.get("failed"):
         crash = " (a crash: SIGSEGV)" if code in (139, -11) else ""
         result.note = f"pytest exited with {code} after its tests passed{crash} ({where})"
-    elif code:
+    elif code or result.smoke not in ("", "ok"):
         result.note = where
     result.seconds = time.monotonic() - started
     return result
+
+
+def build_wheel(log: Path) -> Path:
+    """The project's wheel, built once per run into .matrix/dist."""
+    dist = ROOT / ".matrix" / "dist"
+    shutil.rmtree(dist, ignore_errors=True)
+    log.write_text("")
+    if _run([_uv(), "build", "--quiet", "--wheel", "--out-dir", str(dist), str(ROOT)], log):
+        raise SystemExit(f"test-matrix: building the wheel failed (see {log})")
+    (wheel,) = dist.glob("flyteclient-*.whl")
+    return wheel
 
 
 # -- the table --------------------------------------------------------------------------
 
 
 def table(results: Sequence[Result]) -> str:
-    header = ("python", "cell", "result", "passed", "failed", "skipped", "time", "versions", "note")
+    header = (
+        "python",
+        "cell",
+        "result",
+        "passed",
+        "failed",
+        "skipped",
+        "wheel smoke",
+        "time",
+        "versions",
+        "note",
+    )
     rows: List[Tuple[str, ...]] = [header]
     for r in results:
         rows.append(
@@ -285,6 +358,7 @@ def table(results: Sequence[Result]) -> str:
                 str(r.counts.get("passed", "")),
                 str(r.counts.get("failed", "")),
                 str(r.counts.get("skipped", "")),
+                r.smoke,
                 f"{r.seconds:.0f}s" if r.seconds else "",
                 " ".join(f"{k} {v}" for k, v in r.versions.items()),
                 r.note,
@@ -307,6 +381,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     )
     parser.add_argument("-j", "--jobs", type=int, default=1, help="cells run at once (default 1)")
     parser.add_argument("--json", type=Path, help="also write the results as JSON here")
+    parser.add_argument(
+        "--no-smoke", action="store_true", help="skip the smoke test of the installed wheel"
+    )
     parser.add_argument("pytest_args", nargs="*", help="after --: arguments for pytest")
     args = parser.parse_args(argv)
     supported = supported_pythons()
@@ -320,8 +397,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     plan = [(p, c) for p in pythons for c in cells]
     print(f"test-matrix: {len(plan)} cells ({', '.join(pythons)} x {', '.join(cells)})", flush=True)
 
+    wheel = None if args.no_smoke else build_wheel(logs / "wheel.log")
+
     def one(item: Tuple[str, str]) -> Result:
-        result = run_cell(*item, args.pytest_args, logs)
+        result = run_cell(*item, args.pytest_args, logs, wheel)
         print(
             f"  {result.python} {result.cell}: {result.status} {result.note}".rstrip(), flush=True
         )

@@ -169,7 +169,8 @@ def test_non_idempotent_rpc_is_retried_when_it_never_connected():
     sleeps = []
     fast_reconnect = [
         ("grpc.initial_reconnect_backoff_ms", 50),
-        ("grpc.min_reconnect_backoff_ms", 50),
+        # the minimum time a connection attempt gets: generous, for a loaded machine
+        ("grpc.min_reconnect_backoff_ms", 2000),
         ("grpc.max_reconnect_backoff_ms", 100),
     ]
     client = SynchronousFlyteClient(
