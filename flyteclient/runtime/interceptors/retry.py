@@ -11,8 +11,9 @@ The rule (per RPC, from the generated ``retry_class``):
   two executions or two events;
 * never retried, although their status is one of the above, failures the same request
   meets every time: a request or response over a message or metadata size limit
-  (RESOURCE_EXHAUSTED "... larger than max", "metadata size exceeds ...") and metadata
-  gRPC refuses to send (INTERNAL "Invalid metadata");
+  (RESOURCE_EXHAUSTED "... larger than max", "metadata size exceeds ..."), metadata
+  gRPC refuses to send (INTERNAL "Invalid metadata") and errors a transport marks
+  ``permanent`` (the REST transport's malformed answers, non-gateway 4xx, redirects);
 * never retried: DEADLINE_EXCEEDED (the caller's deadline is spent: FlyteTimeout),
   NOT_FOUND, ALREADY_EXISTS, INVALID_ARGUMENT, PERMISSION_DENIED, UNAUTHENTICATED (the
   auth interceptor refreshes once), FAILED_PRECONDITION, UNIMPLEMENTED, CANCELLED, ...
@@ -20,7 +21,10 @@ The rule (per RPC, from the generated ``retry_class``):
 How long (see :class:`RetryPolicy`): a call with a deadline is retried until the
 deadline, a call without one ``max_retries`` times; never past the time ``budget``.
 Attempt ``n`` (from 0) is followed by a sleep of ``uniform(0, min(max_backoff,
-initial_backoff * multiplier**n))``, at most half the time left before the deadline.
+initial_backoff * multiplier**n))``, at most half the time left before the deadline;
+when the server asked for a longer wait (``Retry-After``, kept by the REST transport as
+the error's ``retry_after``) that wait, unless it would end too near the deadline (then
+the error is raised at once).
 """
 
 from __future__ import annotations
@@ -137,6 +141,8 @@ def is_permanent(code: Optional[grpc.StatusCode], details: str) -> bool:
 
 
 def is_retryable(method: MethodSpec, error: grpc.RpcError) -> bool:
+    if getattr(error, "permanent", False):  # the transport knows the same request fails again
+        return False
     code = error.code() if hasattr(error, "code") else None
     details = (error.details() if hasattr(error, "details") else None) or ""
     if method.retry_class == "non_idempotent":
@@ -309,6 +315,11 @@ class _Attempts:
             if left < _MIN_ATTEMPT_S:
                 return None
             delay = min(policy.delay(self.attempt), left / 2)
+        asked = getattr(error, "retry_after", None)  # the server's Retry-After, honoured
+        if asked is not None and asked > delay:
+            if self.deadline is not None and now + asked > self.deadline - _MIN_ATTEMPT_S:
+                return None  # waiting that long leaves no time for the retry
+            delay = asked
         if now + delay - self.started > policy.budget:
             return None
         return delay
