@@ -231,7 +231,8 @@ def decode_response(
 def path_components(path: str) -> List[str]:
     """The decoded segments of a percent-encoded path, as grpc-gateway v2's default
     (legacy) unescaping splits them: decode the whole path, then split at ``/``.
-    :class:`GatewayError` INVALID_ARGUMENT for a malformed ``%`` escape."""
+    :class:`GatewayError` INVALID_ARGUMENT for a malformed ``%`` escape, or escapes that
+    do not decode to UTF-8 text (``%ff%fe``: no path variable could hold them)."""
     if not path.startswith("/"):
         raise GatewayError(grpc.StatusCode.INVALID_ARGUMENT, "Bad Request")
     i = path.find("%")
@@ -241,7 +242,12 @@ def path_components(path: str) -> List[str]:
                 grpc.StatusCode.INVALID_ARGUMENT, f'invalid URL escape "{path[i : i + 3]}"'
             )
         i = path.find("%", i + 3)
-    return urllib.parse.unquote(path[1:], errors="replace").split("/")
+    try:
+        return urllib.parse.unquote(path[1:], errors="strict").split("/")
+    except UnicodeDecodeError:
+        raise GatewayError(
+            grpc.StatusCode.INVALID_ARGUMENT, "path escapes do not decode to UTF-8 text"
+        ) from None
 
 
 def decode_request(
