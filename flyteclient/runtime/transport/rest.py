@@ -55,6 +55,10 @@ from .rest_answer import (
 # names the codec) and binary ``-bin`` values (HTTP headers carry text).
 _NOT_HEADERS = frozenset({"accept", "content-type", "user-agent"})
 _NEVER_CONNECTED = "failed to connect to all addresses"
+#: Calls a transport sends at once (httpx's default connection limit); more wait their
+#: turn here, within their deadline: httpcore's pool does work in proportion to waiting
+#: requests times connections on every change, which stalls hundreds of concurrent calls.
+MAX_IN_FLIGHT = 100
 CODECS: Dict[str, Codec] = {"protobuf": PROTOBUF, "json": CLIENT_JSON}
 """The body codecs by name (``rest_codec=``): binary protobuf (default) or JSON."""
 
@@ -145,6 +149,18 @@ class _RestCalls:
         http_deadline.install(client)
         self._client = client
         self._closed = False
+        self._gate = self._new_gate()
+
+    def _new_gate(self) -> Any:
+        import threading
+
+        return threading.BoundedSemaphore(MAX_IN_FLIGHT)
+
+    def _gate_timeout(self, method: MethodSpec) -> RestRpcError:
+        return RestRpcError(
+            grpc.StatusCode.DEADLINE_EXCEEDED,
+            f"Deadline Exceeded waiting for one of the {MAX_IN_FLIGHT} connections",
+        )
 
     @property
     def codec(self) -> Codec:
@@ -232,12 +248,13 @@ class _RestCalls:
             return RestRpcError(grpc.StatusCode.UNAVAILABLE, f"{_NEVER_CONNECTED}: {exc}")
         if isinstance(exc, httpx.TimeoutException):
             return RestRpcError(grpc.StatusCode.DEADLINE_EXCEEDED, f"Deadline Exceeded: {exc}")
-        if isinstance(exc, httpx.RemoteProtocolError) and _speaks_http2(exc):
+        if isinstance(exc, httpx.RemoteProtocolError) and _not_http1(exc):
             return RestRpcError(
                 grpc.StatusCode.UNAVAILABLE,
-                f"{self.url} answered in HTTP/2 framing, like a gRPC port: transport='rest' "
-                "needs flyteadmin's HTTP endpoint (an insecure flyteadmin serves HTTP on "
-                "8088 and gRPC on 8089; a secure one serves both on one port)",
+                f"{self.url} did not answer in HTTP/1.1 (a gRPC port answers in HTTP/2 "
+                f"framing: {exc}): transport='rest' needs flyteadmin's HTTP endpoint (an "
+                "insecure flyteadmin serves HTTP on 8088 and gRPC on 8089; a secure one "
+                "serves both on one port)",
                 permanent=True,
             )
         return RestRpcError(grpc.StatusCode.UNAVAILABLE, f"{type(exc).__name__}: {exc}")
@@ -250,11 +267,11 @@ def _closed(method: MethodSpec) -> ClientClosedError:
     return ClientClosedError("the client is closed", rpc=method.name)
 
 
-def _speaks_http2(exc: Exception) -> bool:
-    """h11's complaint about a status line that is an HTTP/2 frame (a gRPC server's
-    SETTINGS frame, or its GOAWAY for a request that is not HTTP/2)."""
+def _not_http1(exc: Exception) -> bool:
+    """h11's complaint about an answer that does not start with an HTTP/1 status line
+    (what a gRPC server's SETTINGS frame looks like to it)."""
     text = str(exc)
-    return "illegal status line" in text and ("\\x00" in text or "\\x04" in text)
+    return "illegal status line" in text or "illegal request line" in text
 
 
 def connection_arguments(connection: Any) -> Tuple[str, Verify]:
@@ -295,6 +312,8 @@ class RestTransport(_RestCalls):
             raise _closed(method)
         http, headers = self.request(method, request, timeout, metadata)
         deadline = None if timeout is None else time.monotonic() + timeout
+        if not self._gate.acquire(timeout=timeout):
+            raise self._gate_timeout(method)
         token = http_deadline.call_deadline.set(deadline)
         try:
             answer = self._client.send(self._build(http, headers, timeout), stream=True)
@@ -309,6 +328,7 @@ class RestTransport(_RestCalls):
             raise error from exc
         finally:
             http_deadline.call_deadline.reset(token)
+            self._gate.release()
         return self._answer(method, http, answer, body, complete)
 
     def _read(
@@ -355,6 +375,14 @@ class AsyncRestTransport(_RestCalls):
             self._check_loop(method, loop)
         http, headers = self.request(method, request, timeout, metadata)
         deadline = None if timeout is None else time.monotonic() + timeout
+        gate = self._gate
+        if gate.locked():
+            try:
+                await asyncio.wait_for(gate.acquire(), timeout)
+            except asyncio.TimeoutError:
+                raise self._gate_timeout(method) from None
+        else:
+            await gate.acquire()
         token = http_deadline.call_deadline.set(deadline)
         try:
             answer = await self._client.send(self._build(http, headers, timeout), stream=True)
@@ -373,7 +401,11 @@ class AsyncRestTransport(_RestCalls):
             raise error from exc
         finally:
             http_deadline.call_deadline.reset(token)
+            gate.release()
         return self._answer(method, http, answer, body, complete)
+
+    def _new_gate(self) -> Any:
+        return asyncio.Semaphore(MAX_IN_FLIGHT)
 
     def _check_loop(self, method: MethodSpec, loop: Any) -> None:
         if self._loop is None:
