@@ -26,6 +26,7 @@ class AsyncClientBase(CoreBase):
     """
 
     _retry_layer = AsyncRetryInterceptor
+    _retry: AsyncRetryInterceptor
     _auth_layer = AsyncAuthInterceptor
     _cache: AsyncLRUCache
 
@@ -60,6 +61,7 @@ class AsyncClientBase(CoreBase):
         progress (which the transport cuts short), raise
         :class:`~flyteclient.exceptions.ClientClosedError`."""
         self._invoke = closed_invoker
+        self._retry.closed = True  # calls the close cuts short end in ClientClosedError
         self._cache.clear()
         discovery = self.__dict__.pop("_discovery", None)
         if discovery is not None:

@@ -223,7 +223,12 @@ class RetryInterceptor:
 class AsyncRetryInterceptor(RetryInterceptor):
     """:class:`RetryInterceptor` for the async client: the same policy and decisions
     (:class:`_Attempts`), awaiting each attempt and sleeping with ``asyncio.sleep``
-    (or the ``sleep`` coroutine function given)."""
+    (or the ``sleep`` coroutine function given). Once the client is closed (``closed``
+    set), an attempt that the close cut short — a ``CancelledError`` the task itself was
+    not asked for, or a failed call — raises
+    :class:`~flyteclient.runtime.exceptions.ClientClosedError`."""
+
+    closed = False
 
     def __init__(
         self, *args: Any, sleep: Optional[Callable[[float], Awaitable[None]]] = None, **kwargs: Any
@@ -256,7 +261,13 @@ class AsyncRetryInterceptor(RetryInterceptor):
         while True:
             try:
                 return await proceed(method, request, timeout, metadata)
+            except asyncio.CancelledError as cancelled:
+                if self.closed and not _cancelling(cancelled):
+                    raise _closed(method) from None
+                raise
             except grpc.RpcError as error:
+                if self.closed:
+                    raise _closed(method) from error
                 attempts = attempts or _Attempts(self, method, timeout, started)
                 await self._async_sleep(attempts.delay_or_raise(error))
             attempts.advance()
@@ -342,6 +353,19 @@ class _Attempts:
         self.attempt += 1
         if self.deadline is not None:
             self.timeout = self.deadline - time.monotonic()
+
+
+def _closed(method: MethodSpec) -> FlyteException:
+    from ..exceptions import ClientClosedError
+
+    return ClientClosedError("the client is closed", rpc=method.name)
+
+
+def _cancelling(exc: BaseException) -> bool:
+    """Whether the current task itself was asked to cancel (Python 3.11+ can tell; 3.10
+    takes a cancellation while the client is closed as the close's)."""
+    cancelling = getattr(asyncio.current_task(), "cancelling", None)
+    return bool(cancelling()) if cancelling is not None else False
 
 
 def _code(error: grpc.RpcError) -> str:

@@ -85,7 +85,9 @@ class AioGrpcTransport:
         started = call(request, timeout=timeout, metadata=metadata)
         if method.server_streaming:
             return self._stream(method, started)
-        return self._unary(method, started)
+        # A unary call is awaited by the async retry layer, which turns what close() does
+        # to it into ClientClosedError (no extra coroutine per call here).
+        return started
 
     def _adopt(self, loop: Any, method: MethodSpec) -> None:
         """Bind to ``loop`` (the first call's), or refuse a call from another loop."""
@@ -99,20 +101,12 @@ class AioGrpcTransport:
             rpc=method.name,
         )
 
-    async def _unary(self, method: MethodSpec, call: Any) -> Any:
-        try:
-            return await call
-        except (asyncio.CancelledError, grpc.RpcError) as exc:
-            if self._closed and not _cancelling(exc):
-                raise closed_error(method) from None
-            raise
-
     async def _stream(self, method: MethodSpec, call: Any) -> AsyncIterator[Any]:
         try:
             async for response in call:
                 yield response
         except (asyncio.CancelledError, grpc.RpcError) as exc:
-            if self._closed and not _cancelling(exc):
+            if self._closed and not cancelling(exc):
                 raise closed_error(method) from None
             raise
 
@@ -125,7 +119,7 @@ class AioGrpcTransport:
             await self._channel.close(None)
 
 
-def _cancelling(exc: BaseException) -> bool:
+def cancelling(exc: BaseException) -> bool:
     """A CancelledError that cancels the current task itself (not one ``close()`` caused
     in its call); Python 3.10 cannot tell them apart, and takes it as the close's."""
     if not isinstance(exc, asyncio.CancelledError):
