@@ -375,11 +375,17 @@ def bench_rest(endpoint: str, sizes: Sizes, raw: Dict[str, Any]) -> List[Row]:
         url = f"http://{http_endpoint}"
         unary = _compare(rest.unary_subjects(url), sizes.unary_calls, sizes.unary_rounds // 2)
         pages = _compare(
-            rest.page_subjects(url, endpoint, sizes.page_size), 1, sizes.remote_rounds, sizes.tasks
+            rest.page_subjects(url, endpoint, sizes.page_size), 1, sizes.page_rounds, sizes.tasks
+        )
+        json_pages = _compare(
+            rest.page_subjects(url, endpoint, sizes.page_size, "json"),
+            1,
+            sizes.remote_rounds,
+            sizes.tasks,
         )
     raw["rest"] = {
         name: {k: asdict(v) for k, v in r.items()}
-        for name, r in (("unary", unary), ("pagination", pages))
+        for name, r in (("unary", unary), ("pagination", pages), ("json pagination", json_pages))
     }
     rows = _ratio_rows(
         "REST unary GetExecution",
@@ -399,6 +405,14 @@ def bench_rest(endpoint: str, sizes: Sizes, raw: Dict[str, Any]) -> List[Row]:
         rest.FLYTECLIENT_GRPC,
         rest.FLYTECLIENT_REST,
         ("wall",),
+    )
+    rows += _ratio_rows(
+        f"REST (JSON) vs gRPC paging {sizes.tasks} tasks",
+        json_pages,
+        None,
+        "ms/pass",
+        1e3,
+        rest.FLYTECLIENT_GRPC,
     )
     return rows
 
