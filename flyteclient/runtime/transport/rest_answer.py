@@ -133,7 +133,7 @@ def decode_success(
     raise RestRpcError(
         _C.INTERNAL,
         f"HTTP {status} answer with content type {content_type or 'none'!r} and {problem}: "
-        f"not a {method.response_type.__name__} from flyteadmin's gateway"
+        f"not the {method.response_type.__name__} flyteadmin's gateway writes"
         + (f"; it starts {_snippet(body)!r}" if body.strip() else ""),
         http_status=status,
         permanent=True,
