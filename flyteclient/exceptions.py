@@ -1,6 +1,8 @@
 """The exceptions flyteclient raises (defined in :mod:`flyteclient.runtime.exceptions`)."""
 
 from flyteclient.runtime.exceptions import (
+    ClientClosedError,
+    ClientLifecycleError,
     FlyteAuthenticationException,
     FlyteCancelledException,
     FlyteEntityAlreadyExistsException,
@@ -15,10 +17,13 @@ from flyteclient.runtime.exceptions import (
     FlyteSystemUnavailableException,
     FlyteTimeout,
     FlyteUnimplementedException,
+    ForeignEventLoopError,
 )
 from flyteclient.runtime.pager import PaginationError
 
 __all__ = [
+    "ClientClosedError",
+    "ClientLifecycleError",
     "FlyteAuthenticationException",
     "FlyteCancelledException",
     "FlyteEntityAlreadyExistsException",
@@ -33,5 +38,6 @@ __all__ = [
     "FlyteSystemUnavailableException",
     "FlyteTimeout",
     "FlyteUnimplementedException",
+    "ForeignEventLoopError",
     "PaginationError",
 ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any, Optional, TypeVar
 
 from .cache import AsyncLRUCache
-from .client_base import Connection, CoreBase, _cache_key, _copy
+from .client_base import Connection, CoreBase, _cache_key, _copy, closed_invoker
 from .interceptors.auth import AsyncAuthInterceptor
 from .interceptors.retry import AsyncRetryInterceptor
 from .methods import MethodSpec
@@ -26,6 +26,7 @@ class AsyncClientBase(CoreBase):
     """
 
     _retry_layer = AsyncRetryInterceptor
+    _retry: AsyncRetryInterceptor
     _auth_layer = AsyncAuthInterceptor
     _cache: AsyncLRUCache
 
@@ -56,7 +57,11 @@ class AsyncClientBase(CoreBase):
         return _copy(value)
 
     async def close(self) -> None:
-        """Close the transport (cancelling calls in progress) and drop cached entities."""
+        """Close the transport and drop cached entities. Calls after this, and calls in
+        progress (which the transport cuts short), raise
+        :class:`~flyteclient.exceptions.ClientClosedError`."""
+        self._invoke = closed_invoker
+        self._retry.closed = True  # calls the close cuts short end in ClientClosedError
         self._cache.clear()
         discovery = self.__dict__.pop("_discovery", None)
         if discovery is not None:

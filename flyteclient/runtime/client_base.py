@@ -21,7 +21,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Type, T
 import grpc
 
 from .cache import LRUCache
-from .endpoint import strip_dns_scheme
+from .endpoint import DNS_SCHEME, strip_dns_scheme
 from .interceptors.auth import Authenticator, AuthInterceptor
 from .interceptors.deadline import DeadlineInterceptor
 from .interceptors.metadata import MetadataInterceptor
@@ -40,6 +40,13 @@ CHANNEL_KWARGS = (
     "options",
     "compression",
 )
+
+
+def closed_invoker(method: MethodSpec, request: Any, timeout: Any, metadata: Metadata) -> Any:
+    """What a closed client calls instead of its pipeline."""
+    from .exceptions import ClientClosedError
+
+    raise ClientClosedError("the client is closed", rpc=method.name)
 
 
 def deprecated(rpc: str) -> None:
@@ -82,7 +89,7 @@ class Connection:
     auth settings, when it has any) and the channel arguments (TLS roots from the config
     added)."""
 
-    __slots__ = ("endpoint", "insecure", "config", "channel_kwargs", "kind")
+    __slots__ = ("endpoint", "insecure", "config", "channel_kwargs", "kind", "rest")
 
     def __init__(
         self,
@@ -91,6 +98,7 @@ class Connection:
         config: Any,
         channel_kwargs: Dict[str, Any],
         kind: str = "grpc",
+        rest: Optional[Dict[str, Any]] = None,
     ) -> None:
         self.endpoint = endpoint
         self.insecure = insecure
@@ -98,6 +106,8 @@ class Connection:
         self.channel_kwargs = channel_kwargs
         self.kind = kind
         """The default transport: ``grpc`` or ``rest``."""
+        self.rest: Dict[str, Any] = rest or {}
+        """The REST transport's options (``codec``, ``max_response_bytes``)."""
 
     @classmethod
     def resolve(
@@ -106,6 +116,8 @@ class Connection:
         insecure: Optional[bool],
         channel_kwargs: Dict[str, Any],
         transport: Any = None,
+        rest_codec: Optional[str] = None,
+        max_response_bytes: Optional[int] = None,
     ) -> "Connection":
         """Check the constructor's arguments (before any I/O) and derive the settings;
         ``transport`` is the constructor's (a name, a transport object or None)."""
@@ -125,15 +137,29 @@ class Connection:
         if not isinstance(endpoint, str) or not endpoint:
             raise ValueError(f"endpoint must be a non-empty 'host:port' string, got {endpoint!r}")
         kind = _transport_kind(transport, config)
+        rest = _rest_options(kind, rest_codec, max_response_bytes, config)
         if endpoint.startswith(("http://", "https://")):
             if kind == "grpc":
                 raise ValueError(
                     f"endpoint {endpoint!r} is a URL: use transport='rest', or 'host:port' for gRPC"
                 )
-            if insecure is None:
-                insecure = endpoint.startswith("http://")
+            if insecure is None and config is None:
+                insecure = endpoint.startswith("http://")  # the URL itself asks for plain text
+        elif kind == "rest" and endpoint.startswith(DNS_SCHEME):
+            raise ValueError(
+                f"endpoint {endpoint!r} is a gRPC target: transport='rest' needs flyteadmin's "
+                "HTTP endpoint, e.g. 'https://flyte.example.com' (TLS: the same port as gRPC) "
+                "or 'http://localhost:8088' (an insecure flyteadmin serves HTTP on 8088, gRPC "
+                "on 8089)"
+            )
         if insecure is None:
             insecure = bool(getattr(config, "insecure", False))
+        if endpoint.startswith("http://") and not insecure:
+            raise ValueError(
+                f"endpoint {endpoint!r} is plain HTTP but insecure=False: credentials and data "
+                "would cross the network unencrypted. Use an https:// endpoint, or insecure=True "
+                "(admin.insecure: true) to ask for plain text"
+            )
         if config is not None and _uses_auth(config):
             config = _as_platform_config(config)
             if (
@@ -146,7 +172,7 @@ class Connection:
                 roots = root_certificates_for(config)
                 if roots:
                     channel_kwargs = {**channel_kwargs, "root_certificates": roots}
-        return cls(strip_dns_scheme(endpoint), insecure, config, channel_kwargs, kind)
+        return cls(strip_dns_scheme(endpoint), insecure, config, channel_kwargs, kind, rest)
 
     def open_sync(self) -> Any:
         """A new sync transport to this endpoint (gRPC channel, or HTTP/JSON for ``rest``)."""
@@ -172,6 +198,19 @@ class Connection:
         return self.config is not None and _uses_auth(self.config)
 
 
+def _warn_plaintext_credentials(connection: Connection) -> None:
+    """Log, once per client, that credentials will be sent without TLS (asked for with
+    ``insecure=True``)."""
+    if connection.insecure and connection.kind != "custom":
+        import logging
+
+        logging.getLogger("flyteclient").warning(
+            "sending credentials to %s in plain text (insecure=True): anyone on the network "
+            "path can read and reuse them; use TLS for anything but a local server",
+            connection.endpoint,
+        )
+
+
 def _transport_kind(transport: Any, config: Any) -> str:
     """The default transport's name: ``transport`` when it is one, else the config's."""
     if transport is None:
@@ -183,6 +222,34 @@ def _transport_kind(transport: Any, config: Any) -> str:
             f"transport must be one of {', '.join(TRANSPORTS)} or a transport object, got {transport!r}"
         )
     return str(transport)
+
+
+def _rest_options(
+    kind: str, codec: Optional[str], max_response_bytes: Optional[int], config: Any
+) -> Dict[str, Any]:
+    """The REST transport's options from the constructor's arguments (checked, naming
+    them) and the config's ``rest_codec``."""
+    if kind != "rest":
+        for name, value in (("rest_codec", codec), ("max_response_bytes", max_response_bytes)):
+            if value is not None:
+                raise ValueError(
+                    f"{name} applies to transport='rest'"
+                    + (
+                        "; for gRPC use options=[('grpc.max_receive_message_length', n)]"
+                        if name == "max_response_bytes" and kind == "grpc"
+                        else ""
+                    )
+                )
+        return {}
+    from .transport.rest import check_max_response_bytes, codec_for
+
+    options: Dict[str, Any] = {}
+    chosen = codec if codec is not None else getattr(config, "rest_codec", None)
+    if chosen is not None:
+        options["codec"] = codec_for(chosen)
+    if max_response_bytes is not None:
+        options["max_response_bytes"] = check_max_response_bytes(max_response_bytes)
+    return options
 
 
 def _cache_key(method: MethodSpec, request: Any) -> Tuple[str, bytes]:
@@ -227,9 +294,14 @@ class CoreBase:
         interceptors: extra interceptors (``intercept(method, request, timeout,
             metadata, proceed)``), innermost, just before the transport.
         cache_size: entries kept by the per-client cache of immutable entities.
-        transport: ``"grpc"`` (default), ``"rest"`` (HTTP/JSON to flyteadmin's gateway
-            routes; the endpoint may then be an ``http(s)://`` URL), or a transport object
+        transport: ``"grpc"`` (default), ``"rest"`` (HTTP to flyteadmin's gateway
+            routes; the endpoint may then be an ``http(s)://`` URL; ``http://`` needs
+            ``insecure=True`` unless ``cfg`` is that URL itself), or a transport object
             (see :mod:`flyteclient.runtime.transport`); default: ``cfg.transport``.
+        rest_codec: bodies of ``rest`` calls: ``"protobuf"`` (default: binary, as
+            flyteconsole sends them) or ``"json"``; default: ``cfg.rest_codec``.
+        max_response_bytes: largest response body a ``rest`` call accepts (default 20 MiB,
+            the gRPC channel's receive limit).
         **channel_kwargs: ``credentials``, ``root_certificates``, ``private_key``,
             ``certificate_chain``, ``options`` (after flytekit's defaults),
             ``compression`` (for the default transport).
@@ -255,9 +327,13 @@ class CoreBase:
         interceptors: Sequence[Interceptor] = (),
         cache_size: int = 256,
         transport: Union[str, Transport, AsyncTransport, None] = None,
+        rest_codec: Optional[str] = None,
+        max_response_bytes: Optional[int] = None,
         **channel_kwargs: Any,
     ) -> None:
-        self._connection = Connection.resolve(cfg, insecure, channel_kwargs, transport)
+        self._connection = Connection.resolve(
+            cfg, insecure, channel_kwargs, transport, rest_codec, max_response_bytes
+        )
         chosen: Any = transport
         if transport is None or isinstance(transport, str):
             chosen = self._connect(self._connection)
@@ -320,9 +396,11 @@ class CoreBase:
     def _authenticator_factory(
         self, given: Optional[Authenticator], proxy: List[AuthInterceptor]
     ) -> Callable[[], Optional[Authenticator]]:
+        connection = self._connection
         if given is not None:
+            _warn_plaintext_credentials(connection)
             return lambda: given
-        config = self._connection.config
+        config = connection.config
 
         def create() -> Optional[Authenticator]:
             from .auth import create_authenticator
@@ -332,9 +410,12 @@ class CoreBase:
             # The OAuth2 discovery and token requests go through the same proxy, with the
             # same proxy credentials as the calls.
             proxy_authenticator: Any = proxy[0].authenticator if proxy else None
-            return create_authenticator(
+            created = create_authenticator(
                 config, self._discovery_transport(), proxy_authenticator=proxy_authenticator
             )
+            if created is not None:
+                _warn_plaintext_credentials(connection)
+            return created
 
         return create
 
@@ -380,8 +461,8 @@ class CoreBase:
         return self._invoke(method, request, timeout, metadata)
 
     def _fetcher(self, method: MethodSpec) -> Callable[[Any], Any]:
-        invoke = self._invoke
-        return lambda request: invoke(method, request, None, None)
+        # Looked up per page: a pager outliving close() gets the closed client's error.
+        return lambda request: self._invoke(method, request, None, None)
 
     def _view(self, cls: Type[_Client]) -> _Client:
         """This client as a ``cls`` (another generated client class) sharing everything:
@@ -440,7 +521,10 @@ class ClientBase(CoreBase):
         return _copy(value)
 
     def close(self) -> None:
-        """Close the transport (the channel) and drop cached entities. Calls after this raise."""
+        """Close the transport (the channel) and drop cached entities. Calls after this,
+        and calls in progress on other threads, raise
+        :class:`~flyteclient.exceptions.ClientClosedError`."""
+        self._invoke = closed_invoker
         self._cache.clear()
         self._transport.close()
 

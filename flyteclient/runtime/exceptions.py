@@ -153,3 +153,21 @@ def map_rpc_error(
             cls = rule_cls
             break
     return cls(text, code=code, rpc=rpc, details=_decode_details(error))
+
+
+class ClientLifecycleError(FlyteException, RuntimeError):
+    """A client used outside its life: after ``close()``, or (async) from an event loop
+    that is not its own. The same class and message on every transport."""
+
+
+class ClientClosedError(ClientLifecycleError):
+    """The client is closed: a call made after ``close()`` (or after leaving its ``with`` /
+    ``async with`` block), and a call still in flight when the client was closed, raise
+    this instead of a transport's own error (``CancelledError``, ``ValueError``,
+    ``RuntimeError``)."""
+
+
+class ForeignEventLoopError(ClientLifecycleError):
+    """An async client belongs to the event loop it first ran a call in (its connections
+    do); a call from another event loop raises this. Make one client per event loop (per
+    ``asyncio.run``)."""

@@ -32,6 +32,19 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument(
         "--auto-complete", action="store_true", help="new executions succeed immediately"
     )
+    ap.add_argument(
+        "--http-authorization-header",
+        default=None,
+        help="HTTP header the gateway reads credentials from besides Authorization "
+        "(flyteadmin's httpAuthorizationHeader; default flyte-authorization)",
+    )
+    ap.add_argument(
+        "--max-message-size-bytes",
+        type=int,
+        default=None,
+        help="gRPC receive limit of the server and of the gateway's internal hop "
+        "(flyteadmin's maxMessageSizeBytes; default grpc's 4 MiB)",
+    )
     args = ap.parse_args(argv)
 
     stop = threading.Event()
@@ -44,6 +57,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         db_path=args.db,
         auto_complete=args.auto_complete,
         http_port=args.http_port,
+        http_authorization_header=args.http_authorization_header,
+        max_message_size_bytes=args.max_message_size_bytes,
     )
     admin.start()
     print(

@@ -6,8 +6,10 @@ When enabled (``LocalAdmin(auth=LocalAuth(...))`` or ``auth=True``):
   ``refresh_token`` grants, client authentication by HTTP Basic or form
   fields) runs on the loopback HTTP server;
 * ``AuthMetadataService`` announces it and ``IdentityService.UserInfo`` answers;
-* every other RPC needs ``<authorization_metadata_key>: Bearer <token>``,
-  else UNAUTHENTICATED (enforced by :class:`AuthInterceptor`).
+* every other RPC needs ``Bearer <token>`` (the scheme in any case) under
+  ``authorization`` or the advertised ``<authorization_metadata_key>`` (flyteadmin reads
+  both: its interceptor copies the custom key to ``authorization``), else
+  UNAUTHENTICATED (enforced by :class:`AuthInterceptor`).
 
 Tests drive it through :class:`AuthState` (``admin.auth``):
 ``token_requests`` counts token endpoint calls, ``revoke_all()`` /
@@ -23,7 +25,7 @@ import threading
 import time
 import urllib.parse
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterator, Optional, Sequence, Tuple
 
 import grpc
 from flyteidl.service import auth_pb2, auth_pb2_grpc, identity_pb2, identity_pb2_grpc
@@ -206,6 +208,17 @@ class AuthState:
         http.route("/.well-known/oauth-authorization-server", well_known)
 
 
+def bearer_tokens(metadata: Any, key: str) -> Iterator[str]:
+    """The bearer tokens in ``metadata`` under ``authorization`` or ``key``, in order
+    (``Bearer`` in any case, as grpc-ecosystem's ``AuthFromMD`` reads it)."""
+    keys = {"authorization", key.lower()}
+    for k, v in metadata or ():
+        if k in keys and isinstance(v, str):
+            scheme, _, token = v.partition(" ")
+            if scheme.lower() == "bearer" and token.strip():
+                yield token.strip()
+
+
 def _json(status: int, body: Any) -> Response:
     return status, {"Content-Type": "application/json"}, json.dumps(body).encode()
 
@@ -254,11 +267,12 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
         self, request: Any, context: grpc.ServicerContext
     ) -> identity_pb2.UserInfoResponse:
         state = _enabled(self.state, context)
-        key = state.config.authorization_metadata_key.lower()
+        key = state.config.authorization_metadata_key
         subject = ""
-        for k, v in context.invocation_metadata() or ():
-            if k == key and isinstance(v, str) and v.startswith("Bearer "):
-                subject = state.validate(v[7:]) or ""
+        for token in bearer_tokens(context.invocation_metadata(), key):
+            subject = state.validate(token) or ""
+            if subject:
+                break
         return identity_pb2.UserInfoResponse(
             subject=subject, name=subject, preferred_username=subject
         )
@@ -280,14 +294,9 @@ class AuthInterceptor(grpc.ServerInterceptor):
     ) -> Any:
         if handler_call_details.method.startswith(AUTH_SERVICE):
             return continuation(handler_call_details)
-        key = self.state.config.authorization_metadata_key.lower()
-        for k, v in handler_call_details.invocation_metadata or ():
-            if (
-                k == key
-                and isinstance(v, str)
-                and v.startswith("Bearer ")
-                and self.state.validate(v[7:].strip())
-            ):
+        key = self.state.config.authorization_metadata_key
+        for token in bearer_tokens(handler_call_details.invocation_metadata, key):
+            if self.state.validate(token):
                 return continuation(handler_call_details)
         with self.state._lock:
             self.state.rejected_calls += 1

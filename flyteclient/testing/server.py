@@ -41,6 +41,8 @@ from .blobstore_http import BlobStore
 from .consistency import InconsistentStoreError, check_registrations
 from .dataproxy import DataProxyServicer
 from .gateway import Gateway
+from .gateway.handler import DEFAULT_MAX_MESSAGE_BYTES
+from .gateway.headers import DEFAULT_HTTP_AUTHORIZATION_HEADER
 from .http_server import DEFAULT_MAX_BODY, DEFAULT_TIMEOUT, HttpServer
 from .signals import SignalServicer
 from .store import Store
@@ -107,6 +109,13 @@ class LocalAdmin:
     :param max_upload_bytes: largest request body the HTTP server accepts (413 above).
     :param http_timeout: seconds the HTTP server waits on a client's socket (a partial
         body gets 408 after this long).
+    :param http_authorization_header: flyteadmin's ``httpAuthorizationHeader``: the HTTP
+        header the gateway passes as ``authorization`` metadata besides ``Authorization``
+        (default: the auth's ``authorization_metadata_key`` when it is a custom one, else
+        flyteadmin's default ``flyte-authorization``).
+    :param max_message_size_bytes: flyteadmin's ``maxMessageSizeBytes``: the gRPC server's
+        receive limit and the gateway's internal gRPC hop's limit (grpc's 4 MiB when
+        unset: larger responses work over gRPC and are RESOURCE_EXHAUSTED over HTTP).
 
     Attributes after start: ``endpoint`` ("127.0.0.1:PORT"), ``port``,
     ``http_url`` (HTTP/JSON gateway, blob store and OAuth2 base URL), ``store``, ``blobs``,
@@ -125,6 +134,8 @@ class LocalAdmin:
         interceptors: Sequence[grpc.ServerInterceptor] = (),
         max_upload_bytes: int = DEFAULT_MAX_BODY,
         http_timeout: float = DEFAULT_TIMEOUT,
+        http_authorization_header: Optional[str] = None,
+        max_message_size_bytes: Optional[int] = None,
     ) -> None:
         self.requested_port = port
         self.domains = tuple(domains)
@@ -138,6 +149,12 @@ class LocalAdmin:
         self.interceptors = tuple(interceptors)
         self.max_upload_bytes = max_upload_bytes
         self.http_timeout = http_timeout
+        if http_authorization_header is None:
+            key = self.auth.config.authorization_metadata_key if self.auth is not None else ""
+            custom = key and key.lower() != "authorization"
+            http_authorization_header = key if custom else DEFAULT_HTTP_AUTHORIZATION_HEADER
+        self.http_authorization_header = http_authorization_header
+        self.max_message_size_bytes = max_message_size_bytes
         self.port = 0
         self.store: Optional[Store] = None
         self.blobs: Optional[BlobStore] = None
@@ -181,11 +198,13 @@ class LocalAdmin:
             [AuthInterceptor(self.auth)] if self.auth is not None else []
         )
         interceptors.extend(self.interceptors)
+        limit = self.max_message_size_bytes
         server = grpc.server(
             futures.ThreadPoolExecutor(
                 max_workers=self.max_workers, thread_name_prefix="local-admin"
             ),
             interceptors=interceptors,
+            options=[("grpc.max_receive_message_length", limit)] if limit else None,
         )
         self.admin_servicer = AdminServicer(self.store, self.domains, self.auto_complete)
         dataproxy = DataProxyServicer(self.store, self.domains, self.blobs)
@@ -207,6 +226,8 @@ class LocalAdmin:
                 (_service(signal_service_pb2, "SignalService"), signals),
             ],
             interceptors,
+            self.http_authorization_header,
+            limit or DEFAULT_MAX_MESSAGE_BYTES,
         )
         self._http.route("/", gateway.handle)
         self.port = server.add_insecure_port(f"127.0.0.1:{self.requested_port}")

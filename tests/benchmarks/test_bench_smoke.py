@@ -140,6 +140,7 @@ def test_rest_subjects_run(endpoint):
         for subjects, expect in (
             (rest.unary_subjects(url), 1),
             (rest.page_subjects(url, endpoint, 100), 250),
+            (rest.page_subjects(url, endpoint, 100, "json"), 250),
         ):
             try:
                 results = measure.interleaved(subjects, units=1, rounds=1, warmup=0, expect=expect)

@@ -5,6 +5,7 @@ import random
 import pytest
 
 from flyteclient import RawSynchronousFlyteClient, SynchronousFlyteClient
+from flyteclient.exceptions import ClientClosedError
 from flyteclient.generated import methods
 from tests.support.messages import populate
 from tests.support.optional import require
@@ -133,7 +134,7 @@ def test_close_and_context_manager(server):
     raw = RawSynchronousFlyteClient(server.endpoint, insecure=True)
     with raw as entered:
         assert entered is raw
-    with pytest.raises(ValueError):
+    with pytest.raises(ClientClosedError, match="GetDomains: the client is closed"):
         raw.get_domains()
 
 

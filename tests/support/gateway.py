@@ -16,7 +16,10 @@ from google.protobuf.message import Message
 from google.rpc import status_pb2
 
 from flyteclient.runtime.rest import (
+    CLIENT_JSON,
     JSON_CONTENT_TYPE,
+    PROTO_CONTENT_TYPE,
+    PROTOBUF,
     JsonCodec,
     RouteTable,
     decode_error,
@@ -112,18 +115,26 @@ def send(
 
 
 def call_http(
-    base_url: str, rpc: str, request: Message, headers: Optional[Dict[str, str]] = None
+    base_url: str,
+    rpc: str,
+    request: Message,
+    headers: Optional[Dict[str, str]] = None,
+    codec: str = "json",
 ) -> Outcome:
-    """The RPC through the gateway, as a REST client sends it (JSON, proto names)."""
+    """The RPC through the gateway, as a REST client sends it: JSON with proto names, or
+    binary protobuf (``codec="protobuf"``)."""
     m = method(rpc)
-    req = expand(TABLE.bindings(full_method(rpc)), request)
+    binary = codec == "protobuf"
+    req = expand(TABLE.bindings(full_method(rpc)), request, PROTOBUF if binary else CLIENT_JSON)
     status, got, body = send(
         base_url, req.verb, req.target, req.body, {**req.headers, **(headers or {})}
     )
     if status == 200:
-        assert got.get("content-type") == JSON_CONTENT_TYPE
+        assert got.get("content-type") == (PROTO_CONTENT_TYPE if binary else JSON_CONTENT_TYPE)
         assert req.binding is not None
-        response = decode_response(req.binding, body, message_class(m.output_type)(), STRICT_JSON)
+        response = decode_response(
+            req.binding, body, message_class(m.output_type)(), PROTOBUF if binary else STRICT_JSON
+        )
         return Outcome(response, http_status=status, headers=got)
     err = decode_error(status, body, got.get("content-type"))
     assert err.from_gateway, (status, body)

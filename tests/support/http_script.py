@@ -1,5 +1,10 @@
 """A loopback HTTP server that answers from a script and records every request: the
-failing-on-purpose peer of the REST transport's tests (and a forward proxy's stand-in)."""
+failing-on-purpose peer of the REST transport's tests (and a forward proxy's stand-in).
+
+An answer's body is bytes, or an iterable of byte chunks written as they come (a
+generator may sleep between them: a trickle, a stall, an endless or a 200 MB body made on
+the fly). Without a ``Content-Length`` header among the answer's, such a body ends when
+the server closes the connection."""
 
 from __future__ import annotations
 
@@ -8,13 +13,14 @@ import threading
 import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, Iterable, List, Tuple, Union
 
 from google.protobuf.message import Message
 
-from flyteclient.runtime.rest import encode_error, message_to_json
+from flyteclient.runtime.rest import PROTOBUF, encode_error, message_to_json
 
-Answer = Tuple[int, Dict[str, str], bytes]
+Body = Union[bytes, Iterable[bytes]]
+Answer = Tuple[int, Dict[str, str], Body]
 
 
 def ok(message: Message) -> Answer:
@@ -22,7 +28,16 @@ def ok(message: Message) -> Answer:
     return 200, {"Content-Type": "application/json"}, message_to_json(message)
 
 
-def gateway_error(code: Any, text: str) -> Answer:
+def ok_proto(message: Message) -> Answer:
+    """A 200 with ``message`` as flyteadmin's binary protobuf."""
+    return 200, {"Content-Type": "application/octet-stream"}, message.SerializeToString()
+
+
+def gateway_error(code: Any, text: str, binary: bool = False) -> Answer:
+    """grpc-gateway's error body for ``code`` (JSON, or binary ``google.rpc.Status``)."""
+    if binary:
+        status, body = encode_error(code, text, codec=PROTOBUF)
+        return status, {"Content-Type": "application/octet-stream"}, body
     status, body = encode_error(code, text)
     return status, {"Content-Type": "application/json"}, body
 
@@ -32,6 +47,10 @@ def plain(
 ) -> Answer:
     """An answer from something that is not grpc-gateway (an ingress, a proxy)."""
     return status, {"Content-Type": content_type}, body
+
+
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 1024  # bursts of hundreds of concurrent clients
 
 
 @dataclass
@@ -58,6 +77,7 @@ class ScriptedHttpServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # each chunk of a trickle goes out at once
 
             def log_message(self, *args: Any) -> None:
                 pass
@@ -82,13 +102,25 @@ class ScriptedHttpServer:
                 self.send_response(status)
                 for k, v in headers.items():
                     self.send_header(k, v)
-                self.send_header("Content-Length", str(len(body)))
+                if isinstance(body, bytes):
+                    self.send_header("Content-Length", str(len(body)))
+                elif not any(k.lower() == "content-length" for k in headers):
+                    self.send_header("Connection", "close")
+                    self.close_connection = True
                 self.end_headers()
-                self.wfile.write(body)
+                try:
+                    if isinstance(body, bytes):
+                        self.wfile.write(body)
+                    else:
+                        for chunk in body:
+                            self.wfile.write(chunk)
+                            self.wfile.flush()
+                except OSError:  # the client gave up: what these tests provoke
+                    self.close_connection = True
 
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _answer
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
 
@@ -105,4 +137,4 @@ class ScriptedHttpServer:
         self._server.server_close()
 
 
-__all__ = ["ScriptedHttpServer", "Seen", "gateway_error", "ok", "plain", "json"]
+__all__ = ["ScriptedHttpServer", "Seen", "gateway_error", "ok", "ok_proto", "plain", "json"]

@@ -43,7 +43,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Dict, Optional, Sequence, Tuple, Union
 
-from flyteclient.runtime.transport.base import TRANSPORTS
+from flyteclient.runtime.transport.base import REST_CODECS, TRANSPORTS
 
 from ..endpoint import strip_dns_scheme
 from .convert import to_bool
@@ -125,8 +125,10 @@ class PlatformConfig:
 
     flyteclient's own, after flytekit's fields:
 
-    - ``transport``: ``grpc`` (the default) or ``rest`` (HTTP/JSON to flyteadmin's gateway
+    - ``transport``: ``grpc`` (the default) or ``rest`` (HTTP to flyteadmin's gateway
       routes); ``flyteclient.transport`` in config.yaml, ``FLYTECLIENT_TRANSPORT``.
+    - ``rest_codec``: the bodies of ``rest`` calls, ``protobuf`` (the default, binary) or
+      ``json``; ``flyteclient.restCodec`` in config.yaml, ``FLYTECLIENT_REST_CODEC``.
 
     List-valued fields are stored as tuples so the config is hashable and truly frozen.
     The secret is never shown by ``repr``.
@@ -147,6 +149,7 @@ class PlatformConfig:
     rpc_retries: int = 3
     http_proxy_url: Optional[str] = None
     transport: str = "grpc"
+    rest_codec: str = "protobuf"
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -163,6 +166,10 @@ class PlatformConfig:
         if self.transport not in TRANSPORTS:
             raise ConfigError(
                 f"transport must be one of {', '.join(TRANSPORTS)}, got {self.transport!r}"
+            )
+        if self.rest_codec not in REST_CODECS:
+            raise ConfigError(
+                f"rest_codec must be one of {', '.join(REST_CODECS)}, got {self.rest_codec!r}"
             )
         if self.auth_mode is not None:
             raw = getattr(self.auth_mode, "value", self.auth_mode)  # flytekit's AuthType enum

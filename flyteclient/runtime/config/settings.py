@@ -85,6 +85,8 @@ SETTINGS: Tuple[Setting, ...] = (
             ("credentials", "client_secret_env_var"), to_str, field=False),
     # flyteclient's own settings, in a section of their own (flytectl and flytekit skip it).
     Setting("transport", "FLYTECLIENT_TRANSPORT", ("flyteclient", "transport"), ("flyteclient", "transport"), to_str),
+    Setting("rest_codec", "FLYTECLIENT_REST_CODEC", ("flyteclient", "restCodec"), ("flyteclient", "rest_codec"),
+            to_str),
 )
 
 # Keys under ``admin:`` that flytectl (flyteidl's Go admin client config) or flytekit know

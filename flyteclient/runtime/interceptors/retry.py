@@ -11,8 +11,9 @@ The rule (per RPC, from the generated ``retry_class``):
   two executions or two events;
 * never retried, although their status is one of the above, failures the same request
   meets every time: a request or response over a message or metadata size limit
-  (RESOURCE_EXHAUSTED "... larger than max", "metadata size exceeds ...") and metadata
-  gRPC refuses to send (INTERNAL "Invalid metadata");
+  (RESOURCE_EXHAUSTED "... larger than max", "metadata size exceeds ..."), metadata
+  gRPC refuses to send (INTERNAL "Invalid metadata") and errors a transport marks
+  ``permanent`` (the REST transport's malformed answers, non-gateway 4xx, redirects);
 * never retried: DEADLINE_EXCEEDED (the caller's deadline is spent: FlyteTimeout),
   NOT_FOUND, ALREADY_EXISTS, INVALID_ARGUMENT, PERMISSION_DENIED, UNAUTHENTICATED (the
   auth interceptor refreshes once), FAILED_PRECONDITION, UNIMPLEMENTED, CANCELLED, ...
@@ -20,7 +21,10 @@ The rule (per RPC, from the generated ``retry_class``):
 How long (see :class:`RetryPolicy`): a call with a deadline is retried until the
 deadline, a call without one ``max_retries`` times; never past the time ``budget``.
 Attempt ``n`` (from 0) is followed by a sleep of ``uniform(0, min(max_backoff,
-initial_backoff * multiplier**n))``, at most half the time left before the deadline.
+initial_backoff * multiplier**n))``, at most half the time left before the deadline;
+when the server asked for a longer wait (``Retry-After``, kept by the REST transport as
+the error's ``retry_after``) that wait, unless it would end too near the deadline (then
+the error is raised at once).
 """
 
 from __future__ import annotations
@@ -137,6 +141,8 @@ def is_permanent(code: Optional[grpc.StatusCode], details: str) -> bool:
 
 
 def is_retryable(method: MethodSpec, error: grpc.RpcError) -> bool:
+    if getattr(error, "permanent", False):  # the transport knows the same request fails again
+        return False
     code = error.code() if hasattr(error, "code") else None
     details = (error.details() if hasattr(error, "details") else None) or ""
     if method.retry_class == "non_idempotent":
@@ -217,7 +223,12 @@ class RetryInterceptor:
 class AsyncRetryInterceptor(RetryInterceptor):
     """:class:`RetryInterceptor` for the async client: the same policy and decisions
     (:class:`_Attempts`), awaiting each attempt and sleeping with ``asyncio.sleep``
-    (or the ``sleep`` coroutine function given)."""
+    (or the ``sleep`` coroutine function given). Once the client is closed (``closed``
+    set), an attempt that the close cut short — a ``CancelledError`` the task itself was
+    not asked for, or a failed call — raises
+    :class:`~flyteclient.runtime.exceptions.ClientClosedError`."""
+
+    closed = False
 
     def __init__(
         self, *args: Any, sleep: Optional[Callable[[float], Awaitable[None]]] = None, **kwargs: Any
@@ -250,7 +261,13 @@ class AsyncRetryInterceptor(RetryInterceptor):
         while True:
             try:
                 return await proceed(method, request, timeout, metadata)
+            except asyncio.CancelledError as cancelled:
+                if self.closed and not _cancelling(cancelled):
+                    raise _closed(method) from None
+                raise
             except grpc.RpcError as error:
+                if self.closed:
+                    raise _closed(method) from error
                 attempts = attempts or _Attempts(self, method, timeout, started)
                 await self._async_sleep(attempts.delay_or_raise(error))
             attempts.advance()
@@ -309,6 +326,11 @@ class _Attempts:
             if left < _MIN_ATTEMPT_S:
                 return None
             delay = min(policy.delay(self.attempt), left / 2)
+        asked = getattr(error, "retry_after", None)  # the server's Retry-After, honoured
+        if asked is not None and asked > delay:
+            if self.deadline is not None and now + asked > self.deadline - _MIN_ATTEMPT_S:
+                return None  # waiting that long leaves no time for the retry
+            delay = asked
         if now + delay - self.started > policy.budget:
             return None
         return delay
@@ -331,6 +353,19 @@ class _Attempts:
         self.attempt += 1
         if self.deadline is not None:
             self.timeout = self.deadline - time.monotonic()
+
+
+def _closed(method: MethodSpec) -> FlyteException:
+    from ..exceptions import ClientClosedError
+
+    return ClientClosedError("the client is closed", rpc=method.name)
+
+
+def _cancelling(exc: BaseException) -> bool:
+    """Whether the current task itself was asked to cancel (Python 3.11+ can tell; 3.10
+    takes a cancellation while the client is closed as the close's)."""
+    cancelling = getattr(asyncio.current_task(), "cancelling", None)
+    return bool(cancelling()) if cancelling is not None else False
 
 
 def _code(error: grpc.RpcError) -> str:

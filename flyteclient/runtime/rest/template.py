@@ -27,10 +27,11 @@ not match: that is what :meth:`PathTemplate.match` sees when given
 
 from __future__ import annotations
 
+import functools
 import re
 import urllib.parse
 from dataclasses import dataclass
-from typing import Dict, List, Mapping, Optional, Tuple
+from typing import Dict, List, Mapping, Optional, Tuple, Union
 
 __all__ = ["Segment", "Variable", "PathTemplate", "TemplateError", "parse_template"]
 
@@ -39,6 +40,8 @@ LITERAL, WILDCARD, DEEP = "literal", "*", "**"
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _LITERAL_STOP = "/{}*=:"
 _UNROUTABLE = ("", ".", "..")
+# A value made only of these needs no percent-encoding and fits any one-segment variable.
+_PLAIN = re.compile(r"[-_~0-9A-Za-z][-_.~0-9A-Za-z]*\Z")
 
 
 class TemplateError(ValueError):
@@ -64,7 +67,7 @@ class Variable:
     start: int
     end: int
 
-    @property
+    @functools.cached_property
     def name(self) -> str:
         """The dotted field path, e.g. ``"id.project"``."""
         return ".".join(self.field_path)
@@ -99,8 +102,32 @@ class PathTemplate:
         another route or none), an empty, ``.`` or ``..`` segment, a value of
         ``{name=shelves/*}`` not of that form. Unnamed ``*``/``**`` cannot be expanded."""
         parts: List[str] = []
-        i = 0
+        for step in self._plan:
+            if isinstance(step, str):
+                parts.append(step)
+                continue
+            var, multi = step
+            value = values.get(var.name)
+            if value is None:
+                raise ValueError(f"template {self.text!r}: no value for {{{var.name}}}")
+            if not multi and _PLAIN.match(value):
+                parts.append(value)  # the common case: nothing to check or encode
+                continue
+            if not _fits(self.segments[var.start : var.end], value.split("/")):
+                raise ValueError(
+                    f"template {self.text!r}: value {value!r} does not fit {{{var.name}}}"
+                )
+            parts.append(urllib.parse.quote(value, safe="/" if multi else ""))
+        path = "/" + "/".join(parts)
+        return f"{path}:{urllib.parse.quote(self.verb, safe='')}" if self.verb else path
+
+    @functools.cached_property
+    def _plan(self) -> Tuple[Union[str, Tuple[Variable, bool]], ...]:
+        """What :meth:`expand` writes, segment by segment: an encoded literal, or a variable
+        (and whether it spans segments). Made once per template."""
+        plan: List[Union[str, Tuple[Variable, bool]]] = []
         variables = {v.start: v for v in self.variables}
+        i = 0
         while i < len(self.segments):
             var = variables.get(i)
             if var is None:
@@ -109,21 +136,12 @@ class PathTemplate:
                     raise ValueError(
                         f"template {self.text!r}: unnamed {seg.kind} segment cannot be expanded"
                     )
-                parts.append(urllib.parse.quote(seg.text, safe=""))
+                plan.append(urllib.parse.quote(seg.text, safe=""))
                 i += 1
                 continue
-            if var.name not in values:
-                raise ValueError(f"template {self.text!r}: no value for {{{var.name}}}")
-            value = values[var.name]
-            multi = self.is_multi_segment(var)
-            if not _fits(self.segments[var.start : var.end], value.split("/")):
-                raise ValueError(
-                    f"template {self.text!r}: value {value!r} does not fit {{{var.name}}}"
-                )
-            parts.append(urllib.parse.quote(value, safe="/" if multi else ""))
+            plan.append((var, self.is_multi_segment(var)))
             i = var.end
-        path = "/" + "/".join(parts)
-        return f"{path}:{urllib.parse.quote(self.verb, safe='')}" if self.verb else path
+        return tuple(plan)
 
     # -- server side ------------------------------------------------------------
     def match(self, components: List[str]) -> Optional[Dict[str, str]]:

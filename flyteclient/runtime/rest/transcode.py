@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import urllib.parse
 from dataclasses import dataclass
-from typing import Dict, List, Mapping, Optional, Sequence, Set, Tuple, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple, Union
 
 import grpc
 from google.protobuf.message import Message
@@ -149,26 +149,48 @@ def expand(
 def path_values(template: PathTemplate, request: Message) -> Dict[str, str]:
     """Text of each field bound by ``template`` (``"id.project"`` -> ``"flytesnacks"``);
     :class:`ValueError` for a path naming no scalar field."""
+    fields = _PATH_FIELDS.get((template.text, request.DESCRIPTOR))
+    if fields is None:
+        fields = _path_fields(template, request.DESCRIPTOR)
     values: Dict[str, str] = {}
-    for var in template.variables:
+    for name, parents, last, fd in fields:
         message = request
-        *parents, last = var.field_path
-        for name in parents:
-            fd = _field_of(message, name, var.name)
-            if fd.message_type is None or is_repeated(fd):
-                raise ValueError(f"{{{var.name}}}: {name} is not a singular message")
-            message = getattr(message, name)
-        fd = _field_of(message, last, var.name)
-        if is_repeated(fd) or not formattable(fd.message_type):
-            raise ValueError(f"{{{var.name}}}: {last} has no text form")
-        values[var.name] = format_value(fd, getattr(message, last))
+        for parent in parents:
+            message = getattr(message, parent)
+        values[name] = format_value(fd, getattr(message, last))
     return values
 
 
-def _field_of(message: Message, name: str, var: str) -> FieldDesc:
-    fd = message.DESCRIPTOR.fields_by_name.get(name)
+# (template text, request descriptor) -> each variable's (name, parent fields, field, descriptor)
+_PATH_FIELDS: Dict[Tuple[str, Any], Tuple[Tuple[str, Tuple[str, ...], str, FieldDesc], ...]] = {}
+
+
+def _path_fields(
+    template: PathTemplate, desc: Any
+) -> Tuple[Tuple[str, Tuple[str, ...], str, FieldDesc], ...]:
+    """The fields ``template``'s variables name in messages of ``desc``, checked once."""
+    out = []
+    for var in template.variables:
+        *parents, last = var.field_path
+        current = desc
+        for name in parents:
+            fd = _field_of(current, name, var.name)
+            if fd.message_type is None or is_repeated(fd):
+                raise ValueError(f"{{{var.name}}}: {name} is not a singular message")
+            current = fd.message_type
+        fd = _field_of(current, last, var.name)
+        if is_repeated(fd) or not formattable(fd.message_type):
+            raise ValueError(f"{{{var.name}}}: {last} has no text form")
+        out.append((var.name, tuple(parents), last, fd))
+    fields = tuple(out)
+    _PATH_FIELDS[(template.text, desc)] = fields
+    return fields
+
+
+def _field_of(desc: Any, name: str, var: str) -> FieldDesc:
+    fd = desc.fields_by_name.get(name)
     if fd is None:
-        raise ValueError(f"{message.DESCRIPTOR.full_name} has no field {name!r} ({{{var}}})")
+        raise ValueError(f"{desc.full_name} has no field {name!r} ({{{var}}})")
     return fd
 
 
@@ -209,7 +231,8 @@ def decode_response(
 def path_components(path: str) -> List[str]:
     """The decoded segments of a percent-encoded path, as grpc-gateway v2's default
     (legacy) unescaping splits them: decode the whole path, then split at ``/``.
-    :class:`GatewayError` INVALID_ARGUMENT for a malformed ``%`` escape."""
+    :class:`GatewayError` INVALID_ARGUMENT for a malformed ``%`` escape, or escapes that
+    do not decode to UTF-8 text (``%ff%fe``: no path variable could hold them)."""
     if not path.startswith("/"):
         raise GatewayError(grpc.StatusCode.INVALID_ARGUMENT, "Bad Request")
     i = path.find("%")
@@ -219,7 +242,12 @@ def path_components(path: str) -> List[str]:
                 grpc.StatusCode.INVALID_ARGUMENT, f'invalid URL escape "{path[i : i + 3]}"'
             )
         i = path.find("%", i + 3)
-    return urllib.parse.unquote(path[1:], errors="replace").split("/")
+    try:
+        return urllib.parse.unquote(path[1:], errors="strict").split("/")
+    except UnicodeDecodeError:
+        raise GatewayError(
+            grpc.StatusCode.INVALID_ARGUMENT, "path escapes do not decode to UTF-8 text"
+        ) from None
 
 
 def decode_request(

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Optional
+import asyncio
+from typing import Any, AsyncIterator, Callable, Dict, Optional
 
+import grpc
+
+from ..exceptions import ForeignEventLoopError
 from ..methods import MethodSpec
 from ..pipeline import Metadata
 from .channel import create_aio_channel
-from .grpc import multicallable
+from .grpc import closed_error, multicallable
 from .status import refused_metadata
 
 _METADATA_CACHE = 32
@@ -25,7 +29,10 @@ class AioGrpcTransport:
 
     The channel is given, or opened on the first call (``connect``): a ``grpc.aio``
     channel belongs to the event loop it is first used in, so a client can be created
-    outside a coroutine and used inside one.
+    outside a coroutine and used inside one; a call from another event loop raises
+    :class:`~flyteclient.runtime.exceptions.ForeignEventLoopError`. Once closed, calls —
+    and the calls the close cut short — raise
+    :class:`~flyteclient.runtime.exceptions.ClientClosedError`.
     """
 
     def __init__(
@@ -40,6 +47,7 @@ class AioGrpcTransport:
         # a copy); the client's default headers are the same tuple each time, so keep it.
         self._metadata: Dict[Any, Any] = {}
         self._closed = False
+        self._loop: Any = None
 
     @classmethod
     def connect(
@@ -60,10 +68,13 @@ class AioGrpcTransport:
     def __call__(
         self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata
     ) -> Any:
+        if self._closed:
+            raise closed_error(method)
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            self._adopt(loop, method)
         call = self._callables.get(method.path)
         if call is None:
-            if self._closed:
-                raise RuntimeError("the client is closed")
             call = self._callables[method.path] = multicallable(self.channel, method)
         if metadata:
             converted = self._metadata.get(metadata)
@@ -77,11 +88,47 @@ class AioGrpcTransport:
                 if len(self._metadata) < _METADATA_CACHE:
                     self._metadata[metadata] = converted
             metadata = converted
-        return call(request, timeout=timeout, metadata=metadata)
+        started = call(request, timeout=timeout, metadata=metadata)
+        if method.server_streaming:
+            return self._stream(method, started)
+        # A unary call is awaited by the async retry layer, which turns what close() does
+        # to it into ClientClosedError (no extra coroutine per call here).
+        return started
+
+    def _adopt(self, loop: Any, method: MethodSpec) -> None:
+        """Bind to ``loop`` (the first call's), or refuse a call from another loop."""
+        if self._loop is None:
+            self._loop = loop
+            return
+        raise ForeignEventLoopError(
+            "this async client belongs to the event loop it first ran a call in"
+            + (" (now closed)" if self._loop.is_closed() else "")
+            + "; make one client per event loop",
+            rpc=method.name,
+        )
+
+    async def _stream(self, method: MethodSpec, call: Any) -> AsyncIterator[Any]:
+        try:
+            async for response in call:
+                yield response
+        except (asyncio.CancelledError, grpc.RpcError) as exc:
+            if self._closed and not cancelling(exc):
+                raise closed_error(method) from None
+            raise
 
     async def close(self) -> None:
-        """Close the channel, if it was opened (calls in progress are cancelled)."""
+        """Close the channel, if it was opened (calls in progress end in
+        :class:`~flyteclient.runtime.exceptions.ClientClosedError`)."""
         self._closed = True
         self._callables.clear()
         if self._channel is not None:
             await self._channel.close(None)
+
+
+def cancelling(exc: BaseException) -> bool:
+    """A CancelledError that cancels the current task itself (not one ``close()`` caused
+    in its call); Python 3.10 cannot tell them apart, and takes it as the close's."""
+    if not isinstance(exc, asyncio.CancelledError):
+        return False
+    cancelling = getattr(asyncio.current_task(), "cancelling", None)
+    return bool(cancelling()) if cancelling is not None else False

@@ -9,6 +9,8 @@ from ..pipeline import Metadata
 
 #: The transports a client can make by name (``transport=``, ``PlatformConfig.transport``).
 TRANSPORTS = ("grpc", "rest")
+#: The body codecs of the ``rest`` transport by name (``rest_codec=``, ``PlatformConfig.rest_codec``).
+REST_CODECS = ("protobuf", "json")
 
 
 class Transport(Protocol):

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Dict, Iterator, Optional
 
 import grpc
 
+from ..exceptions import ClientClosedError
 from ..methods import MethodSpec
 from ..pipeline import Metadata
 from .channel import create_channel
@@ -18,6 +19,10 @@ def multicallable(channel: Any, method: MethodSpec) -> Callable[..., Any]:
     return factory(
         method.path, request_serializer=method.serialize, response_deserializer=method.deserialize
     )
+
+
+def closed_error(method: MethodSpec) -> ClientClosedError:
+    return ClientClosedError("the client is closed", rpc=method.name)
 
 
 class Multicallables:
@@ -43,9 +48,12 @@ class Multicallables:
 
 
 class GrpcTransport(Multicallables):
-    """Calls over a ``grpc.Channel`` (made from ``endpoint`` when none is given)."""
+    """Calls over a ``grpc.Channel`` (made from ``endpoint`` when none is given). Once it
+    is closed, calls — and the calls the close cut short — raise
+    :class:`~flyteclient.runtime.exceptions.ClientClosedError`."""
 
     channel: grpc.Channel
+    _closed = False
 
     def __init__(self, channel: grpc.Channel) -> None:
         super().__init__(channel)
@@ -57,7 +65,29 @@ class GrpcTransport(Multicallables):
         """A transport on a new channel (TLS unless ``insecure``; see :func:`create_channel`)."""
         return cls(create_channel(endpoint, insecure, **channel_kwargs))
 
+    def __call__(
+        self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata
+    ) -> Any:
+        try:
+            result = Multicallables.__call__(self, method, request, timeout, metadata)
+        except (grpc.RpcError, ValueError) as exc:  # ValueError: "...on closed channel!"
+            if self._closed:
+                raise closed_error(method) from exc
+            raise
+        if method.server_streaming:
+            return self._stream(method, result)
+        return result
+
+    def _stream(self, method: MethodSpec, responses: Iterator[Any]) -> Iterator[Any]:
+        try:
+            yield from responses
+        except grpc.RpcError as exc:
+            if self._closed:
+                raise closed_error(method) from exc
+            raise
+
     def close(self) -> None:
+        self._closed = True
         self.channel.close()
 
 

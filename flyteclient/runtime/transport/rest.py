@@ -1,20 +1,28 @@
-"""The HTTP/JSON transport: each RPC sent to flyteadmin's grpc-gateway routes
-(``/api/v1/...``) with httpx, sync and async.
+"""The HTTP transport: each RPC sent to flyteadmin's grpc-gateway routes (``/api/v1/...``)
+with httpx, sync and async.
 
 A call becomes the HTTP request its ``google.api.http`` binding describes (the route
 table is generated: :mod:`flyteclient.generated.routes`; the transcoding is
 :mod:`flyteclient.runtime.rest`), and the answer becomes the same response message the
-gRPC transport returns. Failures become :class:`RestRpcError`, a ``grpc.RpcError`` with
-``code()``, ``details()`` and ``trailing_metadata()`` (the error details as
-``grpc-status-details-bin``), so the layers above (retry, error mapping, auth refresh)
-treat both transports alike:
+gRPC transport returns. Bodies are binary protobuf (``application/octet-stream``) by
+default, as flyteconsole sends them and every flyteadmin release serves them; JSON
+(``codec="json"``) for debugging or proxies that need it. Failures become
+:class:`~.rest_answer.RestRpcError`, a ``grpc.RpcError`` with ``code()``, ``details()``
+and ``trailing_metadata()``, so the layers above (retry, error mapping, auth refresh)
+treat both transports alike (what each answer becomes: :mod:`.rest_answer`):
 
-- a grpc-gateway error body gives its code, message and details;
-- any other answer (an ingress's HTML 502, a proxy's 401 or 407) gives the code gRPC
-  derives from the HTTP status, and keeps the status in ``http_status``;
 - a connection that was never made is UNAVAILABLE "failed to connect ..." (safe to retry
-  even for non-idempotent RPCs: nothing was sent); a read that timed out is
+  even for non-idempotent RPCs: nothing was sent); a call past its deadline is
   DEADLINE_EXCEEDED; a connection lost after sending is UNAVAILABLE.
+
+Limits, per attempt: one deadline (the call's ``timeout`` left) for the pool wait, the
+connect, sending, the response headers and the whole body (:mod:`.http_deadline`); a
+success body of at most ``max_response_bytes`` (the gRPC channel's 20 MiB receive limit
+by default), enforced while it streams in; error bodies read up to
+:data:`~.rest_answer.ERROR_BODY_LIMIT` only. A closed transport raises
+:class:`~flyteclient.runtime.exceptions.ClientClosedError` (also for the calls it cut
+short), and the async one belongs to the event loop of its first call
+(:class:`~flyteclient.runtime.exceptions.ForeignEventLoopError` elsewhere).
 
 httpx is used because it has the same API for sync and async clients, verifies TLS with a
 custom CA, honours ``HTTP(S)_PROXY``/``NO_PROXY`` from the environment and keeps
@@ -23,64 +31,71 @@ connections alive (``pip install 'flyteclient[rest]'``).
 
 from __future__ import annotations
 
-import contextlib
+import asyncio
 import ssl
-from typing import Any, Dict, Iterator, Mapping, Optional, Sequence, Tuple, Type, TypeVar, Union
+import time
+from typing import Any, Dict, Mapping, Optional, Sequence, Tuple, Type, TypeVar, Union
 
 import grpc
 
+from ..exceptions import ClientClosedError, ForeignEventLoopError
 from ..methods import MethodSpec
 from ..pipeline import Metadata
-from ..rest import (
-    CLIENT_JSON,
-    Codec,
-    HttpRequest,
-    UnroutableRequest,
-    decode_error,
-    decode_response,
-    expand,
+from ..rest import CLIENT_JSON, PROTOBUF, Codec, HttpRequest, UnroutableRequest, expand
+from . import http_deadline
+from .rest_answer import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    ERROR_BODY_LIMIT,
+    RestRpcError,
+    decode_failure,
+    decode_success,
 )
 
 # Call metadata that is not sent as an HTTP header: gRPC's own ``accept`` (HTTP's Accept
-# asks for JSON) and binary ``-bin`` values (HTTP headers carry text).
+# names the codec) and binary ``-bin`` values (HTTP headers carry text).
 _NOT_HEADERS = frozenset({"accept", "content-type", "user-agent"})
 _NEVER_CONNECTED = "failed to connect to all addresses"
+#: Calls a transport sends at once (httpx's default connection limit); more wait their
+#: turn here, within their deadline: httpcore's pool does work in proportion to waiting
+#: requests times connections on every change, which stalls hundreds of concurrent calls.
+MAX_IN_FLIGHT = 100
+CODECS: Dict[str, Codec] = {"protobuf": PROTOBUF, "json": CLIENT_JSON}
+"""The body codecs by name (``rest_codec=``): binary protobuf (default) or JSON."""
 
 Verify = Union[bool, str, ssl.SSLContext]
 _T = TypeVar("_T", bound="_RestCalls")
 
+__all__ = [
+    "AsyncRestTransport",
+    "CODECS",
+    "DEFAULT_MAX_RESPONSE_BYTES",
+    "RestRpcError",
+    "RestTransport",
+    "base_url",
+    "codec_for",
+    "tls_verify",
+]
 
-class RestRpcError(grpc.RpcError):
-    """A failed REST call, shaped like gRPC's errors."""
 
-    def __init__(
-        self,
-        code: grpc.StatusCode,
-        message: str,
-        details_bin: Optional[bytes] = None,
-        http_status: Optional[int] = None,
-    ) -> None:
-        super().__init__(message)
-        self._code = code
-        self._message = message
-        self._details_bin = details_bin
-        self.http_status = http_status
-        """The HTTP status of an answer that was not a grpc-gateway error (e.g. a proxy's 407)."""
+def codec_for(value: Union[str, Codec, None], param: str = "rest_codec") -> Codec:
+    """The codec named ``value`` (``"protobuf"`` when None), or ``value`` itself."""
+    if value is None:
+        return PROTOBUF
+    if isinstance(value, Codec):
+        return value
+    codec = CODECS.get(value) if isinstance(value, str) else None
+    if codec is None:
+        raise ValueError(f"{param} must be one of {', '.join(CODECS)}, got {value!r}")
+    return codec
 
-    def code(self) -> grpc.StatusCode:
-        return self._code
 
-    def details(self) -> str:
-        return self._message
-
-    def trailing_metadata(self) -> Any:
-        return (("grpc-status-details-bin", self._details_bin),) if self._details_bin else ()
-
-    def debug_error_string(self) -> str:
-        return self._message
-
-    def __str__(self) -> str:
-        return f"{self._code.name}: {self._message}"
+def check_max_response_bytes(value: Any, param: str = "max_response_bytes") -> int:
+    """``value`` if it is a positive int (not a bool); else TypeError/ValueError naming ``param``."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{param} must be an int number of bytes, not {type(value).__name__}")
+    if value <= 0:
+        raise ValueError(f"{param} must be positive, got {value!r}")
+    return value
 
 
 def base_url(endpoint: str, insecure: bool) -> str:
@@ -105,8 +120,8 @@ def tls_verify(root_certificates: Optional[bytes] = None, config: Any = None) ->
 
 class _RestCalls:
     """What the sync and async transports share: construction, a call as an HTTP request,
-    and an HTTP answer as a response message or a :class:`RestRpcError`. Subclasses name
-    the httpx client class they send with (``_client_class``)."""
+    the limits of one attempt, and the translation of httpx's errors. Subclasses name the
+    httpx client class they send with (``_client_class``)."""
 
     _client_class = "Client"
 
@@ -116,8 +131,9 @@ class _RestCalls:
         *,
         verify: Verify = True,
         client: Any = None,
-        codec: Codec = CLIENT_JSON,
+        codec: Union[str, Codec, None] = None,
         routes: Optional[Mapping[str, Sequence[Any]]] = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         from ..extras import require_extra
 
@@ -125,22 +141,45 @@ class _RestCalls:
 
         self.url = url
         self._routes = routes if routes is not None else _routes()
-        self._codec = codec
+        self._codec = codec_for(codec, "codec")
+        self.max_response_bytes = check_max_response_bytes(max_response_bytes)
         self._httpx = httpx
         if client is None:
             client = getattr(httpx, self._client_class)(base_url=url, verify=verify, trust_env=True)
+        # Each operation then ends by the attempt's deadline (a client given by the caller
+        # keeps its own pools: the deadline is still checked between body chunks).
+        http_deadline.install(client)
         self._client = client
+        self._closed = False
+        self._gate = self._new_gate()
+
+    def _new_gate(self) -> Any:
+        import threading
+
+        return threading.BoundedSemaphore(MAX_IN_FLIGHT)
+
+    def _gate_timeout(self, method: MethodSpec) -> RestRpcError:
+        return RestRpcError(
+            grpc.StatusCode.DEADLINE_EXCEEDED,
+            f"Deadline Exceeded waiting for one of the {MAX_IN_FLIGHT} connections",
+        )
+
+    @property
+    def codec(self) -> Codec:
+        """The body codec (:data:`~flyteclient.runtime.rest.PROTOBUF` by default)."""
+        return self._codec
 
     @classmethod
     def connect(cls: Type[_T], connection: Any) -> _T:
         """A transport for a client's :class:`~flyteclient.runtime.client_base.Connection`."""
         url, verify = connection_arguments(connection)
-        return cls(url, verify=verify)
+        rest = getattr(connection, "rest", None) or {}
+        return cls(url, verify=verify, **rest)
 
     def request(
         self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata
     ) -> Tuple[HttpRequest, Dict[str, Any]]:
-        """The HTTP request and httpx's ``request()`` arguments for one call."""
+        """The HTTP request and its headers for one call."""
         bindings = self._routes.get(method.path)
         if not bindings:
             raise RestRpcError(
@@ -151,50 +190,90 @@ class _RestCalls:
             http = expand(bindings, request, self._codec)
         except UnroutableRequest as exc:
             raise RestRpcError(grpc.StatusCode.INVALID_ARGUMENT, str(exc)) from None
-        headers = dict(http.headers)
+        headers = http.headers
         for key, value in metadata or ():
             if key not in _NOT_HEADERS and not key.endswith("-bin"):
                 headers[key] = value
         if timeout is not None:
             headers["grpc-timeout"] = f"{max(1, int(timeout * 1000))}m"  # the server's deadline too
-        kwargs: Dict[str, Any] = {"headers": headers, "timeout": timeout}
-        if http.body is not None:
-            kwargs["content"] = http.body
-        return http, kwargs
+        return http, headers
 
-    def response(self, http: HttpRequest, method: MethodSpec, answer: Any) -> Any:
-        """The response message of a 2xx answer; else raises the answer's :class:`RestRpcError`."""
-        status, content_type, body = (
-            answer.status_code,
-            answer.headers.get("content-type"),
-            answer.content,
+    def _build(self, http: HttpRequest, headers: Dict[str, Any], timeout: Optional[float]) -> Any:
+        return self._client.build_request(
+            http.verb, self.url + http.target, headers=headers, content=http.body, timeout=timeout
         )
+
+    def _limit(self, answer: Any) -> Tuple[int, bool]:
+        """How many body bytes to read, and whether more than that fails the call (a
+        success body over the cap) rather than being cut off (an error body)."""
+        if 200 <= answer.status_code < 300:
+            return self.max_response_bytes, True
+        return ERROR_BODY_LIMIT, False
+
+    def _too_large(self, method: MethodSpec, size: str) -> RestRpcError:
+        return RestRpcError(
+            grpc.StatusCode.RESOURCE_EXHAUSTED,
+            f"received message larger than max ({size} vs. {self.max_response_bytes}): the "
+            f"{method.name} response is over the client's max_response_bytes; ask for less "
+            "(a smaller page: limit=...) or raise max_response_bytes",
+            permanent=True,
+        )
+
+    def _announced(self, answer: Any) -> Optional[int]:
+        text = answer.headers.get("content-length")
+        return int(text) if text and text.isdigit() else None
+
+    def _answer(
+        self, method: MethodSpec, http: HttpRequest, answer: Any, body: bytes, complete: bool
+    ) -> Any:
+        status = answer.status_code
         if 200 <= status < 300:
-            assert http.binding is not None
-            return decode_response(http.binding, body, method.response_type(), self._codec)
-        error = decode_error(status, body, content_type)
-        details = error.to_proto().SerializeToString() if error.details else None
-        raise RestRpcError(
-            error.code, error.message, details, None if error.from_gateway else status
-        )
+            return decode_success(method, http, status, answer.headers.get("content-type"), body)
+        raise decode_failure(method, http, status, answer.headers, body, complete)
 
-    @contextlib.contextmanager
-    def _sending(self) -> Iterator[None]:
-        """Turn httpx's errors while sending into :class:`RestRpcError`."""
+    def _failure(
+        self, exc: Exception, method: MethodSpec, deadline: Optional[float]
+    ) -> BaseException:
+        """What to raise for ``exc`` (raised while sending or reading): a
+        :class:`RestRpcError` for httpx's errors, :class:`ClientClosedError` once the
+        transport is closed, else ``exc`` itself."""
         httpx = self._httpx
-        try:
-            yield
-        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-            raise RestRpcError(grpc.StatusCode.UNAVAILABLE, f"{_NEVER_CONNECTED}: {exc}") from exc
-        except httpx.TimeoutException as exc:
-            raise RestRpcError(
-                grpc.StatusCode.DEADLINE_EXCEEDED, f"Deadline Exceeded: {exc}"
-            ) from exc
-        except httpx.HTTPError as exc:
-            raise RestRpcError(grpc.StatusCode.UNAVAILABLE, f"{type(exc).__name__}: {exc}") from exc
+        if isinstance(exc, RestRpcError):
+            return exc
+        if self._closed:
+            return _closed(method)
+        if not isinstance(exc, httpx.HTTPError):
+            return exc
+        if deadline is not None and time.monotonic() >= deadline:
+            return RestRpcError(grpc.StatusCode.DEADLINE_EXCEEDED, f"Deadline Exceeded: {exc}")
+        if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):
+            return RestRpcError(grpc.StatusCode.UNAVAILABLE, f"{_NEVER_CONNECTED}: {exc}")
+        if isinstance(exc, httpx.TimeoutException):
+            return RestRpcError(grpc.StatusCode.DEADLINE_EXCEEDED, f"Deadline Exceeded: {exc}")
+        if isinstance(exc, httpx.RemoteProtocolError) and _not_http1(exc):
+            return RestRpcError(
+                grpc.StatusCode.UNAVAILABLE,
+                f"{self.url} did not answer in HTTP/1.1 (a gRPC port answers in HTTP/2 "
+                f"framing: {exc}): transport='rest' needs flyteadmin's HTTP endpoint (an "
+                "insecure flyteadmin serves HTTP on 8088 and gRPC on 8089; a secure one "
+                "serves both on one port)",
+                permanent=True,
+            )
+        return RestRpcError(grpc.StatusCode.UNAVAILABLE, f"{type(exc).__name__}: {exc}")
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.url!r})"
+
+
+def _closed(method: MethodSpec) -> ClientClosedError:
+    return ClientClosedError("the client is closed", rpc=method.name)
+
+
+def _not_http1(exc: Exception) -> bool:
+    """h11's complaint about an answer that does not start with an HTTP/1 status line
+    (what a gRPC server's SETTINGS frame looks like to it)."""
+    text = str(exc)
+    return "illegal status line" in text or "illegal request line" in text
 
 
 def connection_arguments(connection: Any) -> Tuple[str, Verify]:
@@ -220,32 +299,157 @@ def _routes() -> Mapping[str, Sequence[Any]]:
 
 
 class RestTransport(_RestCalls):
-    """Sends calls as HTTP/JSON with an ``httpx.Client`` (made from the arguments, or given)."""
+    """Sends calls over HTTP with an ``httpx.Client`` (made from the arguments, or given).
+
+    :param url: the gateway's base URL (``https://flyte.example.com``).
+    :param codec: ``"protobuf"`` (default) or ``"json"`` bodies (or a
+        :class:`~flyteclient.runtime.rest.Codec`).
+    :param max_response_bytes: largest success body accepted (RESOURCE_EXHAUSTED above).
+    """
 
     def __call__(
         self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata
     ) -> Any:
-        http, kwargs = self.request(method, request, timeout, metadata)
-        with self._sending():
-            answer = self._client.request(http.verb, self.url + http.target, **kwargs)
-        return self.response(http, method, answer)
+        if self._closed:
+            raise _closed(method)
+        http, headers = self.request(method, request, timeout, metadata)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        if not self._gate.acquire(timeout=timeout):
+            raise self._gate_timeout(method)
+        token = http_deadline.call_deadline.set(deadline)
+        try:
+            answer = self._client.send(self._build(http, headers, timeout), stream=True)
+            try:
+                body, complete = self._read(method, answer, deadline)
+            finally:
+                answer.close()
+        except Exception as exc:
+            error = self._failure(exc, method, deadline)
+            if error is exc:
+                raise
+            raise error from exc
+        finally:
+            http_deadline.call_deadline.reset(token)
+            self._gate.release()
+        return self._answer(method, http, answer, body, complete)
+
+    def _read(
+        self, method: MethodSpec, answer: Any, deadline: Optional[float]
+    ) -> Tuple[bytes, bool]:
+        limit, strict = self._limit(answer)
+        announced = self._announced(answer)
+        if strict and announced is not None and announced > limit:
+            raise self._too_large(method, str(announced))
+        chunks, size = [], 0
+        for chunk in answer.iter_bytes():
+            size += len(chunk)
+            if size > limit:
+                if strict:
+                    raise self._too_large(method, f"more than {limit}")
+                chunks.append(chunk[: limit - size + len(chunk)])
+                return b"".join(chunks), False
+            chunks.append(chunk)
+            if deadline is not None and time.monotonic() > deadline:
+                raise self._httpx.ReadTimeout("deadline exceeded while reading the body")
+        return b"".join(chunks), True
 
     def close(self) -> None:
+        """Close the connections; calls after this, and calls cut short by it, raise
+        :class:`~flyteclient.runtime.exceptions.ClientClosedError`."""
+        self._closed = True
         self._client.close()
 
 
 class AsyncRestTransport(_RestCalls):
-    """:class:`RestTransport` with an ``httpx.AsyncClient``: calls are awaitable."""
+    """:class:`RestTransport` with an ``httpx.AsyncClient``: calls are awaitable. It
+    belongs to the event loop of its first call."""
 
     _client_class = "AsyncClient"
+    _loop: Any = None
 
     async def __call__(
         self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata
     ) -> Any:
-        http, kwargs = self.request(method, request, timeout, metadata)
-        with self._sending():
-            answer = await self._client.request(http.verb, self.url + http.target, **kwargs)
-        return self.response(http, method, answer)
+        if self._closed:
+            raise _closed(method)
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:
+            self._check_loop(method, loop)
+        http, headers = self.request(method, request, timeout, metadata)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        gate = self._gate
+        if gate.locked():
+            try:
+                await asyncio.wait_for(gate.acquire(), timeout)
+            except asyncio.TimeoutError:
+                raise self._gate_timeout(method) from None
+        else:
+            await gate.acquire()
+        token = http_deadline.call_deadline.set(deadline)
+        try:
+            answer = await self._client.send(self._build(http, headers, timeout), stream=True)
+            try:
+                body, complete = await self._read(method, answer, deadline)
+            finally:
+                await answer.aclose()
+        except asyncio.CancelledError:
+            if self._closed and not _cancelling():
+                raise _closed(method) from None
+            raise
+        except Exception as exc:
+            error = self._failure(exc, method, deadline)
+            if error is exc:
+                raise
+            raise error from exc
+        finally:
+            http_deadline.call_deadline.reset(token)
+            gate.release()
+        return self._answer(method, http, answer, body, complete)
+
+    def _new_gate(self) -> Any:
+        return asyncio.Semaphore(MAX_IN_FLIGHT)
+
+    def _check_loop(self, method: MethodSpec, loop: Any) -> None:
+        if self._loop is None:
+            self._loop = loop
+            return
+        raise ForeignEventLoopError(
+            "this async client belongs to the event loop it first ran a call in"
+            + (" (now closed)" if self._loop.is_closed() else "")
+            + "; make one client per event loop",
+            rpc=method.name,
+        )
+
+    async def _read(
+        self, method: MethodSpec, answer: Any, deadline: Optional[float]
+    ) -> Tuple[bytes, bool]:
+        limit, strict = self._limit(answer)
+        announced = self._announced(answer)
+        if strict and announced is not None and announced > limit:
+            raise self._too_large(method, str(announced))
+        chunks, size = [], 0
+        async for chunk in answer.aiter_bytes():
+            size += len(chunk)
+            if size > limit:
+                if strict:
+                    raise self._too_large(method, f"more than {limit}")
+                chunks.append(chunk[: limit - size + len(chunk)])
+                return b"".join(chunks), False
+            chunks.append(chunk)
+            if deadline is not None and time.monotonic() > deadline:
+                raise self._httpx.ReadTimeout("deadline exceeded while reading the body")
+        return b"".join(chunks), True
 
     async def close(self) -> None:
+        """Close the connections; calls after this, and calls cut short by it, raise
+        :class:`~flyteclient.runtime.exceptions.ClientClosedError`."""
+        self._closed = True
         await self._client.aclose()
+
+
+def _cancelling() -> bool:
+    """Whether the current task itself was asked to cancel (Python 3.11+ can tell; on
+    3.10 a cancellation during a closed transport's call is taken as the close's)."""
+    task = asyncio.current_task()
+    cancelling = getattr(task, "cancelling", None)
+    return bool(cancelling()) if cancelling is not None else False

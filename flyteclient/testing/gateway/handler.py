@@ -13,11 +13,18 @@ mapped HTTP status.
 
 Also from flyteadmin's HTTP server: ``GET /healthcheck`` answers 200; a path that Go's
 ``http.ServeMux`` would clean (``//``, ``/./``, ``/../``) is redirected (301); a path with a
-malformed ``%`` escape is a plain-text 400 (Go's HTTP server rejects the request line);
+malformed ``%`` escape, or escapes that are not UTF-8 (``%ff%fe``), is a plain-text 400;
 a ``POST`` with ``Content-Type: application/x-www-form-urlencoded`` to a path only a GET
 route matches is served by that route with the form as query parameters
 (grpc-gateway's path-length fallback, for filters too long for a URL), and
 ``X-HTTP-Method-Override`` applies to such a request.
+
+Headers follow flyteadmin's rules (:mod:`.headers`): ``Authorization``, the configured HTTP
+authorization header (``flyte-authorization`` by default) and ``Grpc-Metadata-*``. The
+gateway reaches flyteadmin's gRPC server through a grpc-go client whose receive limit is
+``maxMessageSizeBytes`` (grpc-go's 4 MiB when unset), and the server's own receive limit
+is the same: a request or response over ``max_message_bytes`` is answered RESOURCE_EXHAUSTED
+"grpc: received message larger than max (N vs. L)" (HTTP 429) without being served.
 """
 
 from __future__ import annotations
@@ -49,6 +56,7 @@ from flyteclient.runtime.rest import (
 from ..http_server import Request, Response, text_response
 from .context import Aborted, GatewayContext
 from .headers import (
+    DEFAULT_HTTP_AUTHORIZATION_HEADER,
     HeaderError,
     clean_path,
     deadline_seconds,
@@ -58,6 +66,8 @@ from .headers import (
 )
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+#: grpc-go's default receive limit (the gateway's client and flyteadmin's gRPC server)
+DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024
 DETAILS_KEY = "grpc-status-details-bin"
 _INVALID = grpc.StatusCode.INVALID_ARGUMENT
 
@@ -74,15 +84,22 @@ class Gateway:
     :param services: ``(service descriptor, servicer)`` pairs, in flyteadmin's registration
         order (it decides which route wins when two templates match a path).
     :param interceptors: the gRPC server's interceptors, applied to every call in order.
+    :param authorization_header: flyteadmin's ``httpAuthorizationHeader``: this HTTP
+        header's value is passed as ``authorization`` metadata (as is ``Authorization``).
+    :param max_message_bytes: the internal gRPC hop's limit on a request or response.
     """
 
     def __init__(
         self,
         services: Sequence[Tuple[ServiceDescriptor, Any]],
         interceptors: Sequence[grpc.ServerInterceptor] = (),
+        authorization_header: str = DEFAULT_HTTP_AUTHORIZATION_HEADER,
+        max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
     ) -> None:
         self.table = RouteTable(d for d, _ in services)
         self._interceptors = tuple(interceptors)
+        self.authorization_header = authorization_header
+        self.max_message_bytes = max_message_bytes
         self._handlers: Dict[str, grpc.RpcMethodHandler] = {}
         for desc, servicer in services:
             for method in desc.methods:
@@ -126,7 +143,9 @@ class Gateway:
             form, verb, fallback = self._form(req), override.upper(), False
         route, params, form = self._route(verb, components, fallback, req, form)
         try:
-            metadata = incoming_metadata(req.headers, req.client[0] if req.client else None)
+            metadata = incoming_metadata(
+                req.headers, req.client[0] if req.client else None, self.authorization_header
+            )
             timeout = deadline_seconds(req.headers.get("grpc-timeout"))
         except HeaderError as exc:
             raise GatewayError(_INVALID, str(exc)) from None
@@ -191,6 +210,9 @@ class Gateway:
     def _call(
         self, route: Route, request: Message, ctx: GatewayContext, outbound: Codec
     ) -> Response:
+        too_large = self._over_limit(request)
+        if too_large:  # refused by the gRPC server before anything runs
+            return self._error(grpc.StatusCode.RESOURCE_EXHAUSTED, too_large, (), outbound, ())
         handler = self._handler(route.full_method, ctx.invocation_metadata())
         response: Any = None
         code: Optional[grpc.StatusCode] = None
@@ -222,6 +244,9 @@ class Gateway:
             return self._error(
                 code, ctx.status_details, _details(ctx.trailing), outbound, ctx.initial
             )
+        too_large = self._over_limit(response)
+        if too_large:  # the gateway's gRPC client refuses the answer
+            return self._error(grpc.StatusCode.RESOURCE_EXHAUSTED, too_large, (), outbound, ())
         headers = {
             "Content-Type": outbound.content_type,
             **outgoing_headers(ctx.initial),
@@ -230,6 +255,13 @@ class Gateway:
         field = route.binding.response_body
         body = outbound.encode_value(response, field) if field else outbound.encode(response)
         return 200, headers, body
+
+    def _over_limit(self, message: Message) -> str:
+        """grpc-go's refusal of a message over the hop's limit ("" when it fits)."""
+        size = message.ByteSize()
+        if size <= self.max_message_bytes:
+            return ""
+        return f"grpc: received message larger than max ({size} vs. {self.max_message_bytes})"
 
     @staticmethod
     def _error(

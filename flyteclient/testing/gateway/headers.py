@@ -1,11 +1,14 @@
 """HTTP headers <-> gRPC metadata, as flyteadmin's gateway maps them, and Go's path cleaning.
 
-Incoming (grpc-gateway v2 ``annotateContext`` with flyteadmin's ``GetCustomHeaderMatcher``):
-``Authorization`` passes as ``authorization`` (and ``grpcgateway-authorization``); the other
-permanent HTTP headers (``Accept``, ``Content-Type``, ``Cookie``, ``User-Agent`` ...) as
-``grpcgateway-<name>``; ``Grpc-Metadata-<key>`` as ``<key>`` (``-bin`` values base64-decoded);
-``X-Request-Id`` as is; ``x-forwarded-host`` and ``x-forwarded-for`` are added; anything else
-is dropped. ``Grpc-Timeout`` (``<n><H|M|S|m|u|n>``) sets the call's deadline.
+Incoming (grpc-gateway v2 ``annotateContext`` with flyteadmin's ``GetCustomHeaderMatcher``
+and its ``GetHTTPRequestCookieToMetadataHandler``): ``Authorization`` passes as
+``authorization`` (and ``grpcgateway-authorization``); the configured HTTP authorization
+header (flyteadmin's ``httpAuthorizationHeader``, ``flyte-authorization`` by default) is
+added as ``authorization`` too, after it; the other permanent HTTP headers (``Accept``,
+``Content-Type``, ``Cookie``, ``User-Agent`` ...) as ``grpcgateway-<name>``;
+``Grpc-Metadata-<key>`` as ``<key>`` (``-bin`` values base64-decoded); ``X-Request-Id`` as
+is; ``x-forwarded-host`` and ``x-forwarded-for`` are added; anything else is dropped.
+``Grpc-Timeout`` (``<n><H|M|S|m|u|n>``) sets the call's deadline.
 
 Outgoing: header metadata the servicer sends becomes ``Grpc-Metadata-<key>`` headers
 (trailers are not forwarded: they need ``TE: trailers`` and chunked HTTP/1.1).
@@ -50,6 +53,8 @@ PERMANENT_HEADERS = frozenset(
     )
 )
 METADATA_PREFIX = "grpc-metadata-"
+#: flyteadmin's default ``httpAuthorizationHeader`` (and the key it advertises to clients)
+DEFAULT_HTTP_AUTHORIZATION_HEADER = "flyte-authorization"
 _TIMEOUT_UNITS = {"H": 3600.0, "M": 60.0, "S": 1.0, "m": 1e-3, "u": 1e-6, "n": 1e-9}
 _VALID_KEY = re.compile(r"[0-9a-z_.\-]+\Z")
 
@@ -59,9 +64,12 @@ class HeaderError(ValueError):
 
 
 def incoming_metadata(
-    headers: Mapping[str, str], client_ip: Optional[str]
+    headers: Mapping[str, str],
+    client_ip: Optional[str],
+    authorization_header: str = DEFAULT_HTTP_AUTHORIZATION_HEADER,
 ) -> List[Tuple[str, Any]]:
-    """gRPC metadata for a request's ``headers`` (lower-case names)."""
+    """gRPC metadata for a request's ``headers`` (lower-case names); the value of the
+    ``authorization_header`` HTTP header goes as ``authorization`` metadata."""
     pairs: List[Tuple[str, Any]] = []
     for key, value in headers.items():
         if key in ("x-forwarded-for", "x-forwarded-host"):
@@ -84,6 +92,9 @@ def incoming_metadata(
     forwarded = [v for v in (headers.get("x-forwarded-for"), client_ip) if v]
     if forwarded:
         pairs.append(("x-forwarded-for", ", ".join(forwarded)))
+    custom = authorization_header.lower()
+    if custom and custom != "authorization" and custom in headers:
+        pairs.append(("authorization", headers[custom]))
     return pairs
 
 

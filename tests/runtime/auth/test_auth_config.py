@@ -63,8 +63,11 @@ def test_fields_and_defaults_match_flytekit():
 
     ours = {f.name: f for f in dataclasses.fields(PlatformConfig)}
     theirs = {f.name: f for f in dataclasses.fields(FlytekitPlatformConfig)}
-    # flytekit's fields in flytekit's order, then flyteclient's own (the transport).
-    assert list(ours)[: len(theirs)] == list(theirs) and list(ours)[len(theirs) :] == ["transport"]
+    # flytekit's fields in flytekit's order, then flyteclient's own (transport, rest_codec).
+    assert list(ours)[: len(theirs)] == list(theirs) and list(ours)[len(theirs) :] == [
+        "transport",
+        "rest_codec",
+    ]
     assert PlatformConfig().transport == "grpc"
     ours = {name: f for name, f in ours.items() if name in theirs}
     default = PlatformConfig()

@@ -32,7 +32,7 @@ def rest_client(server: ScriptedHttpServer, **kwargs: Any) -> SynchronousFlyteCl
     return SynchronousFlyteClient(server.url, transport="rest", **kwargs)
 
 
-def test_request_is_the_route_with_json_and_query_parameters():
+def test_request_is_the_route_with_query_parameters_and_binary_protobuf():
     with ScriptedHttpServer(default=ok(execution_pb2.ExecutionList(token="7"))) as server:
         with rest_client(server, headers=[("x-team", "ml")]) as client:
             _, token = client.list_executions_paginated(
@@ -49,7 +49,8 @@ def test_request_is_the_route_with_json_and_query_parameters():
         "/api/v1/executions/p/d?limit=5&filters=eq%28phase%2CSUCCEEDED%29"
         "&sort_by.key=created_at&sort_by.direction=ASCENDING"
     )
-    assert seen.headers["accept"] == "application/json" and seen.headers["x-team"] == "ml"
+    assert seen.headers["accept"] == "application/octet-stream" and seen.headers["x-team"] == "ml"
+    assert "content-type" not in seen.headers  # a GET has no body
 
 
 def test_503_then_ok_is_retried_with_backoff():

@@ -1014,10 +1014,11 @@ def _is_read(rpc: str) -> bool:
 
 
 class Twins:
-    """Server A (driven over gRPC) and server B (driven over HTTP)."""
+    """Server A (driven over gRPC) and server B (driven over HTTP, with JSON or binary
+    protobuf bodies: ``codec``)."""
 
-    def __init__(self, a: LocalAdmin, b: LocalAdmin) -> None:
-        self.a, self.b = a, b
+    def __init__(self, a: LocalAdmin, b: LocalAdmin, codec: str = "json") -> None:
+        self.a, self.b, self.codec = a, b, codec
         self.ch_a, self.ch_b = grpc.insecure_channel(a.endpoint), grpc.insecure_channel(b.endpoint)
 
     def setup_signals(self) -> None:
@@ -1033,10 +1034,10 @@ class Twins:
         self.ch_b.close()
 
 
-@pytest.fixture(scope="module")
-def twins():
+@pytest.fixture(scope="module", params=["json", "protobuf"])
+def twins(request):
     with LocalAdmin() as a, LocalAdmin() as b:
-        t = Twins(a, b)
+        t = Twins(a, b, request.param)
         t.setup_signals()
         try:
             yield t
@@ -1049,7 +1050,7 @@ def test_every_http_rpc_agrees_with_grpc(twins: Twins) -> None:
     mismatches: List[str] = []
     for i, step in enumerate(script()):
         over_grpc = call_grpc(twins.ch_a, step.rpc, step.request)
-        over_http = call_http(twins.b.http_url, step.rpc, step.request)
+        over_http = call_http(twins.b.http_url, step.rpc, step.request, codec=twins.codec)
         where = f"step {i} {step.rpc}"
         if over_grpc.code != step.expect:
             mismatches.append(
@@ -1062,7 +1063,7 @@ def test_every_http_rpc_agrees_with_grpc(twins: Twins) -> None:
         ):
             mismatches.append(f"{where}: HTTP {over_http.http_status} for {over_http.code}")
         if _is_read(step.rpc):
-            same_server = call_http(twins.a.http_url, step.rpc, step.request)
+            same_server = call_http(twins.a.http_url, step.rpc, step.request, codec=twins.codec)
             exact = (lambda o: o.key()) if not step.clock else _normalized
             if exact(same_server) != exact(over_grpc):
                 mismatches.append(
@@ -1092,6 +1093,7 @@ def test_error_details_survive_the_gateway(twins: Twins) -> None:
         twins.b.http_url,
         "AdminService.TerminateExecution",
         execution_pb2.ExecutionTerminateRequest(id=eid, cause="again"),
+        codec=twins.codec,
     )
     assert (out.code, out.http_status) == (C.FAILED_PRECONDITION, 400)
     reason = admin_event.EventFailureReason()
@@ -1104,6 +1106,7 @@ def test_error_details_survive_the_gateway(twins: Twins) -> None:
         workflow_pb2.WorkflowCreateRequest(
             id=wf, spec=Env.workflow_spec("wf", "v1", [ident(RT.TASK, "t2")])
         ),
+        codec=twins.codec,
     )
     failure = workflow_pb2.CreateWorkflowFailureReason()
     assert out.code == C.INVALID_ARGUMENT and out.details[0].Unpack(failure)

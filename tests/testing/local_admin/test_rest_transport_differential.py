@@ -18,8 +18,7 @@ from test_local_admin_gateway_differential import _scrub, exec_id, script
 from flyteclient import AsyncFlyteClient, RawSynchronousFlyteClient, SynchronousFlyteClient
 from flyteclient.generated import methods
 from flyteclient.runtime.interceptors.retry import RetryPolicy
-from flyteclient.runtime.rest import PROTOBUF
-from flyteclient.runtime.transport.rest import RestTransport
+from flyteclient.runtime.transport.rest import CODECS
 from flyteclient.testing import LocalAdmin
 from tests.generated.test_raw_client import _raw_name
 from tests.support.gateway import ROUTED, full_method
@@ -45,14 +44,16 @@ def outcome(client: Any, rpc: str, request: Any) -> Tuple[Any, ...]:
     return ("ok", type(response).__name__, _scrub(copy).SerializeToString(deterministic=True))
 
 
-@pytest.fixture(scope="module", params=["json", "protobuf"])
+@pytest.fixture(scope="module", params=["protobuf", "json"])
 def twins(request):
-    """Both servers after the script; the REST client sends JSON (the default) or binary
-    protobuf bodies (``RestTransport(codec=PROTOBUF)``, which flyteadmin's gateway serves too)."""
+    """Both servers after the script; the REST client sends binary protobuf bodies (the
+    default, as flyteconsole does) or JSON (``rest_codec="json"``)."""
     with LocalAdmin() as a, LocalAdmin() as b:
         over_grpc = RawSynchronousFlyteClient(a.endpoint, insecure=True, retry=NO_RETRY)
-        rest: Any = "rest" if request.param == "json" else RestTransport(b.http_url, codec=PROTOBUF)
-        over_rest = RawSynchronousFlyteClient(b.http_url, transport=rest, retry=NO_RETRY)
+        over_rest = RawSynchronousFlyteClient(
+            b.http_url, transport="rest", rest_codec=request.param, retry=NO_RETRY
+        )
+        assert over_rest.transport.codec is CODECS[request.param]
         sid = identifier_pb2.SignalIdentifier(signal_id="approve", execution_id=exec_id("e1"))
         create = signal_pb2.SignalGetOrCreateRequest(
             id=sid, type=types_pb2.LiteralType(simple=types_pb2.BOOLEAN)
@@ -67,6 +68,7 @@ def twins(request):
                 over_grpc,
                 over_rest,
                 _run_script(over_grpc, over_rest),
+                request.param,
             )  # leaves both servers populated
         finally:
             over_grpc.close()
@@ -101,7 +103,7 @@ def test_friendly_paging_filters_sort_and_nested_paths(twins):
     results = []
     for client in (
         SynchronousFlyteClient(a.endpoint, insecure=True),
-        SynchronousFlyteClient(b.http_url, transport="rest"),
+        SynchronousFlyteClient(b.http_url, transport="rest", rest_codec=twins[5]),
     ):
         with client:
             pages = [
@@ -128,5 +130,7 @@ def test_async_client_over_rest_agrees(twins):
             ]
 
     over_grpc = asyncio.run(listed(AsyncFlyteClient(a.endpoint, insecure=True)))
-    over_rest = asyncio.run(listed(AsyncFlyteClient(b.http_url, transport="rest")))
+    over_rest = asyncio.run(
+        listed(AsyncFlyteClient(b.http_url, transport="rest", rest_codec=twins[5]))
+    )
     assert over_grpc == over_rest and over_grpc
