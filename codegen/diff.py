@@ -74,7 +74,7 @@ def load_manifest(
                 raise ManifestError(f"{spec}: cannot read: {exc.strerror or exc}") from exc
             if _looks_like_json(data, path.name):
                 return _manifest_file(path, spec)
-            return _pool_manifest(Idl(path.name, tuple(parse_descriptor_set(data, spec).file)))
+            return idl_manifest(Idl(path.name, tuple(parse_descriptor_set(data, spec).file)))
         return _from_git(spec, cwd)
     except CodegenError as exc:
         raise ManifestError(str(exc)) from exc
@@ -135,7 +135,7 @@ def _from_git(spec: str, cwd: Optional[Path]) -> dict[str, Any]:
             raise ManifestError(
                 f"{spec}: neither a manifest nor a FileDescriptorSet ({exc})"
             ) from exc
-        return _pool_manifest(Idl(posixpath.basename(rel), tuple(files)))
+        return idl_manifest(Idl(posixpath.basename(rel), tuple(files)))
 
     def read(type_rel: str) -> str:
         return _git_show(
@@ -146,10 +146,10 @@ def _from_git(spec: str, cwd: Optional[Path]) -> dict[str, Any]:
 
 
 def _idl_manifest(path: Path, proto_paths: Sequence[Path]) -> dict[str, Any]:
-    return _pool_manifest(read_idl(path, proto_paths))
+    return idl_manifest(read_idl(path, proto_paths))
 
 
-def _pool_manifest(idl: Idl) -> dict[str, Any]:
+def idl_manifest(idl: Idl) -> dict[str, Any]:
     """The manifest ``python -m codegen`` would write for this IDL. Services it lacks are
     simply absent, and so are RPCs it lacks that the surface file names: an IDL that
     removes an RPC is reported (``RPC_NO_DELETE``), not refused."""
