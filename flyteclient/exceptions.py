@@ -15,6 +15,7 @@ from flyteclient.runtime.exceptions import (
     FlyteSystemUnavailableException,
     FlyteTimeout,
     FlyteUnimplementedException,
+    FlyteVersionSkewWarning,
 )
 from flyteclient.runtime.pager import PaginationError
 
@@ -33,5 +34,6 @@ __all__ = [
     "FlyteSystemUnavailableException",
     "FlyteTimeout",
     "FlyteUnimplementedException",
+    "FlyteVersionSkewWarning",
     "PaginationError",
 ]

@@ -11,6 +11,7 @@ from .cache import AsyncLRUCache
 from .client_base import Connection, CoreBase, _cache_key, _copy
 from .interceptors.auth import AsyncAuthInterceptor
 from .interceptors.retry import AsyncRetryInterceptor
+from .interceptors.skew import AsyncSkewInterceptor
 from .methods import MethodSpec
 from .pipeline import Metadata
 
@@ -27,6 +28,7 @@ class AsyncClientBase(CoreBase):
 
     _retry_layer = AsyncRetryInterceptor
     _auth_layer = AsyncAuthInterceptor
+    _skew_layer = AsyncSkewInterceptor
     _cache: AsyncLRUCache
 
     def _connect(self, connection: Connection) -> Any:

@@ -9,8 +9,8 @@ Construction, one named step each:
 2. the transport — the one given (``transport=``), else a gRPC channel to the endpoint;
 3. :func:`retry_policy_for` — the retry policy given, or one from ``cfg.rpc_retries``;
 4. :meth:`CoreBase._layers` — the interceptors, outermost first: the subclass's own,
-   deadline, retry and error mapping, server credentials, proxy credentials, metadata,
-   the caller's;
+   deadline, version skew (:mod:`.interceptors.skew`), retry and error mapping, server
+   credentials, proxy credentials, metadata, the caller's;
 5. the per-client cache of immutable entities.
 """
 
@@ -26,8 +26,10 @@ from .interceptors.auth import Authenticator, AuthInterceptor
 from .interceptors.deadline import DeadlineInterceptor
 from .interceptors.metadata import MetadataInterceptor
 from .interceptors.retry import RetryInterceptor, RetryPolicy
+from .interceptors.skew import SkewInterceptor
 from .methods import MethodSpec
 from .pipeline import Interceptor, Metadata, compose
+from .release import ServerRelease
 from .transport.base import TRANSPORTS, AsyncTransport, Transport
 from .transport.grpc import GrpcTransport
 
@@ -241,6 +243,7 @@ class CoreBase:
     # The layer classes of this flavour (the async base uses their async forms).
     _retry_layer: Type[RetryInterceptor] = RetryInterceptor
     _auth_layer: Type[AuthInterceptor] = AuthInterceptor
+    _skew_layer: Type[SkewInterceptor] = SkewInterceptor
 
     def __init__(
         self,
@@ -268,10 +271,16 @@ class CoreBase:
             self._error_messages,
             self._default_error,
         )
+        self._release = self._retry.release = ServerRelease()
+        self._skew = self._skew_layer(self._release)
         self._interceptors = self._layers(
             timeout, authenticator, proxy_authenticator, headers, interceptors
         )
         self._invoke = compose(self._interceptors, self._transport)
+        # The server's release is asked for on the side: one attempt, no skew check.
+        direct = [i for i in self._interceptors if i is not self._skew and i is not self._retry]
+        self._version_invoke = compose(direct, self._transport)
+        self._skew.fetch = self._version_call
         self._cache = self._new_cache(cache_size)
 
     # -- construction steps ----------------------------------------------------------
@@ -296,7 +305,12 @@ class CoreBase:
         interceptors: Sequence[Interceptor],
     ) -> Tuple[Interceptor, ...]:
         config = self._connection.config
-        layers: List[Any] = [*self._outer_interceptors(), DeadlineInterceptor(timeout), self._retry]
+        layers: List[Any] = [
+            *self._outer_interceptors(),
+            DeadlineInterceptor(timeout),
+            self._skew,
+            self._retry,
+        ]
         proxy: List[AuthInterceptor] = []  # filled below; the server's factory reads it later
         server: Optional[AuthInterceptor] = None
         if authenticator is not None or self._connection.authenticates:
@@ -368,6 +382,14 @@ class CoreBase:
         from .config import PlatformConfig
 
         return cls(PlatformConfig.auto(config_file), **kwargs)
+
+    def _version_call(self, timeout: Optional[float]) -> Any:
+        """GetVersion, once, through this client's credentials and metadata but without
+        retries (the async client awaits the result): how the server's release is learnt
+        (:class:`~.release.ServerRelease`)."""
+        from flyteclient.generated.methods import AdminService_GetVersion as spec
+
+        return self._version_invoke(spec, spec.request_type(), timeout, None)
 
     # -- call helpers used by the generated methods ----------------------------------
     def _call(

@@ -42,6 +42,7 @@ from .consistency import InconsistentStoreError, check_registrations
 from .dataproxy import DataProxyServicer
 from .gateway import Gateway
 from .http_server import DEFAULT_MAX_BODY, DEFAULT_TIMEOUT, HttpServer
+from .release import ReleaseEmulation
 from .signals import SignalServicer
 from .store import Store
 
@@ -107,6 +108,9 @@ class LocalAdmin:
     :param max_upload_bytes: largest request body the HTTP server accepts (413 above).
     :param http_timeout: seconds the HTTP server waits on a client's socket (a partial
         body gets 408 after this long).
+    :param flyteidl_version: serve as flyteadmin of this older release (``"1.12.0"``; from
+        the oldest supported, 1.10.7, to the client's): only its RPCs and routes, request
+        fields it does not know dropped, ``GetVersion`` reporting it (see :mod:`.release`).
 
     Attributes after start: ``endpoint`` ("127.0.0.1:PORT"), ``port``,
     ``http_url`` (HTTP/JSON gateway, blob store and OAuth2 base URL), ``store``, ``blobs``,
@@ -125,7 +129,11 @@ class LocalAdmin:
         interceptors: Sequence[grpc.ServerInterceptor] = (),
         max_upload_bytes: int = DEFAULT_MAX_BODY,
         http_timeout: float = DEFAULT_TIMEOUT,
+        flyteidl_version: Optional[str] = None,
     ) -> None:
+        self.emulation: Optional[ReleaseEmulation] = (
+            ReleaseEmulation(flyteidl_version) if flyteidl_version is not None else None
+        )
         self.requested_port = port
         self.domains = tuple(domains)
         if auth is True:
@@ -144,6 +152,11 @@ class LocalAdmin:
         self.admin_servicer: Optional[AdminServicer] = None
         self._server: Optional[grpc.Server] = None
         self._http: Optional[HttpServer] = None
+
+    @property
+    def flyteidl_version(self) -> Optional[str]:
+        """The older release served as (``flyteidl_version=``), None for the client's own."""
+        return self.emulation.version if self.emulation is not None else None
 
     @property
     def endpoint(self) -> str:
@@ -180,6 +193,8 @@ class LocalAdmin:
         interceptors: List[grpc.ServerInterceptor[Any, Any]] = (
             [AuthInterceptor(self.auth)] if self.auth is not None else []
         )
+        if self.emulation is not None:  # first: an unknown method never reaches the others
+            interceptors.insert(0, self.emulation.interceptor())
         interceptors.extend(self.interceptors)
         server = grpc.server(
             futures.ThreadPoolExecutor(
@@ -207,6 +222,7 @@ class LocalAdmin:
                 (_service(signal_service_pb2, "SignalService"), signals),
             ],
             interceptors,
+            exclude=self.emulation.missing if self.emulation is not None else (),
         )
         self._http.route("/", gateway.handle)
         self.port = server.add_insecure_port(f"127.0.0.1:{self.requested_port}")
@@ -216,7 +232,10 @@ class LocalAdmin:
         self._http.start()
         self._server = server
         _LOG.info(
-            "local admin serving on %s (http and gateway %s)", self.endpoint, self._http.base_url
+            "local admin serving on %s (http and gateway %s)%s",
+            self.endpoint,
+            self._http.base_url,
+            f" as flyteadmin {self.flyteidl_version}" if self.flyteidl_version else "",
         )
         return self
 

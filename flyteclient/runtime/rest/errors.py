@@ -33,7 +33,13 @@ from .codec import FLYTEADMIN_JSON, PROTO_CONTENT_TYPE, Codec
 from .descriptors import message_class
 from .status import code_from_http_status, http_status_from_code, status_code
 
-__all__ = ["ErrorStatus", "encode_error", "decode_error", "MARSHAL_FALLBACK"]
+__all__ = [
+    "ErrorStatus",
+    "encode_error",
+    "decode_error",
+    "unrouted_as_unimplemented",
+    "MARSHAL_FALLBACK",
+]
 
 #: what grpc-gateway answers (HTTP 500) when the status itself cannot be marshaled
 MARSHAL_FALLBACK = b'{"code": 13, "message": "failed to marshal error message"}'
@@ -117,6 +123,28 @@ def decode_error(http_status: int, body: bytes, content_type: Optional[str] = No
     return ErrorStatus(
         code_from_http_status(http_status), _describe(http_status, body), (), http_status, False
     )
+
+
+#: grpc-gateway v2's answer when no route matches the path (``DefaultRoutingErrorHandler``)
+ROUTING_NOT_FOUND = "Not Found"
+
+
+def unrouted_as_unimplemented(error: ErrorStatus, rpc: str, route: str) -> ErrorStatus:
+    """grpc-gateway's routing 404 (``{"code": 5, "message": "Not Found"}``, nothing else:
+    no route matches the path) as the UNIMPLEMENTED a gRPC server answers for an RPC it
+    does not have, naming the RPC and the route; any other answer unchanged. An RPC's own
+    NOT_FOUND ("missing entity ...") has a message of its own and stays NOT_FOUND."""
+    if (
+        error.http_status == 404
+        and error.from_gateway
+        and error.code == grpc.StatusCode.NOT_FOUND
+        and error.message == ROUTING_NOT_FOUND
+        and not error.details
+        and not error.unparsed_details
+    ):
+        message = f"the server has no HTTP route {route} for {rpc} (grpc-gateway: 404 Not Found)"
+        return ErrorStatus(grpc.StatusCode.UNIMPLEMENTED, message, (), 404, True)
+    return error
 
 
 def _json_status(body: bytes, http_status: int) -> Optional[ErrorStatus]:

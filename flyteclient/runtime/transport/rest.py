@@ -40,6 +40,7 @@ from ..rest import (
     decode_response,
     expand,
 )
+from ..rest.errors import unrouted_as_unimplemented
 
 # Call metadata that is not sent as an HTTP header: gRPC's own ``accept`` (HTTP's Accept
 # asks for JSON) and binary ``-bin`` values (HTTP headers carry text).
@@ -171,6 +172,9 @@ class _RestCalls:
             assert http.binding is not None
             return decode_response(http.binding, body, method.response_type(), self._codec)
         error = decode_error(status, body, content_type)
+        if status == 404 and http.binding is not None:
+            route = f"{http.binding.verb} {http.binding.template.text}"
+            error = unrouted_as_unimplemented(error, f"{method.service}.{method.name}", route)
         details = error.to_proto().SerializeToString() if error.details else None
         raise RestRpcError(
             error.code, error.message, details, None if error.from_gateway else status

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Collection, Dict, List, Optional, Sequence, Tuple
 
 import grpc
 from flyteidl.service import identity_pb2
@@ -74,14 +74,17 @@ class Gateway:
     :param services: ``(service descriptor, servicer)`` pairs, in flyteadmin's registration
         order (it decides which route wins when two templates match a path).
     :param interceptors: the gRPC server's interceptors, applied to every call in order.
+    :param exclude: gRPC paths of RPCs without routes (an older release lacks them: a
+        request for one gets grpc-gateway's routing 404).
     """
 
     def __init__(
         self,
         services: Sequence[Tuple[ServiceDescriptor, Any]],
         interceptors: Sequence[grpc.ServerInterceptor] = (),
+        exclude: Collection[str] = (),
     ) -> None:
-        self.table = RouteTable(d for d, _ in services)
+        self.table = RouteTable((d for d, _ in services), exclude)
         self._interceptors = tuple(interceptors)
         self._handlers: Dict[str, grpc.RpcMethodHandler] = {}
         for desc, servicer in services:
