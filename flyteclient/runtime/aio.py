@@ -5,7 +5,7 @@ and a ``grpc.aio`` transport)."""
 
 from __future__ import annotations
 
-from typing import Any, Optional, TypeVar
+from typing import TYPE_CHECKING, Any, Optional, TypeVar
 
 from .cache import AsyncLRUCache
 from .client_base import Connection, CoreBase, _cache_key, _copy
@@ -14,6 +14,9 @@ from .interceptors.retry import AsyncRetryInterceptor
 from .interceptors.skew import AsyncSkewInterceptor
 from .methods import MethodSpec
 from .pipeline import Metadata
+
+if TYPE_CHECKING:
+    from .compatibility import CompatibilityReport
 
 _Client = TypeVar("_Client", bound="AsyncClientBase")
 
@@ -56,6 +59,17 @@ class AsyncClientBase(CoreBase):
             _cache_key(method, request), lambda: self._invoke(method, request, timeout, metadata)
         )
         return _copy(value)
+
+    async def compatibility(self, *, timeout: Optional[float] = None) -> "CompatibilityReport":
+        """Which of this client's RPCs and request fields the server's release lacks (see
+        :meth:`flyteclient.SynchronousFlyteClient.compatibility`)."""
+        from flyteclient.generated.methods import AdminService_GetVersion as spec
+
+        from .compatibility import build_report
+
+        response = await self._invoke(spec, spec.request_type(), timeout, None)
+        self._release.learn(response)
+        return build_report(response.control_plane_version.Version)
 
     async def close(self) -> None:
         """Close the transport (cancelling calls in progress) and drop cached entities."""

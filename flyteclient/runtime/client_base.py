@@ -16,7 +16,19 @@ Construction, one named step each:
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Type, TypeVar, Union
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    Dict,
+    List,
+    Optional,
+    Sequence,
+    Tuple,
+    Type,
+    TypeVar,
+    Union,
+)
 
 import grpc
 
@@ -32,6 +44,9 @@ from .pipeline import Interceptor, Metadata, compose
 from .release import ServerRelease
 from .transport.base import TRANSPORTS, AsyncTransport, Transport
 from .transport.grpc import GrpcTransport
+
+if TYPE_CHECKING:
+    from .compatibility import CompatibilityReport
 
 _Client = TypeVar("_Client", bound="CoreBase")
 CHANNEL_KWARGS = (
@@ -460,6 +475,22 @@ class ClientBase(CoreBase):
             _cache_key(method, request), lambda: self._invoke(method, request, timeout, metadata)
         )
         return _copy(value)
+
+    def compatibility(self, *, timeout: Optional[float] = None) -> "CompatibilityReport":
+        """Which of this client's RPCs and request fields the server's release lacks.
+
+        Asks the server's version (flyteadmin's ``GetVersion``; flyteadmin and flyteidl
+        share release numbers) and compares it with the API's history
+        (:mod:`flyteclient.generated.history`). ``print(client.compatibility())`` prints
+        the report; see :class:`~flyteclient.runtime.compatibility.CompatibilityReport`.
+        """
+        from flyteclient.generated.methods import AdminService_GetVersion as spec
+
+        from .compatibility import build_report
+
+        response = self._invoke(spec, spec.request_type(), timeout, None)
+        self._release.learn(response)
+        return build_report(response.control_plane_version.Version)
 
     def close(self) -> None:
         """Close the transport (the channel) and drop cached entities. Calls after this raise."""

@@ -59,7 +59,8 @@ class ServerRelease:
         """``"1.12.0"`` when known."""
         return release_text(self.release) if self.release is not None else None
 
-    def _record(self, response: Any) -> None:
+    def learn(self, response: Any) -> None:
+        """Keep what a GetVersion ``response`` says (None: the call failed)."""
         reported = response.control_plane_version.Version if response is not None else None
         self.reported = reported or None
         self.release = parse_release(reported)
@@ -81,7 +82,7 @@ class ServerRelease:
                 response = call(wait)
             except Exception:  # noqa: BLE001 - any failure: the release stays unknown
                 response = None
-            self._record(response)
+            self.learn(response)
         finally:
             self._lock.release()
 
@@ -104,4 +105,4 @@ class ServerRelease:
             response = await call(wait)
         except Exception:  # noqa: BLE001 - any failure: the release stays unknown
             response = None
-        self._record(response)
+        self.learn(response)
