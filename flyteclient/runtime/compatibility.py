@@ -105,9 +105,14 @@ class CompatibilityReport:
                 )
             return f"{server}; {client}: the server has every RPC and request field of this client."
         return (
-            f"{server}; {client}: the server's release lacks {len(self.missing_rpcs)} RPC(s) "
-            f"and {len(self.missing_fields)} request field(s) of this client."
+            f"{server}; {client}: the server's release lacks "
+            f"{_count(len(self.missing_rpcs), 'RPC')} and "
+            f"{_count(len(self.missing_fields), 'request field')} of this client."
         )
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}" if n == 1 else f"{n} {what}s"
 
 
 def build_report(reported: Optional[str]) -> CompatibilityReport:

@@ -261,7 +261,22 @@ def test_no_warning_when_the_server_has_the_field() -> None:
     assert recorder.calls[GET_VERSION] == 1
 
 
-def test_the_current_server_costs_no_version_call_and_no_warning() -> None:
+def test_a_server_with_every_field_is_not_looked_at_again() -> None:
+    recorder = Recorder()
+    with LocalAdmin(flyteidl_version="1.16.8", interceptors=[recorder]) as admin:
+        with SynchronousFlyteClient(admin.endpoint, insecure=True) as client:
+            client.register_project(project_pb2.Project(id=P, name=P))
+            spec = Env.task_spec("t")
+            spec.template.metadata.is_eager = True
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", FlyteVersionSkewWarning)
+                client.create_task(ident(RT.TASK, "t"), spec)
+            assert client._release.version == "1.16.8"
+            assert not client._skew._worth_checking()  # later requests pass untouched
+    assert recorder.calls[GET_VERSION] == 1
+
+
+def test_the_current_server_is_asked_once_and_the_client_stays_quiet() -> None:
     """LocalAdmin of the client's own release does not report a flyteadmin release: the
     client asks once (a newer field is set), learns nothing, and stays quiet."""
     recorder = Recorder()
