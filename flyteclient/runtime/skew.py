@@ -157,19 +157,21 @@ def _reaching(root: Any, fields: Mapping[str, Mapping[str, str]]) -> set:
 
 def plan_for(descriptor: Any) -> PlanRef:
     """The (cached) plan of a message type: its newer fields, and the fields leading to
-    messages that have some."""
+    messages that have some. Plans are published once complete, so a thread never walks
+    one still being built."""
     found = _plans.get(descriptor.full_name)
     if found is not None:
         return found
     with _plans_lock:
         fields = history().FIELDS
         reaching = _reaching(descriptor, fields)
+        built: Dict[str, PlanRef] = {}
         pending: List[Tuple[Any, PlanRef]] = []
 
         def ref(desc: Any) -> PlanRef:
-            existing = _plans.get(desc.full_name)
+            existing = _plans.get(desc.full_name) or built.get(desc.full_name)
             if existing is None:
-                existing = _plans[desc.full_name] = PlanRef()
+                existing = built[desc.full_name] = PlanRef()
                 pending.append((desc, existing))
             return existing
 
@@ -186,6 +188,7 @@ def plan_for(descriptor: Any) -> PlanRef:
                 elif child is not None and child.full_name in reaching:
                     entries.append((fd.name, None, ref(child), _kind(fd)))
             target.plan = tuple(entries)
+        _plans.update(built)
         return root
 
 
@@ -292,16 +295,19 @@ def user_stacklevel() -> int:
     return level
 
 
+_warned_lock = threading.Lock()
+
+
 def warn_once(
     warned: set, fields: Sequence[Tuple[str, str]], method: MethodSpec, server: Release
 ) -> None:
-    """One :class:`FlyteVersionSkewWarning` per field not warned about yet."""
+    """One :class:`FlyteVersionSkewWarning` per field not in ``warned`` yet (then added)."""
     import warnings
 
-    for field, added in fields:
-        if field in warned:
-            continue
-        warned.add(field)
+    with _warned_lock:
+        fresh = [(f, a) for f, a in fields if f not in warned]
+        warned.update(f for f, _ in fresh)
+    for field, added in fresh:
         warnings.warn(
             skew_warning(field, added, method, server),
             FlyteVersionSkewWarning,

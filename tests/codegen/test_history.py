@@ -382,3 +382,22 @@ def test_the_committed_history_is_what_the_released_wheels_give(tmp_path: Path) 
     done = run_history("--check", "--cache", str(tmp_path / "wheels"))
     assert done.returncode == 0, done.stderr
     assert len(list((tmp_path / "wheels").glob("flyteidl-*.whl"))) == len(RELEASES)
+
+
+def test_the_history_command_builds_from_given_wheels_offline(tmp_path: Path) -> None:
+    from tests.support.idl_sets import fake_wheel
+
+    wheels = [fake_wheel(v, tmp_path / "wheels") for v in ("1.16.8", "1.10.7")]
+    out = tmp_path / "history.json"
+    args = ["--out", str(out), "--cache", str(tmp_path / "empty")]
+    done = run_history(*args, *(f"--wheel={w}" for w in wheels))
+    assert done.returncode == 0, done.stderr
+    assert "2 releases (1.10.7 .. 1.16.8)" in done.stdout
+    built = load_history(out)
+    assert built.rpcs["flyteidl.service.AdminService.GetDomains"] == {"added": "1.16.8"}
+    # --check against what it wrote: up to date (the releases come from the file).
+    again = run_history(*args, "--check", *(f"--wheel={w}" for w in wheels))
+    assert again.returncode == 0, again.stderr
+    out.write_text(out.read_text().replace('"added": "1.16.8"', '"added": "1.10.7"', 1))
+    stale = run_history(*args, "--check", *(f"--wheel={w}" for w in wheels))
+    assert stale.returncode == 1 and "differs from a rebuild" in stale.stderr
