@@ -31,15 +31,16 @@ def generate(
     """Render the client (from the installed flyteidl, or from ``descriptor_set`` or the
     ``.proto`` tree ``protos``) and write it to ``out``, or with ``check`` compare it with
     what is there."""
+    from .history import load_history
     from .output import diff_tree, write_tree
     from .render import render_all
-    from .schema import build_api
+    from .schema import build_api, with_history
     from .surface import SURFACE_FILE, load_surface
 
     started = time.perf_counter()
     surface = load_surface(surface_file or SURFACE_FILE)
     loaded = _load(dict(surface.services), services, descriptor_set, protos, proto_paths)
-    api = build_api(loaded, surface)
+    api = with_history(build_api(loaded, surface), load_history())
     files = render_all(api)
     if check:
         diff = diff_tree(out, files)
@@ -119,6 +120,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         from .diff import main as diff_main
 
         return diff_main(argv[1:])
+    if argv[:1] == ["history"]:
+        from .history_cli import main as history_main
+
+        return history_main(argv[1:])
     from .idl import add_proto_path_option
 
     parser = argparse.ArgumentParser(prog="python -m codegen", description=__doc__)

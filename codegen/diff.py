@@ -14,7 +14,14 @@ OLD and NEW are each one of:
 * an IDL, turned into a manifest as ``python -m codegen`` would (``codegen/idl.py``):
   a FileDescriptorSet file (``buf build -o api.binpb``, ``protoc --include_imports
   --descriptor_set_out=api.binpb``), a directory of ``.proto`` files (compiled with
-  grpcio-tools' protoc; ``--proto-path`` adds include directories), or a flyteidl wheel.
+  grpcio-tools' protoc; ``--proto-path`` adds include directories), or a flyteidl wheel;
+* ``flyteidl==1.12.0``: that release's wheel, fetched with pip into the wheel cache
+  (``codegen/releases.py``; ``--cache DIR``) unless it is there already.
+
+Reports name each side by its flyteidl release: the version the input carries (a wheel,
+a manifest, ``flyteidl==``), else the release whose API digest the input matches
+(``codegen/history.json``: a descriptor set or ``.proto`` tree of a release), else what
+``git describe`` says of the input's directory, marked unreleased.
 
 Exit status: 0 no breaking change, 1 at least one breaking change (gate CI on it), 2 bad
 input (unreadable file, unknown revision, invalid JSON, not a manifest or IDL), said on
@@ -33,8 +40,17 @@ from typing import Any, Callable, Mapping, Optional, Sequence
 
 from .changes import Change
 from .errors import CodegenError
-from .idl import Idl, add_proto_path_option, build_pool, parse_descriptor_set, proto_files, read_idl
+from .idl import (
+    Idl,
+    add_proto_path_option,
+    build_pool,
+    parse_descriptor_set,
+    proto_files,
+    read_idl,
+    read_wheel,
+)
 from .manifest import MANIFEST_FILE, join_files
+from .releases import fetch_wheel, is_release, parse_spec
 from .report import as_json, markdown
 from .surfacediff import compare_rpcs
 from .typediff import compare_types
@@ -54,9 +70,18 @@ class ManifestError(Exception):
 
 
 def load_manifest(
-    spec: str, cwd: Optional[Path] = None, proto_paths: Sequence[Path] = ()
+    spec: str,
+    cwd: Optional[Path] = None,
+    proto_paths: Sequence[Path] = (),
+    cache: Optional[Path] = None,
 ) -> dict[str, Any]:
     """The in-memory manifest that ``spec`` names (see the module docstring)."""
+    version = parse_spec(spec)
+    try:
+        if version is not None:
+            return idl_manifest(read_wheel(fetch_wheel(version, cache)))
+    except CodegenError as exc:
+        raise ManifestError(str(exc)) from exc
     path = Path(cwd or ".") / spec
     try:
         if path.is_dir():
@@ -74,7 +99,7 @@ def load_manifest(
                 raise ManifestError(f"{spec}: cannot read: {exc.strerror or exc}") from exc
             if _looks_like_json(data, path.name):
                 return _manifest_file(path, spec)
-            return _pool_manifest(Idl(path.name, tuple(parse_descriptor_set(data, spec).file)))
+            return idl_manifest(Idl(path.name, tuple(parse_descriptor_set(data, spec).file)))
         return _from_git(spec, cwd)
     except CodegenError as exc:
         raise ManifestError(str(exc)) from exc
@@ -135,7 +160,7 @@ def _from_git(spec: str, cwd: Optional[Path]) -> dict[str, Any]:
             raise ManifestError(
                 f"{spec}: neither a manifest nor a FileDescriptorSet ({exc})"
             ) from exc
-        return _pool_manifest(Idl(posixpath.basename(rel), tuple(files)))
+        return idl_manifest(Idl(posixpath.basename(rel), tuple(files)))
 
     def read(type_rel: str) -> str:
         return _git_show(
@@ -146,10 +171,10 @@ def _from_git(spec: str, cwd: Optional[Path]) -> dict[str, Any]:
 
 
 def _idl_manifest(path: Path, proto_paths: Sequence[Path]) -> dict[str, Any]:
-    return _pool_manifest(read_idl(path, proto_paths))
+    return idl_manifest(read_idl(path, proto_paths))
 
 
-def _pool_manifest(idl: Idl) -> dict[str, Any]:
+def idl_manifest(idl: Idl) -> dict[str, Any]:
     """The manifest ``python -m codegen`` would write for this IDL. Services it lacks are
     simply absent, and so are RPCs it lacks that the surface file names: an IDL that
     removes an RPC is reported (``RPC_NO_DELETE``), not refused."""
@@ -216,6 +241,48 @@ def upgrade(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, "messages": messages, "enums": {}, "partial": True}
 
 
+def name_release(manifest: dict[str, Any], spec: str, cwd: Optional[Path] = None) -> dict[str, Any]:
+    """``manifest`` with ``release`` set: how reports name it (see the module docstring)."""
+    from .history import load_history
+
+    label = str(manifest.get("flyteidl") or spec)
+    if is_release(label):
+        return {**manifest, "release": label}
+    same: tuple[str, ...] = ()
+    if not manifest.get("partial"):
+        try:
+            same = load_history().releases_of(manifest)
+        except CodegenError:
+            same = ()
+    if same:
+        named = same[0] if len(same) == 1 else f"{same[-1]} (same API as {', '.join(same[:-1])})"
+        return {**manifest, "release": named}
+    described = _git_describe(Path(cwd or ".") / spec)
+    where = f"{described}, " if described else ""
+    return {**manifest, "release": f"{label} ({where}unreleased)"}
+
+
+def _git_describe(path: Path) -> Optional[str]:
+    """``git describe`` of the checkout ``path`` is in, by a release tag (``v1.16.8``,
+    ``flyteidl/v1.16.8``, ``v1.16.8-3-gabc123``); None when there is none."""
+    if not path.exists():  # a git revision, not a path
+        return None
+    where = path if path.is_dir() else path.parent
+    try:
+        done = subprocess.run(
+            ["git", "describe", "--tags", "--match", "v[0-9]*", "--match", "flyteidl/v[0-9]*"],
+            cwd=where,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if done.returncode != 0:
+        return None
+    return done.stdout.strip() or None
+
+
 # -- comparing and reporting ------------------------------------------------------------
 
 
@@ -231,7 +298,10 @@ def main(argv: Sequence[str]) -> int:
         description="Report the client-visible changes between two manifests or IDLs. "
         "Exit 1 when something breaking changed, 2 on bad input.",
     )
-    forms = "manifest (api.json or its directory), git REV or REV:path, descriptor set, .proto directory or wheel"
+    forms = (
+        "manifest (api.json or its directory), git REV or REV:path, descriptor set, "
+        ".proto directory, wheel, or flyteidl==VERSION (fetched with pip)"
+    )
     parser.add_argument("old", help=forms)
     parser.add_argument("new", help="same forms as OLD")
     parser.add_argument(
@@ -240,11 +310,19 @@ def main(argv: Sequence[str]) -> int:
         default="markdown",
         help="report format (default: %(default)s)",
     )
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="wheel cache for flyteidl==VERSION inputs (default: $FLYTECLIENT_WHEEL_CACHE "
+        "or ~/.cache/flyteclient/flyteidl-wheels)",
+    )
     add_proto_path_option(parser, ".proto inputs")
     args = parser.parse_args(list(argv))
     try:
-        old = load_manifest(args.old, proto_paths=args.proto_path)
-        new = load_manifest(args.new, proto_paths=args.proto_path)
+        old = name_release(load_manifest(args.old, None, args.proto_path, args.cache), args.old)
+        new = name_release(load_manifest(args.new, None, args.proto_path, args.cache), args.new)
     except ManifestError as exc:
         print(f"codegen diff: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -32,6 +32,7 @@ PYTHON_FILES: dict[str, tuple[str, Optional[Flavor]]] = {
     "aio_raw.py": ("raw.py.j2", ASYNC),
     "aio_friendly.py": ("friendly.py.j2", ASYNC),
     "flytekit_compat.py": ("flytekit_compat.py.j2", SYNC),
+    "history.py": ("history.py.j2", None),  # only with a history (codegen/history.py)
 }
 GENERATOR = "codegen (flyteclient)"
 
@@ -95,6 +96,8 @@ def render_all(api: Api) -> dict[str, str]:
     files = {}
     rendered = {}
     for out, (template, flavor) in PYTHON_FILES.items():
+        if out == "history.py" and api.history is None:
+            continue
         with collecting_imports() as imports:
             rendered[out] = env.get_template(template).render(
                 api=api, header=python_header(api), imports=imports, flavor=flavor

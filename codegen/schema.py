@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import enum
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, Optional, Union
 
@@ -26,6 +26,7 @@ from google.protobuf.descriptor import (
 from flyteclient.runtime.methods import RetryClass
 
 from .errors import CodegenError
+from .history import UNRELEASED, ApiHistory, History, for_api, later
 from .load import LoadedServices
 from .naming import PyRef, dotted_ref, python_ref, safe_param_name, snake_case
 from .surface import RetrySurface, RpcSurface, Surface
@@ -45,6 +46,7 @@ __all__ = [
     "ReturnShape",
     "Service",
     "build_api",
+    "with_history",
 ]
 
 _SCALARS = {
@@ -264,6 +266,9 @@ class Param:
     path: tuple[str, ...]  # request field path; () binds the whole request
     field: Optional[Field]  # the bound field; None for the whole request
     request: Optional[Message] = None  # the request message, for a whole-request parameter
+    added: Optional[str] = (
+        None  # the flyteidl release that added the field, when newer than its RPC
+    )
 
     is_node = False
 
@@ -320,7 +325,9 @@ class Param:
             what = "the page size, a positive int"
         else:
             what = f"``{self.hint}``"
-        return f"{what}; sets ``{where}``"
+        return f"{what}; sets ``{where}``" + (
+            f" (added in flyteidl {self.added})" if self.added else ""
+        )
 
 
 @dataclass(frozen=True)
@@ -366,6 +373,53 @@ class Method:
     def summary(self) -> str:
         """The first line of every docstring of this RPC's methods."""
         return self.description or f"Calls {self.service.name}.{self.name}."
+
+    # -- history -------------------------------------------------------------------
+    @property
+    def added(self) -> Optional[str]:
+        """The flyteidl release that added this RPC, when newer than the oldest supported
+        (``"unreleased"`` for an RPC of an unreleased IDL); None otherwise."""
+        history = self.service.history
+        return history.rpc_added(self.full_name) if history is not None else None
+
+    @property
+    def added_note(self) -> str:
+        """The docstring sentence saying which release added the RPC ("" when it is old)."""
+        added = self.added
+        if added is None:
+            return ""
+        history = self.service.history
+        assert history is not None
+        if added == UNRELEASED:
+            when = f"Not in any flyteidl release up to {history.releases[-1]} (an unreleased IDL)"
+        else:
+            when = f"Added in flyteidl {added}"
+        return (
+            f"{when}: servers of older releases answer UNIMPLEMENTED "
+            "(``FlyteUnimplementedException`` naming the release)."
+        )
+
+    @property
+    def newer_fields(self) -> bool:
+        """The request can carry fields newer than the oldest supported release (whose
+        servers would drop them): the client checks such requests against the server's."""
+        history = self.service.history
+        return history is not None and self.full_name in history.newer_fields
+
+    def _dated(self, param: Param) -> Param:
+        """``param`` with the release of its field, when newer than the RPC's own."""
+        history = self.service.history
+        if history is None or not param.path:
+            return param
+        owner: Optional[Message] = self.request
+        for part in param.path[:-1]:
+            owner = owner.field(part).message if owner is not None else None
+        if owner is None:
+            return param
+        added = history.field_added(owner.full_name, param.path[-1])
+        if added is None or added == self.added or not later(added, self.added):
+            return param
+        return replace(param, added=added)
 
     @property
     def raw_name(self) -> str:
@@ -457,9 +511,10 @@ class Method:
         """Friendly parameters: the surface file's list, else one per request field."""
         if self.surface.params is not None:
             declared = (self._declared_param(p) for p in self.surface.params)
-            return tuple(p for p in declared if p is not None)
+            return tuple(self._dated(p) for p in declared if p is not None)
         return tuple(
-            Param(safe_param_name(f.name), "None", (f.name,), f) for f in self.request.fields
+            self._dated(Param(safe_param_name(f.name), "None", (f.name,), f))
+            for f in self.request.fields
         )
 
     @property
@@ -640,6 +695,7 @@ class Service:
     module: str
     descriptor: ServiceDescriptor = field(repr=False, compare=False)
     surface: Surface = field(repr=False, compare=False)
+    history: Optional[ApiHistory] = field(default=None, repr=False, compare=False)
 
     @cached_property
     def methods(self) -> tuple[Method, ...]:
@@ -761,10 +817,16 @@ class Api:
     flyteidl_version: str
     services: tuple[Service, ...]
     surface: Surface = field(repr=False, compare=False)
+    history: Optional[ApiHistory] = field(default=None, repr=False, compare=False)
 
     @cached_property
     def methods(self) -> tuple[Method, ...]:
         return tuple(m for s in self.services for m in s.methods)
+
+    @property
+    def dated_methods(self) -> tuple[Method, ...]:
+        """RPCs newer than the oldest supported release."""
+        return tuple(m for m in self.methods if m.added is not None)
 
     @property
     def paginated(self) -> tuple[Method, ...]:
@@ -849,3 +911,15 @@ def build_api(loaded: LoadedServices, surface: Surface) -> Api:
         except CodegenError as exc:
             raise CodegenError(f"{surface.path.name}: [rpc.{m.name}]: {exc}") from None
     return api
+
+
+def with_history(api: Api, history: History) -> Api:
+    """``api`` with its history (``codegen/history.py``): the release of each RPC and
+    field newer than the oldest supported, for the docstrings and the generated data."""
+    from .manifest import build_manifest
+
+    manifest = build_manifest(api)
+    rpcs = [m.full_name for m in api.methods]
+    view = for_api(history, api.flyteidl_version, rpcs, manifest, manifest)
+    services = tuple(replace(s, history=view) for s in api.services)
+    return Api(api.flyteidl_version, services, api.surface, view)

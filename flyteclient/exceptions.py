@@ -17,6 +17,7 @@ from flyteclient.runtime.exceptions import (
     FlyteSystemUnavailableException,
     FlyteTimeout,
     FlyteUnimplementedException,
+    FlyteVersionSkewWarning,
     ForeignEventLoopError,
 )
 from flyteclient.runtime.pager import PaginationError
@@ -39,5 +40,6 @@ __all__ = [
     "FlyteTimeout",
     "FlyteUnimplementedException",
     "ForeignEventLoopError",
+    "FlyteVersionSkewWarning",
     "PaginationError",
 ]

@@ -530,7 +530,11 @@ class SynchronousFlyteClient(_FriendlyClient):
         timeout: Optional[float] = None,
         metadata: Metadata = None,
     ) -> List[models_domain.Domain]:
-        """The friendly ``get_domains``, each item a ``flytekit.models.domain.Domain``."""
+        """The friendly ``get_domains``, each item a ``flytekit.models.domain.Domain``.
+
+        Added in flyteidl 1.13.0: servers of older releases answer UNIMPLEMENTED
+        (``FlyteUnimplementedException`` naming the release).
+        """
         items = super().get_domains(timeout=timeout, metadata=metadata)
         return [models_domain.Domain.from_flyte_idl(item) for item in items]
 

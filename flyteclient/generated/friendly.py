@@ -1409,6 +1409,9 @@ class SynchronousFlyteClient(ClientBase):
 
         RPC ``flyteidl.service.AdminService.GetProject``, HTTP ``GET /api/v1/projects/{id}``.
 
+        Added in flyteidl 1.12.0: servers of older releases answer UNIMPLEMENTED
+        (``FlyteUnimplementedException`` naming the release).
+
         Args:
             request: a whole ``flyteidl.admin.ProjectGetRequest`` (or an object with
                 ``to_flyte_idl()``); or give its fields as keywords instead.
@@ -1497,6 +1500,9 @@ class SynchronousFlyteClient(ClientBase):
         """Calls AdminService.GetDomains.
 
         RPC ``flyteidl.service.AdminService.GetDomains``, HTTP ``GET /api/v1/domains``.
+
+        Added in flyteidl 1.13.0: servers of older releases answer UNIMPLEMENTED
+        (``FlyteUnimplementedException`` naming the release).
         """
         request = admin_project_pb2.GetDomainRequest()
         response = self._invoke(methods.AdminService_GetDomains, request, timeout, metadata)
@@ -2504,7 +2510,8 @@ class SynchronousFlyteClient(ClientBase):
             expires_in: ``Union[datetime.timedelta, duration_pb2.Duration]``; sets
                 ``expires_in``.
             filename_root: ``str``; sets ``filename_root``.
-            add_content_md5_metadata: ``bool``; sets ``add_content_md5_metadata``.
+            add_content_md5_metadata: ``bool``; sets ``add_content_md5_metadata`` (added in
+                flyteidl 1.11.0).
         """
         request = service_dataproxy_pb2.CreateUploadLocationRequest(
             project=_c.string(project, "project"),

@@ -535,6 +535,9 @@ class RawSynchronousFlyteClient(ClientBase):
         """Fetch a registered project.
 
         RPC ``flyteidl.service.AdminService.GetProject``, HTTP ``GET /api/v1/projects/{id}``.
+
+        Added in flyteidl 1.12.0: servers of older releases answer UNIMPLEMENTED
+        (``FlyteUnimplementedException`` naming the release).
         """
         return self._call(methods.AdminService_GetProject, request, timeout, metadata)
 
@@ -563,6 +566,9 @@ class RawSynchronousFlyteClient(ClientBase):
         """Calls AdminService.GetDomains.
 
         RPC ``flyteidl.service.AdminService.GetDomains``, HTTP ``GET /api/v1/domains``.
+
+        Added in flyteidl 1.13.0: servers of older releases answer UNIMPLEMENTED
+        (``FlyteUnimplementedException`` naming the release).
         """
         return self._call(methods.AdminService_GetDomains, get_domain_request, timeout, metadata)
 

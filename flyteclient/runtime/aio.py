@@ -5,14 +5,18 @@ and a ``grpc.aio`` transport)."""
 
 from __future__ import annotations
 
-from typing import Any, Optional, TypeVar
+from typing import TYPE_CHECKING, Any, Optional, TypeVar
 
 from .cache import AsyncLRUCache
 from .client_base import Connection, CoreBase, _cache_key, _copy, closed_invoker
 from .interceptors.auth import AsyncAuthInterceptor
 from .interceptors.retry import AsyncRetryInterceptor
+from .interceptors.skew import AsyncSkewInterceptor
 from .methods import MethodSpec
 from .pipeline import Metadata
+
+if TYPE_CHECKING:
+    from .compatibility import CompatibilityReport
 
 _Client = TypeVar("_Client", bound="AsyncClientBase")
 
@@ -28,6 +32,7 @@ class AsyncClientBase(CoreBase):
     _retry_layer = AsyncRetryInterceptor
     _retry: AsyncRetryInterceptor
     _auth_layer = AsyncAuthInterceptor
+    _skew_layer = AsyncSkewInterceptor
     _cache: AsyncLRUCache
 
     def _connect(self, connection: Connection) -> Any:
@@ -55,6 +60,17 @@ class AsyncClientBase(CoreBase):
             _cache_key(method, request), lambda: self._invoke(method, request, timeout, metadata)
         )
         return _copy(value)
+
+    async def compatibility(self, *, timeout: Optional[float] = None) -> "CompatibilityReport":
+        """Which of this client's RPCs and request fields the server's release lacks (see
+        :meth:`flyteclient.SynchronousFlyteClient.compatibility`)."""
+        from flyteclient.generated.methods import AdminService_GetVersion as spec
+
+        from .compatibility import build_report
+
+        response = await self._invoke(spec, spec.request_type(), timeout, None)
+        self._release.learn(response)
+        return build_report(response.control_plane_version.Version)
 
     async def close(self) -> None:
         """Close the transport and drop cached entities. Calls after this, and calls in

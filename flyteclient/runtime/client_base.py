@@ -9,14 +9,26 @@ Construction, one named step each:
 2. the transport — the one given (``transport=``), else a gRPC channel to the endpoint;
 3. :func:`retry_policy_for` — the retry policy given, or one from ``cfg.rpc_retries``;
 4. :meth:`CoreBase._layers` — the interceptors, outermost first: the subclass's own,
-   deadline, retry and error mapping, server credentials, proxy credentials, metadata,
-   the caller's;
+   deadline, version skew (:mod:`.interceptors.skew`), retry and error mapping, server
+   credentials, proxy credentials, metadata, the caller's;
 5. the per-client cache of immutable entities.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Type, TypeVar, Union
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    Dict,
+    List,
+    Optional,
+    Sequence,
+    Tuple,
+    Type,
+    TypeVar,
+    Union,
+)
 
 import grpc
 
@@ -26,10 +38,15 @@ from .interceptors.auth import Authenticator, AuthInterceptor
 from .interceptors.deadline import DeadlineInterceptor
 from .interceptors.metadata import MetadataInterceptor
 from .interceptors.retry import RetryInterceptor, RetryPolicy
+from .interceptors.skew import SkewInterceptor
 from .methods import MethodSpec
 from .pipeline import Interceptor, Metadata, compose
+from .release import ServerRelease
 from .transport.base import TRANSPORTS, AsyncTransport, Transport
 from .transport.grpc import GrpcTransport
+
+if TYPE_CHECKING:
+    from .compatibility import CompatibilityReport
 
 _Client = TypeVar("_Client", bound="CoreBase")
 CHANNEL_KWARGS = (
@@ -313,6 +330,7 @@ class CoreBase:
     # The layer classes of this flavour (the async base uses their async forms).
     _retry_layer: Type[RetryInterceptor] = RetryInterceptor
     _auth_layer: Type[AuthInterceptor] = AuthInterceptor
+    _skew_layer: Type[SkewInterceptor] = SkewInterceptor
 
     def __init__(
         self,
@@ -344,10 +362,16 @@ class CoreBase:
             self._error_messages,
             self._default_error,
         )
+        self._release = self._retry.release = ServerRelease()
+        self._skew = self._skew_layer(self._release)
         self._interceptors = self._layers(
             timeout, authenticator, proxy_authenticator, headers, interceptors
         )
         self._invoke = compose(self._interceptors, self._transport)
+        # The server's release is asked for on the side: one attempt, no skew check.
+        direct = [i for i in self._interceptors if i is not self._skew and i is not self._retry]
+        self._version_invoke = compose(direct, self._transport)
+        self._skew.fetch = self._version_call
         self._cache = self._new_cache(cache_size)
 
     # -- construction steps ----------------------------------------------------------
@@ -372,7 +396,12 @@ class CoreBase:
         interceptors: Sequence[Interceptor],
     ) -> Tuple[Interceptor, ...]:
         config = self._connection.config
-        layers: List[Any] = [*self._outer_interceptors(), DeadlineInterceptor(timeout), self._retry]
+        layers: List[Any] = [
+            *self._outer_interceptors(),
+            DeadlineInterceptor(timeout),
+            self._skew,
+            self._retry,
+        ]
         proxy: List[AuthInterceptor] = []  # filled below; the server's factory reads it later
         server: Optional[AuthInterceptor] = None
         if authenticator is not None or self._connection.authenticates:
@@ -450,6 +479,14 @@ class CoreBase:
 
         return cls(PlatformConfig.auto(config_file), **kwargs)
 
+    def _version_call(self, timeout: Optional[float]) -> Any:
+        """GetVersion, once, through this client's credentials and metadata but without
+        retries (the async client awaits the result): how the server's release is learnt
+        (:class:`~.release.ServerRelease`)."""
+        from flyteclient.generated.methods import AdminService_GetVersion as spec
+
+        return self._version_invoke(spec, spec.request_type(), timeout, None)
+
     # -- call helpers used by the generated methods ----------------------------------
     def _call(
         self, method: MethodSpec, request: Any, timeout: Optional[float], metadata: Metadata
@@ -519,6 +556,22 @@ class ClientBase(CoreBase):
             _cache_key(method, request), lambda: self._invoke(method, request, timeout, metadata)
         )
         return _copy(value)
+
+    def compatibility(self, *, timeout: Optional[float] = None) -> "CompatibilityReport":
+        """Which of this client's RPCs and request fields the server's release lacks.
+
+        Asks the server's version (flyteadmin's ``GetVersion``; flyteadmin and flyteidl
+        share release numbers) and compares it with the API's history
+        (:mod:`flyteclient.generated.history`). ``print(client.compatibility())`` prints
+        the report; see :class:`~flyteclient.runtime.compatibility.CompatibilityReport`.
+        """
+        from flyteclient.generated.methods import AdminService_GetVersion as spec
+
+        from .compatibility import build_report
+
+        response = self._invoke(spec, spec.request_type(), timeout, None)
+        self._release.learn(response)
+        return build_report(response.control_plane_version.Version)
 
     def close(self) -> None:
         """Close the transport (the channel) and drop cached entities. Calls after this,

@@ -98,7 +98,23 @@ class FlyteResourceExhaustedException(FlyteSystemException):
 
 
 class FlyteUnimplementedException(FlyteSystemException):
-    """UNIMPLEMENTED: the server does not offer this RPC."""
+    """UNIMPLEMENTED: the server does not offer this RPC (over REST also: it has no route
+    for it). For an RPC newer than the oldest supported server release the message says
+    which flyteidl release added it and that the server is likely older; ``added_in`` is
+    that release, ``server_version`` the server's (when known), ``server_message`` what
+    the server said."""
+
+    added_in: Optional[str] = None
+    server_version: Optional[str] = None
+
+    @property
+    def server_message(self) -> str:
+        return str(self.__dict__.get("server_message", self.message))
+
+
+class FlyteVersionSkewWarning(UserWarning):
+    """A request sets a field that the server's flyteidl release does not have: the server
+    drops it silently. Issued once per field and client, naming the field and releases."""
 
 
 class FlyteCancelledException(FlyteException):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from typing import Any, Callable, Type
+from typing import Any, Callable, Optional, Type
 
 from google.protobuf.message import Message
 
@@ -20,7 +20,10 @@ class RetryClass(str, enum.Enum):
 
 
 class MethodSpec:
-    """One RPC: its gRPC path, message classes and :class:`RetryClass`."""
+    """One RPC: its gRPC path, message classes and :class:`RetryClass`; ``added`` is the
+    flyteidl release that added it when newer than the oldest supported server release
+    (None otherwise), ``newer_fields`` whether its request can carry fields newer than
+    that release (:mod:`flyteclient.generated.history`)."""
 
     __slots__ = (
         "service",
@@ -32,6 +35,8 @@ class MethodSpec:
         "server_streaming",
         "request_param",
         "request_optional",
+        "added",
+        "newer_fields",
         "serialize",
         "deserialize",
     )
@@ -46,6 +51,8 @@ class MethodSpec:
         server_streaming: bool = False,
         request_param: str = "request",
         request_optional: bool = False,
+        added: Optional[str] = None,
+        newer_fields: bool = False,
     ) -> None:
         self.service = service
         self.name = name
@@ -56,6 +63,8 @@ class MethodSpec:
         self.server_streaming = server_streaming
         self.request_param = request_param
         self.request_optional = request_optional
+        self.added = added
+        self.newer_fields = newer_fields
         self.serialize: Callable[[Any], bytes] = request_type.SerializeToString
         self.deserialize: Callable[[bytes], Any] = response_type.FromString
 

@@ -1,4 +1,5 @@
-"""``python -m flyteclient.testing --port 8089 [--db state.db] [--auth] [--auto-complete]``."""
+"""``python -m flyteclient.testing --port 8089 [--db state.db] [--auth] [--auto-complete]
+[--flyteidl-version 1.12.0]``."""
 
 from __future__ import annotations
 
@@ -45,7 +46,21 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         help="gRPC receive limit of the server and of the gateway's internal hop "
         "(flyteadmin's maxMessageSizeBytes; default grpc's 4 MiB)",
     )
+    ap.add_argument(
+        "--flyteidl-version",
+        default=None,
+        metavar="VERSION",
+        help="serve as flyteadmin of this older release (from 1.10.7): only its RPCs and "
+        "routes, request fields it does not know dropped, GetVersion reporting it",
+    )
     args = ap.parse_args(argv)
+    if args.flyteidl_version is not None:
+        from .release import check_version
+
+        try:
+            check_version(args.flyteidl_version, "--flyteidl-version")
+        except ValueError as exc:
+            ap.error(str(exc))
 
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -59,11 +74,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         http_port=args.http_port,
         http_authorization_header=args.http_authorization_header,
         max_message_size_bytes=args.max_message_size_bytes,
+        flyteidl_version=args.flyteidl_version,
     )
     admin.start()
+    release = f" as flyteadmin {admin.flyteidl_version}" if admin.flyteidl_version else ""
     print(
-        f"LocalAdmin serving on {admin.endpoint} (gRPC); HTTP/JSON gateway {admin.http_url}/api/v1/ "
-        f"(with blob store and OAuth2 on {admin.http_url})",
+        f"LocalAdmin serving on {admin.endpoint} (gRPC){release}; HTTP/JSON gateway "
+        f"{admin.http_url}/api/v1/ (with blob store and OAuth2 on {admin.http_url})",
         flush=True,
     )
     try:

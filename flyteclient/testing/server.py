@@ -44,6 +44,7 @@ from .gateway import Gateway
 from .gateway.handler import DEFAULT_MAX_MESSAGE_BYTES
 from .gateway.headers import DEFAULT_HTTP_AUTHORIZATION_HEADER
 from .http_server import DEFAULT_MAX_BODY, DEFAULT_TIMEOUT, HttpServer
+from .release import ReleaseEmulation
 from .signals import SignalServicer
 from .store import Store
 
@@ -116,6 +117,9 @@ class LocalAdmin:
     :param max_message_size_bytes: flyteadmin's ``maxMessageSizeBytes``: the gRPC server's
         receive limit and the gateway's internal gRPC hop's limit (grpc's 4 MiB when
         unset: larger responses work over gRPC and are RESOURCE_EXHAUSTED over HTTP).
+    :param flyteidl_version: serve as flyteadmin of this older release (``"1.12.0"``; from
+        the oldest supported, 1.10.7, to the client's): only its RPCs and routes, request
+        fields it does not know dropped, ``GetVersion`` reporting it (see :mod:`.release`).
 
     Attributes after start: ``endpoint`` ("127.0.0.1:PORT"), ``port``,
     ``http_url`` (HTTP/JSON gateway, blob store and OAuth2 base URL), ``store``, ``blobs``,
@@ -136,7 +140,11 @@ class LocalAdmin:
         http_timeout: float = DEFAULT_TIMEOUT,
         http_authorization_header: Optional[str] = None,
         max_message_size_bytes: Optional[int] = None,
+        flyteidl_version: Optional[str] = None,
     ) -> None:
+        self.emulation: Optional[ReleaseEmulation] = (
+            ReleaseEmulation(flyteidl_version) if flyteidl_version is not None else None
+        )
         self.requested_port = port
         self.domains = tuple(domains)
         if auth is True:
@@ -161,6 +169,11 @@ class LocalAdmin:
         self.admin_servicer: Optional[AdminServicer] = None
         self._server: Optional[grpc.Server] = None
         self._http: Optional[HttpServer] = None
+
+    @property
+    def flyteidl_version(self) -> Optional[str]:
+        """The older release served as (``flyteidl_version=``), None for the client's own."""
+        return self.emulation.version if self.emulation is not None else None
 
     @property
     def endpoint(self) -> str:
@@ -197,6 +210,8 @@ class LocalAdmin:
         interceptors: List[grpc.ServerInterceptor[Any, Any]] = (
             [AuthInterceptor(self.auth)] if self.auth is not None else []
         )
+        if self.emulation is not None:  # first: an unknown method never reaches the others
+            interceptors.insert(0, self.emulation.interceptor())
         interceptors.extend(self.interceptors)
         limit = self.max_message_size_bytes
         server = grpc.server(
@@ -228,6 +243,7 @@ class LocalAdmin:
             interceptors,
             self.http_authorization_header,
             limit or DEFAULT_MAX_MESSAGE_BYTES,
+            exclude=self.emulation.missing if self.emulation is not None else (),
         )
         self._http.route("/", gateway.handle)
         self.port = server.add_insecure_port(f"127.0.0.1:{self.requested_port}")
@@ -237,7 +253,10 @@ class LocalAdmin:
         self._http.start()
         self._server = server
         _LOG.info(
-            "local admin serving on %s (http and gateway %s)", self.endpoint, self._http.base_url
+            "local admin serving on %s (http and gateway %s)%s",
+            self.endpoint,
+            self._http.base_url,
+            f" as flyteadmin {self.flyteidl_version}" if self.flyteidl_version else "",
         )
         return self
 

@@ -662,14 +662,21 @@ def test_flyteidl_1_10_7_to_1_16_8_names_the_six_breaking_changes() -> None:
     markdown_report = run_diff(
         str(FIXTURES / "flyteidl-1.10.7.binpb"), str(FIXTURES / "flyteidl-1.16.8.binpb")
     ).stdout
+    first = markdown_report.splitlines()[0]
+    # Descriptor sets carry no version: named by the releases with the same API.
+    assert first.startswith("flyteidl 1.10.7 → 1.16.8 (same API as 1.16.5, 1.16.6, 1.16.7): ")
+    # Six changes (as buf counts them), seven rule findings: ArrayNode.parallelism moved
+    # into a oneof and so changed its presence, one line naming both rules.
+    assert "**6 breaking changes**" in first
+    assert report["breaking"] == 7 and report["breaking_events"] == 6
     assert (
-        "**6 breaking changes**" not in markdown_report.splitlines()[0]
-    )  # 7 lines: ArrayNode has two
-    assert (
-        "- **breaking** FIELD_SAME_ONEOF: `flyteidl.core.ArrayNode` field 2 `parallelism` moved into oneof "
-        "`parallelism_option` (reached from `AdminService.CreateNodeEvent` request"
-        in markdown_report
+        "- **breaking** FIELD_SAME_ONEOF + FIELD_SAME_PRESENCE: `flyteidl.core.ArrayNode` field 2 "
+        "`parallelism` moved into oneof `parallelism_option`; presence `implicit` → `explicit` "
+        "(reached from `AdminService.CreateNodeEvent` request" in markdown_report
     )
+    event = next(e for e in report["events"] if e["subject"] == "flyteidl.core.ArrayNode")
+    assert event["rules"] == ["FIELD_SAME_ONEOF", "FIELD_SAME_PRESENCE"] and event["breaking"]
+    assert sum(e["breaking"] for e in report["events"]) == 6
 
 
 def test_buf_agrees_on_flyteidl_1_10_7_to_1_16_8() -> None:

@@ -491,11 +491,15 @@ def test_rule(case: Case, tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
             if (rule, subject, number) in {(c["rule"], c["subject"], c["number"]) for c in breaking}
             else "compatible"
         )
-        lines = [
-            ln
-            for ln in outcome.markdown.splitlines()
-            if ln.startswith(f"- {flag} {rule}: `{subject}` ")
-        ]
+        # One line per change; a change under several rules names them all ("A + B"),
+        # flagged breaking when any of them is.
+        flags = (
+            r"\*\*breaking\*\*" if flag == "**breaking**" else r"(?:\*\*breaking\*\*|compatible)"
+        )
+        pattern = re.compile(
+            rf"- {flags} (?:[A-Z_]+ \+ )*{rule}(?: \+ [A-Z_]+)*: `{re.escape(subject)}` "
+        )
+        lines = [ln for ln in outcome.markdown.splitlines() if pattern.match(ln)]
         assert lines, (rule, subject, outcome.markdown)
         if number is not None:
             assert any(re.search(rf"\b{number}\b", ln) for ln in lines), lines

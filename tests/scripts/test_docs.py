@@ -32,3 +32,12 @@ def test_api_reference_pages(tmp_path):
     assert "GET\n/api/v1/tasks/{id.project}/{id.domain}/{id.name}/{id.version}" in text
     assert "FlyteException" in text  # the errors every method raises
     assert 'id="RawSynchronousFlyteClient.create_execution"' in raw
+    # The API's history: each newer RPC's release on its methods, and a page by release.
+    assert re.search(r"Added in flyteidl 1\.13\.0:\s+servers of older releases", text)
+    history = re.sub(
+        r"<[^>]+>", "", (out / "flyteclient" / "generated" / "history.html").read_text()
+    )
+    assert (
+        "flyteidl 1.13.0 added:" in history
+        and "flyteidl.service.AdminService.GetDomains" in history
+    )

@@ -62,6 +62,26 @@ def wheel_set(version: str) -> bytes:
         return service_closure(read_wheel(download_wheel(version, Path(tmp)))).SerializeToString()
 
 
+def fake_wheel(version: str, dest: Path) -> Path:
+    """A wheel holding the committed descriptor set of ``version`` as ``_pb2`` modules
+    (one ``AddSerializedFile`` each), named as pip names it: what ``codegen diff
+    flyteidl==VERSION`` reads from its cache, offline."""
+    import zipfile
+
+    files = descriptor_pb2.FileDescriptorSet.FromString(fixture(version).read_bytes()).file
+    dest.mkdir(parents=True, exist_ok=True)
+    path = dest / f"flyteidl-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w") as wheel:
+        for f in files:
+            if f.name.startswith("flyteidl/"):
+                module = f.name[: -len(".proto")].replace("-", "_") + "_pb2.py"
+                source = (
+                    f"_descriptor_pool.Default().AddSerializedFile({f.SerializeToString()!r})\n"
+                )
+                wheel.writestr(module, source)
+    return path
+
+
 def compile_tree(root: Path, files: dict[str, str]) -> Path:
     """Write ``files`` (relative path -> .proto text) under ``root`` and return ``root``."""
     for rel, text in files.items():

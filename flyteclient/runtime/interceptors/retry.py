@@ -156,7 +156,14 @@ def is_retryable(method: MethodSpec, error: grpc.RpcError) -> bool:
 
 class RetryInterceptor:
     """Retries transient failures per :class:`RetryPolicy` and raises the mapped
-    :class:`~flyteclient.exceptions.FlyteException` (``from`` the ``grpc.RpcError``)."""
+    :class:`~flyteclient.exceptions.FlyteException` (``from`` the ``grpc.RpcError``).
+
+    An UNIMPLEMENTED answer for an RPC newer than the oldest supported server release
+    (``MethodSpec.added``), on any transport, says which flyteidl release added the RPC
+    and that the server is likely older, with the server's release when ``release`` (the
+    client's :class:`~flyteclient.runtime.release.ServerRelease`) knows it."""
+
+    release: Any = None
 
     def __init__(
         self,
@@ -173,7 +180,13 @@ class RetryInterceptor:
         self._sleep = sleep
 
     def map_error(self, error: grpc.RpcError, method: MethodSpec) -> FlyteException:
-        return map_rpc_error(error, method.name, self._codes, self._messages, self._default)
+        mapped = map_rpc_error(error, method.name, self._codes, self._messages, self._default)
+        if method.added is not None and mapped.code == grpc.StatusCode.UNIMPLEMENTED:
+            from ..skew import annotate_unimplemented
+
+            server = self.release.release if self.release is not None else None
+            annotate_unimplemented(mapped, method, server)
+        return mapped
 
     def intercept(
         self,

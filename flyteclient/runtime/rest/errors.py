@@ -33,7 +33,12 @@ from .codec import FLYTEADMIN_JSON, PROTO_CONTENT_TYPE, Codec
 from .descriptors import message_class
 from .status import code_from_http_status, http_status_from_code, status_code
 
-__all__ = ["ErrorStatus", "encode_error", "decode_error", "MARSHAL_FALLBACK"]
+__all__ = [
+    "ErrorStatus",
+    "encode_error",
+    "decode_error",
+    "MARSHAL_FALLBACK",
+]
 
 #: what grpc-gateway answers (HTTP 500) when the status itself cannot be marshaled
 MARSHAL_FALLBACK = b'{"code": 13, "message": "failed to marshal error message"}'

@@ -8,7 +8,7 @@ Every route is derived from the method descriptors (``MethodDescriptor.GetOption
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Collection, Dict, Iterable, List, Optional, Tuple
 
 import grpc
 from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
@@ -98,11 +98,16 @@ class RouteTable:
     templates match the same path the one registered *last* wins: services in the order
     given, methods in declaration order, a rule before its additional bindings."""
 
-    def __init__(self, services: Iterable[ServiceDescriptor]) -> None:
+    def __init__(
+        self, services: Iterable[ServiceDescriptor], exclude: Collection[str] = ()
+    ) -> None:
+        """``exclude``: gRPC paths (``/package.Service/Method``) of RPCs left out."""
         routes: List[Route] = []
         unrouted: List[str] = []
         for service in services:
             for method in service.methods:
+                if f"/{service.full_name}/{method.name}" in exclude:
+                    continue
                 bindings = http_bindings(method)
                 routes.extend(Route(method, b, i) for i, b in enumerate(bindings))
                 if not bindings:

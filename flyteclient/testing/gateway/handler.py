@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Collection, Dict, List, Optional, Sequence, Tuple
 
 import grpc
 from flyteidl.service import identity_pb2
@@ -87,6 +87,8 @@ class Gateway:
     :param authorization_header: flyteadmin's ``httpAuthorizationHeader``: this HTTP
         header's value is passed as ``authorization`` metadata (as is ``Authorization``).
     :param max_message_bytes: the internal gRPC hop's limit on a request or response.
+    :param exclude: gRPC paths of RPCs without routes (an older release lacks them: a
+        request for one gets grpc-gateway's routing 404).
     """
 
     def __init__(
@@ -95,8 +97,9 @@ class Gateway:
         interceptors: Sequence[grpc.ServerInterceptor] = (),
         authorization_header: str = DEFAULT_HTTP_AUTHORIZATION_HEADER,
         max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
+        exclude: Collection[str] = (),
     ) -> None:
-        self.table = RouteTable(d for d, _ in services)
+        self.table = RouteTable((d for d, _ in services), exclude)
         self._interceptors = tuple(interceptors)
         self.authorization_header = authorization_header
         self.max_message_bytes = max_message_bytes
