@@ -9,7 +9,6 @@ A slow test rebuilds them and checks they are byte-identical to the committed on
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -37,23 +36,11 @@ def service_closure(idl: Idl) -> descriptor_pb2.FileDescriptorSet:
 
 
 def download_wheel(version: str, dest: Path) -> Path:
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "download",
-            "--quiet",
-            "--no-deps",
-            "--disable-pip-version-check",
-            "-d",
-            str(dest),
-            f"flyteidl=={version}",
-        ],
-        check=True,
-        timeout=300,
-    )
-    return next(dest.glob(f"flyteidl-{version}-*.whl"))
+    """flyteidl ``version``'s wheel, downloaded with pip into ``dest`` (the generator's
+    own fetch, with ``dest`` as its cache)."""
+    from codegen.releases import fetch_wheel
+
+    return fetch_wheel(version, dest)
 
 
 def wheel_set(version: str) -> bytes:

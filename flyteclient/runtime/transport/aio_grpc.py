@@ -7,11 +7,10 @@ from typing import Any, AsyncIterator, Callable, Dict, Optional
 
 import grpc
 
-from ..exceptions import ForeignEventLoopError
 from ..methods import MethodSpec
 from ..pipeline import Metadata
 from .channel import create_aio_channel
-from .grpc import closed_error, multicallable
+from .grpc import closed_error, foreign_loop_error, multicallable
 from .status import refused_metadata
 
 _METADATA_CACHE = 32
@@ -100,12 +99,7 @@ class AioGrpcTransport:
         if self._loop is None:
             self._loop = loop
             return
-        raise ForeignEventLoopError(
-            "this async client belongs to the event loop it first ran a call in"
-            + (" (now closed)" if self._loop.is_closed() else "")
-            + "; make one client per event loop",
-            rpc=method.name,
-        )
+        raise foreign_loop_error(method, self._loop)
 
     async def _stream(self, method: MethodSpec, call: Any) -> AsyncIterator[Any]:
         try:

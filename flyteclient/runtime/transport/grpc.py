@@ -6,7 +6,7 @@ from typing import Any, Callable, Dict, Iterator, Optional
 
 import grpc
 
-from ..exceptions import ClientClosedError
+from ..exceptions import ClientClosedError, ForeignEventLoopError
 from ..methods import MethodSpec
 from ..pipeline import Metadata
 from .channel import create_channel
@@ -23,6 +23,16 @@ def multicallable(channel: Any, method: MethodSpec) -> Callable[..., Any]:
 
 def closed_error(method: MethodSpec) -> ClientClosedError:
     return ClientClosedError("the client is closed", rpc=method.name)
+
+
+def foreign_loop_error(method: MethodSpec, owner: Any) -> ForeignEventLoopError:
+    """The error for a call from an event loop other than ``owner``, the client's."""
+    return ForeignEventLoopError(
+        "this async client belongs to the event loop it first ran a call in"
+        + (" (now closed)" if owner.is_closed() else "")
+        + "; make one client per event loop",
+        rpc=method.name,
+    )
 
 
 class Multicallables:

@@ -38,11 +38,12 @@ from typing import Any, Dict, Mapping, Optional, Sequence, Tuple, Type, TypeVar,
 
 import grpc
 
-from ..exceptions import ClientClosedError, ForeignEventLoopError
+from ..exceptions import ClientClosedError
 from ..methods import MethodSpec
 from ..pipeline import Metadata
 from ..rest import CLIENT_JSON, PROTOBUF, Codec, HttpRequest, UnroutableRequest, expand
 from . import http_deadline
+from .grpc import foreign_loop_error
 from .rest_answer import (
     DEFAULT_MAX_RESPONSE_BYTES,
     ERROR_BODY_LIMIT,
@@ -219,9 +220,14 @@ class _RestCalls:
             permanent=True,
         )
 
-    def _announced(self, answer: Any) -> Optional[int]:
+    def _body(self, method: MethodSpec, answer: Any, deadline: Optional[float]) -> "_Body":
+        """The reader of ``answer``'s body: within the size cap and the call's deadline."""
+        limit, strict = self._limit(answer)
         text = answer.headers.get("content-length")
-        return int(text) if text and text.isdigit() else None
+        announced = int(text) if text and text.isdigit() else None
+        if strict and announced is not None and announced > limit:
+            raise self._too_large(method, str(announced))
+        return _Body(self, method, limit, strict, deadline)
 
     def _answer(
         self, method: MethodSpec, http: HttpRequest, answer: Any, body: bytes, complete: bool
@@ -336,22 +342,11 @@ class RestTransport(_RestCalls):
     def _read(
         self, method: MethodSpec, answer: Any, deadline: Optional[float]
     ) -> Tuple[bytes, bool]:
-        limit, strict = self._limit(answer)
-        announced = self._announced(answer)
-        if strict and announced is not None and announced > limit:
-            raise self._too_large(method, str(announced))
-        chunks, size = [], 0
+        body = self._body(method, answer, deadline)
         for chunk in answer.iter_bytes():
-            size += len(chunk)
-            if size > limit:
-                if strict:
-                    raise self._too_large(method, f"more than {limit}")
-                chunks.append(chunk[: limit - size + len(chunk)])
-                return b"".join(chunks), False
-            chunks.append(chunk)
-            if deadline is not None and time.monotonic() > deadline:
-                raise self._httpx.ReadTimeout("deadline exceeded while reading the body")
-        return b"".join(chunks), True
+            if body.add(chunk):
+                break
+        return body.result()
 
     def close(self) -> None:
         """Close the connections; calls after this, and calls cut short by it, raise
@@ -413,32 +408,16 @@ class AsyncRestTransport(_RestCalls):
         if self._loop is None:
             self._loop = loop
             return
-        raise ForeignEventLoopError(
-            "this async client belongs to the event loop it first ran a call in"
-            + (" (now closed)" if self._loop.is_closed() else "")
-            + "; make one client per event loop",
-            rpc=method.name,
-        )
+        raise foreign_loop_error(method, self._loop)
 
     async def _read(
         self, method: MethodSpec, answer: Any, deadline: Optional[float]
     ) -> Tuple[bytes, bool]:
-        limit, strict = self._limit(answer)
-        announced = self._announced(answer)
-        if strict and announced is not None and announced > limit:
-            raise self._too_large(method, str(announced))
-        chunks, size = [], 0
+        body = self._body(method, answer, deadline)
         async for chunk in answer.aiter_bytes():
-            size += len(chunk)
-            if size > limit:
-                if strict:
-                    raise self._too_large(method, f"more than {limit}")
-                chunks.append(chunk[: limit - size + len(chunk)])
-                return b"".join(chunks), False
-            chunks.append(chunk)
-            if deadline is not None and time.monotonic() > deadline:
-                raise self._httpx.ReadTimeout("deadline exceeded while reading the body")
-        return b"".join(chunks), True
+            if body.add(chunk):
+                break
+        return body.result()
 
     async def close(self) -> None:
         """Close the connections; calls after this, and calls cut short by it, raise
@@ -453,3 +432,41 @@ def _cancelling() -> bool:
     task = asyncio.current_task()
     cancelling = getattr(task, "cancelling", None)
     return bool(cancelling()) if cancelling is not None else False
+
+
+class _Body:
+    """A response body read chunk by chunk (the sync and async transports feed it): at
+    most ``limit`` bytes, over it a RESOURCE_EXHAUSTED (``strict``: a success body) or cut
+    off (an error body), and a read timeout once the call's deadline passes."""
+
+    def __init__(
+        self,
+        transport: Any,
+        method: MethodSpec,
+        limit: int,
+        strict: bool,
+        deadline: Optional[float],
+    ) -> None:
+        self._transport, self._method = transport, method
+        self._limit, self._strict, self._deadline = limit, strict, deadline
+        self._chunks: list = []
+        self._size = 0
+        self._complete = True
+
+    def add(self, chunk: bytes) -> bool:
+        """Take ``chunk``; True once the body is cut off at the limit (stop reading)."""
+        self._size += len(chunk)
+        if self._size > self._limit:
+            if self._strict:
+                raise self._transport._too_large(self._method, f"more than {self._limit}")
+            self._chunks.append(chunk[: self._limit - self._size + len(chunk)])
+            self._complete = False
+            return True
+        self._chunks.append(chunk)
+        if self._deadline is not None and time.monotonic() > self._deadline:
+            raise self._transport._httpx.ReadTimeout("deadline exceeded while reading the body")
+        return False
+
+    def result(self) -> Tuple[bytes, bool]:
+        """The bytes read, and whether they are the whole body."""
+        return b"".join(self._chunks), self._complete

@@ -48,6 +48,7 @@ from ..rest import (
     status_code,
 )
 from .channel import DEFAULT_OPTIONS
+from .status import StatusRpcError
 
 #: What the REST transport accepts in a success body by default: the gRPC channel's
 #: receive limit (``grpc.max_receive_message_length``).
@@ -62,7 +63,7 @@ _C = grpc.StatusCode
 _HOP_LIMIT_TEXT = "received message larger than max"
 
 
-class RestRpcError(grpc.RpcError):
+class RestRpcError(StatusRpcError):
     """A failed REST call, shaped like gRPC's errors (``code()``, ``details()``,
     ``trailing_metadata()`` with the details as ``grpc-status-details-bin``)."""
 
@@ -76,31 +77,13 @@ class RestRpcError(grpc.RpcError):
         permanent: bool = False,
         retry_after: Optional[float] = None,
     ) -> None:
-        super().__init__(message)
-        self._code = code
-        self._message = message
-        self._details_bin = details_bin
+        super().__init__(code, message, details_bin)
         self.http_status = http_status
         """The HTTP status of an answer that was not a grpc-gateway error (e.g. a proxy's 407)."""
         self.permanent = permanent
         """The same request would fail the same way: the retry layer does not resend it."""
         self.retry_after = retry_after
         """Seconds the server asked to wait before a retry (``Retry-After``), if it did."""
-
-    def code(self) -> grpc.StatusCode:
-        return self._code
-
-    def details(self) -> str:
-        return self._message
-
-    def trailing_metadata(self) -> Any:
-        return (("grpc-status-details-bin", self._details_bin),) if self._details_bin else ()
-
-    def debug_error_string(self) -> str:
-        return self._message
-
-    def __str__(self) -> str:
-        return f"{self._code.name}: {self._message}"
 
 
 def media_type(content_type: Optional[str]) -> str:
