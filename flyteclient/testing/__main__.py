@@ -1,14 +1,33 @@
-"""``python -m flyteclient.testing --port 8089 [--db state.db] [--auth] [--auto-complete]``."""
+"""``python -m flyteclient.testing --port 8089 [--db state.db] [--auth] [--auto-complete]
+[--no-execute] [--data-dir DIR] [--write-config PATH]``."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
 from typing import Optional, Sequence
 
 from .server import DEFAULT_DOMAINS, LocalAdmin
+
+
+def config_text(endpoint: str) -> str:
+    """A flytekit / flytectl config.yaml for a LocalAdmin at ``endpoint`` (host:port)."""
+    return (
+        "# LocalAdmin (python -m flyteclient.testing)\n"
+        "admin:\n"
+        f"  endpoint: dns:///{endpoint}\n"
+        "  insecure: true\n"
+    )
+
+
+def write_config(path: str, endpoint: str) -> None:
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(config_text(endpoint))
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -32,7 +51,29 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument(
         "--auto-complete", action="store_true", help="new executions succeed immediately"
     )
+    ap.add_argument(
+        "--no-execute",
+        action="store_true",
+        help="do not run executions (they wait for events, as without a propeller)",
+    )
+    ap.add_argument(
+        "--data-dir",
+        default=None,
+        help="where executions' data and task logs go (default: DB.data with --db, else a "
+        "temporary directory)",
+    )
+    ap.add_argument(
+        "--max-parallel-tasks", type=int, default=None, help="task processes run at once"
+    )
+    ap.add_argument(
+        "--write-config",
+        metavar="PATH",
+        default=None,
+        help="write a config.yaml for pyflyte / FlyteRemote / flytectl pointing here",
+    )
     args = ap.parse_args(argv)
+    if args.max_parallel_tasks is not None and args.max_parallel_tasks < 1:
+        ap.error("--max-parallel-tasks must be at least 1")
 
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -44,13 +85,23 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         db_path=args.db,
         auto_complete=args.auto_complete,
         http_port=args.http_port,
+        execute=not args.no_execute,
+        data_dir=args.data_dir,
+        max_parallel_tasks=args.max_parallel_tasks,
     )
     admin.start()
+    if args.write_config:
+        write_config(args.write_config, admin.endpoint)
+        print(f"wrote {args.write_config}", flush=True)
     print(
         f"LocalAdmin serving on {admin.endpoint} (gRPC); HTTP/JSON gateway {admin.http_url}/api/v1/ "
         f"(with blob store and OAuth2 on {admin.http_url})",
         flush=True,
     )
+    if admin.executor is not None:
+        print(
+            f"executing workflows locally (data in {admin.executor.datastore.root})", flush=True
+        )
     try:
         while not stop.wait(0.5):
             pass

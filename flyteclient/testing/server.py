@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import shutil
+import tempfile
 from concurrent import futures
 from typing import Any, List, Optional, Sequence, Union
 
@@ -70,6 +72,7 @@ KINDS = {
     "attributes": matchable_resource_pb2.MatchingAttributes,
     "signal": signal_pb2.Signal,
     "blob": None,
+    "catalog": literals_pb2.LiteralMap,
 }
 
 DEFAULT_DOMAINS = ("development", "staging", "production")
@@ -107,10 +110,18 @@ class LocalAdmin:
     :param max_upload_bytes: largest request body the HTTP server accepts (413 above).
     :param http_timeout: seconds the HTTP server waits on a client's socket (a partial
         body gets 408 after this long).
+    :param execute: run executions (flytekit tasks, in this machine's Python environment) as
+        flytepropeller would, instead of waiting for events (see
+        :mod:`flyteclient.testing.executor`). Off by default here so that tests which send
+        events themselves keep control; ``python -m flyteclient.testing`` turns it on.
+    :param data_dir: where executions' inputs, outputs, raw data and task logs are written
+        (with ``execute``); default: ``<db_path>.data`` with a database, else a temporary
+        directory removed at :meth:`stop`.
+    :param max_parallel_tasks: how many task processes run at once (with ``execute``).
 
     Attributes after start: ``endpoint`` ("127.0.0.1:PORT"), ``port``,
     ``http_url`` (HTTP/JSON gateway, blob store and OAuth2 base URL), ``store``, ``blobs``,
-    ``auth``.
+    ``auth``, ``executor`` (with ``execute``).
     """
 
     def __init__(
@@ -125,6 +136,9 @@ class LocalAdmin:
         interceptors: Sequence[grpc.ServerInterceptor] = (),
         max_upload_bytes: int = DEFAULT_MAX_BODY,
         http_timeout: float = DEFAULT_TIMEOUT,
+        execute: bool = False,
+        data_dir: Optional[str] = None,
+        max_parallel_tasks: Optional[int] = None,
     ) -> None:
         self.requested_port = port
         self.domains = tuple(domains)
@@ -138,6 +152,11 @@ class LocalAdmin:
         self.interceptors = tuple(interceptors)
         self.max_upload_bytes = max_upload_bytes
         self.http_timeout = http_timeout
+        self.execute = execute
+        self.data_dir = data_dir
+        self.max_parallel_tasks = max_parallel_tasks
+        self.executor: Optional[Any] = None
+        self._temp_data_dir: Optional[str] = None
         self.port = 0
         self.store: Optional[Store] = None
         self.blobs: Optional[BlobStore] = None
@@ -212,6 +231,8 @@ class LocalAdmin:
         self.port = server.add_insecure_port(f"127.0.0.1:{self.requested_port}")
         if not self.port:
             raise RuntimeError(f"could not bind 127.0.0.1:{self.requested_port}")
+        if self.execute:
+            self._start_executor(signals)
         server.start()
         self._http.start()
         self._server = server
@@ -220,8 +241,32 @@ class LocalAdmin:
         )
         return self
 
+    def _start_executor(self, signals: SignalServicer) -> None:
+        from .executor import Executor
+
+        data_dir = self.data_dir
+        if data_dir is None and self.db_path:
+            data_dir = self.db_path + ".data"
+        if data_dir is None:
+            data_dir = self._temp_data_dir = tempfile.mkdtemp(prefix="local-admin-")
+        assert self.admin_servicer is not None and self.blobs is not None
+        self.executor = Executor(
+            self.admin_servicer,
+            signals,
+            self.blobs,
+            data_dir,
+            endpoint=f"127.0.0.1:{self.port}",
+            max_parallel_tasks=self.max_parallel_tasks,
+        )
+        self.executor.start()
+        self.admin_servicer.executor = self.executor
+        signals.on_set = self.executor.signal_set
+
     def stop(self, grace: Optional[float] = None) -> None:
-        """Stop both servers and close the SQLite file."""
+        """Stop both servers (and running tasks) and close the SQLite file."""
+        if self.executor is not None:
+            self.executor.stop()
+            self.executor = None
         if self._server is not None:
             self._server.stop(grace).wait(5)
             self._server = None
@@ -230,6 +275,9 @@ class LocalAdmin:
             self._http = None
         if self.store is not None:
             self.store.close()
+        if self._temp_data_dir is not None:
+            shutil.rmtree(self._temp_data_dir, ignore_errors=True)
+            self._temp_data_dir = None
         self.port = 0
 
     def wait(self, timeout: Optional[float] = None) -> bool:
