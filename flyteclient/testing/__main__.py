@@ -99,9 +99,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         flush=True,
     )
     if admin.executor is not None:
-        print(
-            f"executing workflows locally (data in {admin.executor.datastore.root})", flush=True
-        )
+        print(f"executing workflows locally (data in {admin.executor.datastore.root})", flush=True)
     try:
         while not stop.wait(0.5):
             pass

@@ -57,7 +57,9 @@ def resolve(data: literals_pb2.BindingData, outputs: Outputs, node_id: str) -> l
     return lit
 
 
-def _promise(ref: types_pb2.OutputReference, outputs: Outputs, node_id: str) -> literals_pb2.Literal:
+def _promise(
+    ref: types_pb2.OutputReference, outputs: Outputs, node_id: str
+) -> literals_pb2.Literal:
     upstream = ref.node_id or START_NODE
     lm = outputs.get(upstream)
     if lm is None and upstream == START_NODE:
@@ -112,7 +114,7 @@ def resolve_attr_path(node_id: str, lit: literals_pb2.Literal, path: list) -> li
             raise BindingError(
                 f"[{node_id}] Unsupported format '{scalar.binary.tag}' found for literal value."
             )
-        import msgpack
+        import msgpack  # type: ignore[import-untyped]
 
         value = msgpack.unpackb(scalar.binary.value, raw=False, strict_map_key=False)
         value = _walk(node_id, value, rest)
@@ -236,12 +238,12 @@ def evaluate(expr: condition_pb2.BooleanExpression, inputs: literals_pb2.Literal
             return left and evaluate(c.right_expression, inputs)
         return left or evaluate(c.right_expression, inputs)
     if kind == "comparison":
-        c = expr.comparison
-        left, right = _operand(c.left_value, inputs), _operand(c.right_value, inputs)
-        fn = _OPS.get(c.operator)
+        cmp = expr.comparison
+        left, right = _operand(cmp.left_value, inputs), _operand(cmp.right_value, inputs)
+        fn = _OPS.get(cmp.operator)
         if fn is None:
-            raise BindingError(f"unsupported comparison operator {c.operator}")
-        if (left is None or right is None) and c.operator not in (
+            raise BindingError(f"unsupported comparison operator {cmp.operator}")
+        if (left is None or right is None) and cmp.operator not in (
             condition_pb2.ComparisonExpression.EQ,
             condition_pb2.ComparisonExpression.NEQ,
         ):

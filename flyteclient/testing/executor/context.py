@@ -23,7 +23,7 @@ TP = core_exec.TaskExecution.Phase
 KIND = core_exec.ExecutionError.ErrorKind
 
 
-def execution_error(kind: int, code: str, message: str) -> core_exec.ExecutionError:
+def execution_error(kind: Any, code: str, message: str) -> core_exec.ExecutionError:
     return core_exec.ExecutionError(kind=kind, code=code, message=message)
 
 
@@ -31,7 +31,7 @@ def execution_error(kind: int, code: str, message: str) -> core_exec.ExecutionEr
 class NodeResult:
     """How a node ended: a terminal node phase, its outputs or its error."""
 
-    phase: int
+    phase: Any
     outputs: literals_pb2.LiteralMap = field(default_factory=literals_pb2.LiteralMap)
     error: Optional[core_exec.ExecutionError] = None
     output_uri: str = ""
@@ -41,7 +41,7 @@ class NodeResult:
         return self.phase in (NP.SUCCEEDED, NP.RECOVERED)
 
     @classmethod
-    def failed(cls, kind: int, code: str, message: str) -> "NodeResult":
+    def failed(cls, kind: Any, code: str, message: str) -> "NodeResult":
         return cls(NP.FAILED, error=execution_error(kind, code, message))
 
 
@@ -87,7 +87,7 @@ class NodeCtx:
             node_id=self.unique_id, execution_id=self.execution_id
         )
 
-    def event(self, phase: int, **fields: Any) -> None:
+    def event(self, phase: Any, **fields: Any) -> None:
         """Send a node event; ``fields`` are NodeExecutionEvent fields (messages are copied)."""
         if self.silent:
             return
@@ -119,12 +119,9 @@ class NodeCtx:
     def finish(self, result: NodeResult, **fields: Any) -> NodeResult:
         """Send the node's terminal event for ``result`` (plus event ``fields``) and return it."""
         if result.ok:
-            self.event(
-                result.phase,
-                output_data=result.outputs,
-                output_uri=result.output_uri or None,
-                **fields,
-            )
+            # Outputs inline (output_data and output_uri are a oneof): LocalAdmin serves them
+            # from the node record, as flyteadmin does with propeller's inline-data policy.
+            self.event(result.phase, output_data=result.outputs, **fields)
         elif result.phase == NP.ABORTED:
             self.event(
                 NP.ABORTED,

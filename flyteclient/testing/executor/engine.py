@@ -84,7 +84,7 @@ class Executor:
     # -- lifecycle ------------------------------------------------------------------
     def start(self) -> None:
         """Fail executions a previous server left unfinished (they cannot be resumed)."""
-        for key, e in self.store.items("execution"):
+        for e in self.store.values("execution"):
             if e.closure.phase in WF_TERMINAL:
                 continue
             self._fail_interrupted(e)
@@ -190,7 +190,9 @@ class Executor:
                     self._cond.wait(0.2)
 
     # -- task processes ----------------------------------------------------------------
-    def task_env(self, nctx: NodeCtx, template: tasks_pb2.TaskTemplate, attempt: int) -> Dict[str, str]:
+    def task_env(
+        self, nctx: NodeCtx, template: tasks_pb2.TaskTemplate, attempt: int
+    ) -> Dict[str, str]:
         """The environment propeller gives a task container, on top of this process's."""
         run = nctx.run
         eid = run.eid
@@ -247,7 +249,9 @@ class Executor:
         running: Dict[str, threading.Thread] = {}
         done: "queue.Queue[Tuple[str, NodeResult]]" = queue.Queue()
         failure: Optional[NodeResult] = None
-        fail_fast = wf.metadata.on_failure != core_wf.WorkflowMetadata.FAIL_AFTER_EXECUTABLE_NODES_COMPLETE
+        fail_fast = (
+            wf.metadata.on_failure != core_wf.WorkflowMetadata.FAIL_AFTER_EXECUTABLE_NODES_COMPLETE
+        )
         while True:
             if not dag_cancel.is_set():
                 for nid in list(pending):
@@ -363,9 +367,7 @@ class ExecutionRun:
         self.workflow_label = ""
         self.launch_plan_label = ""
         self.recover_from: Optional[identifier_pb2.WorkflowExecutionIdentifier] = None
-        self.thread = threading.Thread(
-            target=self._main, name=f"execution-{eid.name}", daemon=True
-        )
+        self.thread = threading.Thread(target=self._main, name=f"execution-{eid.name}", daemon=True)
 
     @property
     def store(self) -> Any:
@@ -382,7 +384,9 @@ class ExecutionRun:
                 self.tasks[key] = t
         return t
 
-    def subworkflow(self, ref: identifier_pb2.Identifier) -> Optional[compiler_pb2.CompiledWorkflow]:
+    def subworkflow(
+        self, ref: identifier_pb2.Identifier
+    ) -> Optional[compiler_pb2.CompiledWorkflow]:
         return self.subworkflows.get(id_key(ref))
 
     def add_closure(self, closure: compiler_pb2.CompiledWorkflowClosure) -> None:
@@ -502,7 +506,9 @@ class ExecutionRun:
             if p.required and n not in merged.literals
         ]
         if missing:
-            raise _Invalid("MissingInputs", f"required inputs missing: {', '.join(sorted(missing))}")
+            raise _Invalid(
+                "MissingInputs", f"required inputs missing: {', '.join(sorted(missing))}"
+            )
         return self.closure.primary.template, merged
 
 

@@ -50,7 +50,7 @@ class Recorder:
     def workflow(
         self,
         eid: identifier_pb2.WorkflowExecutionIdentifier,
-        phase: int,
+        phase: Any,
         *,
         outputs: Optional[literals_pb2.LiteralMap] = None,
         output_uri: str = "",
@@ -74,11 +74,15 @@ class Recorder:
         if not ev.HasField("occurred_at"):
             ev.occurred_at.CopyFrom(now_ts())
         ev.reported_at.CopyFrom(now_ts())
-        self._servicer.CreateNodeEvent(admin_event_pb2.NodeExecutionEventRequest(event=ev), self._ctx)
+        self._servicer.CreateNodeEvent(
+            admin_event_pb2.NodeExecutionEventRequest(event=ev), self._ctx
+        )
 
     def task(self, ev: event_pb2.TaskExecutionEvent) -> None:
         ev.producer_id = PRODUCER
         if not ev.HasField("occurred_at"):
             ev.occurred_at.CopyFrom(now_ts())
         ev.reported_at.CopyFrom(now_ts())
-        self._servicer.CreateTaskEvent(admin_event_pb2.TaskExecutionEventRequest(event=ev), self._ctx)
+        self._servicer.CreateTaskEvent(
+            admin_event_pb2.TaskExecutionEventRequest(event=ev), self._ctx
+        )

@@ -16,7 +16,7 @@ import signal
 import subprocess
 import sys
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Protocol
+from typing import Callable, Dict, List, Optional, Protocol
 
 from flyteidl.core import literals_pb2, tasks_pb2
 
@@ -77,10 +77,14 @@ def render(
     out = []
     for arg in argv:
         for name, rx in _PLACEHOLDERS.items():
-            arg = rx.sub(lambda _m, v=values[name]: v, arg)
+            arg = rx.sub(_literal(values[name]), arg)
         arg = _INPUT_VAR.sub(lambda m: _input_text(inputs, m.group(1)), arg)
         out.append(arg)
     return out
+
+
+def _literal(value: str) -> Callable[["re.Match[str]"], str]:
+    return lambda _match: value
 
 
 def uses_task_template(template: tasks_pb2.TaskTemplate) -> bool:
@@ -112,7 +116,7 @@ def check_entrypoint(argv: List[str]) -> None:
         )
 
 
-def localize_distribution(argv: List[str], localize) -> List[str]:  # type: ignore[no-untyped-def]
+def localize_distribution(argv: List[str], localize: Callable[[str], str]) -> List[str]:
     """``argv`` with the fast-registration archive (``--additional-distribution`` /
     ``--dynamic-addl-distro``) replaced by a local copy."""
     out = list(argv)

@@ -5,16 +5,22 @@ from __future__ import annotations
 import math
 import os
 import threading
-import time
-from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from flyteidl.admin import execution_pb2, signal_pb2
-from flyteidl.core import catalog_pb2, compiler_pb2, identifier_pb2, literals_pb2, tasks_pb2, types_pb2
+from flyteidl.core import (
+    catalog_pb2,
+    compiler_pb2,
+    identifier_pb2,
+    literals_pb2,
+    tasks_pb2,
+    types_pb2,
+)
 from flyteidl.core import execution_pb2 as core_exec
 from flyteidl.core import workflow_pb2 as core_wf
 from flyteidl.event import event_pb2
 
-from ..common import exec_key, node_key
+from ..common import exec_key
 from ..errors import AdminError
 from .bindings import START_NODE, BindingError, evaluate, resolve_bindings
 from .context import KIND, NP, TP, NodeCtx, NodeResult, Scope, execution_error
@@ -143,7 +149,9 @@ def task_node(nctx: NodeCtx) -> NodeResult:
     nctx.event(NP.QUEUED, input_data=nctx.inputs, target_entity=ref)
     if template is None:
         return nctx.finish(
-            NodeResult.failed(KIND.SYSTEM, "TaskNotFound", f"task [{ref.name}:{ref.version}] not found")
+            NodeResult.failed(
+                KIND.SYSTEM, "TaskNotFound", f"task [{ref.name}:{ref.version}] not found"
+            )
         )
     problem = ex.tasks.unsupported(template)
     if problem:
@@ -268,7 +276,10 @@ def workflow_node(nctx: NodeCtx) -> NodeResult:
 
 
 def start_child_execution(
-    nctx: NodeCtx, lp_id: identifier_pb2.Identifier, inputs: literals_pb2.LiteralMap, suffix: str = ""
+    nctx: NodeCtx,
+    lp_id: identifier_pb2.Identifier,
+    inputs: literals_pb2.LiteralMap,
+    suffix: str = "",
 ) -> identifier_pb2.WorkflowExecutionIdentifier:
     """Create the execution a launch-plan node runs (flyteadmin's CreateExecution, in process)."""
     run = nctx.run
@@ -364,7 +375,9 @@ def branch_node(nctx: NodeCtx) -> NodeResult:
     )
     res = nctx.run.executor.execute_node(scope, nctx.cancel, chosen, nctx.upstream)
     if res.ok:
-        res = NodeResult(NP.SUCCEEDED, outputs=res.outputs, output_uri=_write_outputs(nctx, res.outputs))
+        res = NodeResult(
+            NP.SUCCEEDED, outputs=res.outputs, output_uri=_write_outputs(nctx, res.outputs)
+        )
     elif res.phase == NP.ABORTED:
         res = _aborted(nctx)
     elif res.phase == NP.SKIPPED:
@@ -382,7 +395,9 @@ def gate_node(nctx: NodeCtx) -> NodeResult:
     if kind == "sleep":
         if nctx.cancel.wait(_seconds(gate.sleep.duration)):
             return nctx.finish(_aborted(nctx))
-        return nctx.finish(NodeResult(NP.SUCCEEDED, output_uri=_write_outputs(nctx, literals_pb2.LiteralMap())))
+        return nctx.finish(
+            NodeResult(NP.SUCCEEDED, output_uri=_write_outputs(nctx, literals_pb2.LiteralMap()))
+        )
     if kind == "approve":
         signal_id = gate.approve.signal_id
         stype = types_pb2.LiteralType(simple=types_pb2.BOOLEAN)
@@ -430,7 +445,9 @@ def gate_node(nctx: NodeCtx) -> NodeResult:
         )
     outputs = literals_pb2.LiteralMap()
     outputs.CopyFrom(nctx.inputs)
-    return nctx.finish(NodeResult(NP.SUCCEEDED, outputs=outputs, output_uri=_write_outputs(nctx, outputs)))
+    return nctx.finish(
+        NodeResult(NP.SUCCEEDED, outputs=outputs, output_uri=_write_outputs(nctx, outputs))
+    )
 
 
 def core_exec_signal_id(
@@ -456,7 +473,9 @@ def array_node(nctx: NodeCtx) -> NodeResult:
     }
     if len(sizes) > 1:
         return nctx.finish(
-            NodeResult.failed(KIND.USER, "InvalidArrayLength", "input arrays have different lengths"),
+            NodeResult.failed(
+                KIND.USER, "InvalidArrayLength", "input arrays have different lengths"
+            ),
             is_array=True,
         )
     size = sizes.pop() if sizes else 0
@@ -475,7 +494,9 @@ def array_node(nctx: NodeCtx) -> NodeResult:
             return nctx.finish(
                 NodeResult.failed(KIND.USER, "UnsupportedTaskType", problem), is_array=True
             )
-    elif not (target == "workflow_node" and sub.workflow_node.WhichOneof("reference") == "launchplan_ref"):
+    elif not (
+        target == "workflow_node" and sub.workflow_node.WhichOneof("reference") == "launchplan_ref"
+    ):
         return nctx.finish(
             NodeResult.failed(
                 KIND.USER,
@@ -503,7 +524,7 @@ def array_node(nctx: NodeCtx) -> NodeResult:
     stop = nctx.cancel.child()
     task_id = template.id if template is not None else None
 
-    def report(phase: int) -> None:
+    def report(phase: Any) -> None:
         if task_id is None:
             return
         ev = event_pb2.TaskExecutionEvent(
@@ -582,7 +603,13 @@ def array_node(nctx: NodeCtx) -> NodeResult:
                     res = NodeResult(NP.SUCCEEDED, outputs=outputs)
                 else:
                     res = NodeResult(NP.FAILED, error=_child_error(done))
-        info.phase = {NP.SUCCEEDED: TP.SUCCEEDED, NP.ABORTED: TP.ABORTED}.get(res.phase, TP.FAILED)
+        info.phase = (
+            TP.SUCCEEDED
+            if res.phase == NP.SUCCEEDED
+            else TP.ABORTED
+            if res.phase == NP.ABORTED
+            else TP.FAILED
+        )
         with lock:
             results[i] = res
             phases[i] = res.phase
@@ -614,7 +641,11 @@ def array_node(nctx: NodeCtx) -> NodeResult:
     if nctx.cancel.is_set():
         report(TP.ABORTED)
         return nctx.finish(_aborted(nctx), is_array=True)
-    failures = [(i, r) for i, r in enumerate(results) if r is not None and r.phase in (NP.FAILED, NP.TIMED_OUT)]
+    failures = [
+        (i, r)
+        for i, r in enumerate(results)
+        if r is not None and r.phase in (NP.FAILED, NP.TIMED_OUT)
+    ]
     successes = sum(1 for r in results if r is not None and r.ok)
     if successes < minimum:
         report(TP.FAILED)
@@ -633,11 +664,11 @@ def array_node(nctx: NodeCtx) -> NodeResult:
         outputs.literals[name].collection.SetInParent()
     none = literals_pb2.Literal()
     none.scalar.none_type.SetInParent()
-    for r in results:
+    for item in results:
         for name in names:
             coll = outputs.literals[name].collection
-            if r is not None and r.ok and name in r.outputs.literals:
-                coll.literals.append(r.outputs.literals[name])
+            if item is not None and item.ok and name in item.outputs.literals:
+                coll.literals.append(item.outputs.literals[name])
             else:
                 coll.literals.append(none)
     report(TP.SUCCEEDED)
@@ -683,7 +714,11 @@ def run_failure_node(
     except BindingError:
         lm = literals_pb2.LiteralMap()
     template = run.task(node.task_node.reference_id) if node.HasField("task_node") else None
-    if template is not None and "err" in template.interface.inputs.variables and "err" not in lm.literals:
+    if (
+        template is not None
+        and "err" in template.interface.inputs.variables
+        and "err" not in lm.literals
+    ):
         err = lm.literals["err"]
         err.scalar.error.message = error.message
         err.scalar.error.failed_node_id = ""
@@ -698,7 +733,3 @@ _HANDLERS = {
     "gate_node": gate_node,
     "array_node": array_node,
 }
-
-
-def _unused() -> None:
-    del time, node_key

@@ -54,9 +54,7 @@ class DataStore:
     def raw_dir(
         self, eid: identifier_pb2.WorkflowExecutionIdentifier, node: str, attempt: int
     ) -> str:
-        return os.path.join(
-            self.root, "raw", eid.project, eid.domain, eid.name, node, str(attempt)
-        )
+        return os.path.join(self.root, "raw", eid.project, eid.domain, eid.name, node, str(attempt))
 
     def log_path(
         self, eid: identifier_pb2.WorkflowExecutionIdentifier, node: str, attempt: int

@@ -7,16 +7,22 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
-from flyteidl.core import catalog_pb2, errors_pb2, identifier_pb2, literals_pb2, tasks_pb2
-from flyteidl.core import dynamic_job_pb2
+from flyteidl.core import (
+    catalog_pb2,
+    dynamic_job_pb2,
+    errors_pb2,
+    identifier_pb2,
+    literals_pb2,
+    tasks_pb2,
+)
 from flyteidl.core import execution_pb2 as core_exec
 from flyteidl.event import event_pb2
 
 from . import launch
-from .cache import cacheable
-from .context import KIND, NP, TP, NodeCtx, NodeResult, execution_error
+from .cancel import Cancel
+from .context import KIND, NP, TP, NodeCtx, execution_error
 from .events import EventRejected
 from .ids import go_duration
 
@@ -156,7 +162,7 @@ class TaskRunner:
         nctx: NodeCtx,
         template: tasks_pb2.TaskTemplate,
         attempt: int,
-        phase: int,
+        phase: Any,
         **fields: object,
     ) -> None:
         ev = event_pb2.TaskExecutionEvent(
@@ -202,9 +208,7 @@ class TaskRunner:
         os.makedirs(out_dir, exist_ok=True)
         os.makedirs(raw_dir, exist_ok=True)
         log_path = store.log_path(eid, nctx.unique_id, attempt)
-        logs = [
-            core_exec.TaskLog(uri="file://" + log_path, name="Task log (local file)")
-        ]
+        logs = [core_exec.TaskLog(uri="file://" + log_path, name="Task log (local file)")]
         if template.type == "echo":
             return self._echo(nctx, template, attempt, out_dir, task_events)
         paths = launch.Paths(
@@ -287,7 +291,6 @@ class TaskRunner:
                     template,
                     attempt,
                     TP.SUCCEEDED,
-                    output_uri=res.output_uri or res.futures_uri or None,
                     output_data=res.outputs,
                     logs=logs,
                 )
@@ -320,9 +323,7 @@ class TaskRunner:
         log_path: str,
     ) -> AttemptResult:
         store = self.executor.datastore
-        errors = sorted(
-            f for f in _listdir(out_dir) if f.startswith("error") and f.endswith(".pb")
-        )
+        errors = sorted(f for f in _listdir(out_dir) if f.startswith("error") and f.endswith(".pb"))
         if errors:
             doc = store.read(os.path.join(out_dir, errors[0]), errors_pb2.ErrorDocument)
             assert doc is not None
@@ -374,7 +375,7 @@ class Slots:
     def __init__(self, n: int) -> None:
         self._sem = threading.BoundedSemaphore(max(1, n))
 
-    def acquire(self, cancel) -> bool:  # type: ignore[no-untyped-def]
+    def acquire(self, cancel: Cancel) -> bool:
         while not self._sem.acquire(timeout=0.1):
             if cancel.is_set():
                 return False
