@@ -29,9 +29,10 @@ from .cancel import Cancel
 from .context import KIND, NP, NodeCtx, NodeResult, Scope, execution_error
 from .events import EventRejected, Recorder
 from .ids import unique_node_id
-from .launch import SubprocessLauncher, base_env
+from .launch import base_env
 from .storage import DataStore
 from .tasks import Slots, TaskRunner
+from .warm import WarmLauncher
 
 _LOG = logging.getLogger("flyteclient.testing.executor")
 WP = core_exec.WorkflowExecution.Phase
@@ -50,7 +51,8 @@ class Executor:
     :param data_dir: where literal files, raw outputs and logs are written.
     :param endpoint: LocalAdmin's gRPC address, given to tasks as ``FLYTE_PLATFORM_URL``.
     :param max_parallel_tasks: how many task processes run at once.
-    :param launcher: starts task attempts (default: a new process per attempt).
+    :param launcher: starts task attempts (default: forked from a warm worker process, see
+        :mod:`.worker`; :class:`.launch.SubprocessLauncher` starts a new interpreter each).
     """
 
     def __init__(
@@ -70,7 +72,7 @@ class Executor:
         self.recorder = Recorder(servicer)
         self.datastore = DataStore(data_dir, blobs.bucket, blobs.get)
         self.catalog = Catalog(self.store)
-        self.launcher = launcher or SubprocessLauncher()
+        self.launcher = launcher or WarmLauncher()
         self.endpoint = endpoint
         cpus = os.cpu_count() or 2
         self.slots = Slots(max_parallel_tasks or max(4, 2 * cpus))
@@ -83,7 +85,11 @@ class Executor:
 
     # -- lifecycle ------------------------------------------------------------------
     def start(self) -> None:
-        """Fail executions a previous server left unfinished (they cannot be resumed)."""
+        """Warm the task worker up; fail executions a previous server left unfinished (they
+        cannot be resumed)."""
+        warm_up = getattr(self.launcher, "start", None)
+        if warm_up is not None:
+            warm_up()
         for e in self.store.values("execution"):
             if e.closure.phase in WF_TERMINAL:
                 continue

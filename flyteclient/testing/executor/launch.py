@@ -189,7 +189,13 @@ class SubprocessLauncher:
     ``python -m flytekit.bin.entrypoint <argv>``."""
 
     def launch(self, spec: LaunchSpec) -> Process:
-        argv = [sys.executable, "-m", "flytekit.bin.entrypoint", *spec.argv]
+        argv = [
+            sys.executable,
+            "-m",
+            "flytekit.bin.entrypoint",
+            os.path.basename(spec.argv[0]),
+            *spec.argv[1:],
+        ]
         with open(spec.log_path, "ab") as log:
             proc = subprocess.Popen(
                 argv,

@@ -233,6 +233,7 @@ class TaskRunner:
         env = ex.task_env(nctx, template, attempt)
         env.update(extra_env)
         work = store.work_dir()
+        env["TMPDIR"] = work  # flytekit's per-task temporary directories go away with it
         spec = launch.LaunchSpec(argv=argv, env=env, cwd=work, log_path=log_path)
         if not ex.slots.acquire(nctx.cancel):
             return AttemptResult(aborted=True)
