@@ -60,7 +60,7 @@ def _run_entrypoint(argv: List[str]) -> int:
                 sys.path.insert(0, path)
         return _run_entrypoint(cmd)
 
-    entrypoint._run_subprocess = run_in_process  # type: ignore[attr-defined]
+    entrypoint._run_subprocess = run_in_process
     command = os.path.basename(argv[0])
     try:
         entrypoint._pass_through.main(
