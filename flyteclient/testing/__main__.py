@@ -10,6 +10,8 @@ import sys
 import threading
 from typing import Optional, Sequence
 
+import grpc
+
 from .server import DEFAULT_DOMAINS, LocalAdmin
 
 
@@ -21,6 +23,26 @@ def config_text(endpoint: str) -> str:
         f"  endpoint: dns:///{endpoint}\n"
         "  insecure: true\n"
     )
+
+
+def ensure_project(admin: LocalAdmin, project: str) -> None:
+    """Register ``project`` on a started LocalAdmin unless it is already there (in process, so
+    it works with ``--auth`` too)."""
+    from flyteidl.admin import project_pb2
+
+    from .executor.events import EventRejected, LocalContext
+
+    assert admin.admin_servicer is not None
+    try:
+        admin.admin_servicer.RegisterProject(
+            project_pb2.ProjectRegisterRequest(
+                project=project_pb2.Project(id=project, name=project)
+            ),
+            LocalContext(),
+        )
+    except EventRejected as exc:
+        if exc.code != grpc.StatusCode.ALREADY_EXISTS:
+            raise
 
 
 def write_config(path: str, endpoint: str) -> None:
@@ -66,6 +88,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         "--max-parallel-tasks", type=int, default=None, help="task processes run at once"
     )
     ap.add_argument(
+        "--project",
+        action="append",
+        default=None,
+        help="register this project at start unless it exists (repeatable; default: "
+        "flytesnacks, as the Flyte sandbox does)",
+    )
+    ap.add_argument(
         "--write-config",
         metavar="PATH",
         default=None,
@@ -90,6 +119,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         max_parallel_tasks=args.max_parallel_tasks,
     )
     admin.start()
+    for project in args.project if args.project is not None else ["flytesnacks"]:
+        ensure_project(admin, project)
     if args.write_config:
         write_config(args.write_config, admin.endpoint)
         print(f"wrote {args.write_config}", flush=True)

@@ -114,7 +114,7 @@ def resolve_attr_path(node_id: str, lit: literals_pb2.Literal, path: list) -> li
             raise BindingError(
                 f"[{node_id}] Unsupported format '{scalar.binary.tag}' found for literal value."
             )
-        import msgpack  # type: ignore[import-untyped]
+        import msgpack
 
         value = msgpack.unpackb(scalar.binary.value, raw=False, strict_map_key=False)
         value = _walk(node_id, value, rest)

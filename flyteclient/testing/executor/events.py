@@ -27,8 +27,9 @@ class EventRejected(Exception):
         self.code = code
 
 
-class _Context:
-    """The servicer-side context of an in-process call: an abort raises :class:`EventRejected`."""
+class LocalContext:
+    """The servicer-side context of an in-process call: an abort raises :class:`EventRejected`
+    (named for its main use; it carries any refused call's status code and message)."""
 
     def invocation_metadata(self) -> Sequence[Any]:
         return ()
@@ -45,7 +46,7 @@ class Recorder:
 
     def __init__(self, servicer: Any) -> None:
         self._servicer = servicer
-        self._ctx = _Context()
+        self._ctx = LocalContext()
 
     def workflow(
         self,
