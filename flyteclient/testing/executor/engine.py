@@ -13,7 +13,7 @@ import logging
 import os
 import queue
 import threading
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from flyteidl.admin import execution_pb2
 from flyteidl.core import compiler_pb2, identifier_pb2, literals_pb2, tasks_pb2
@@ -70,7 +70,7 @@ class Executor:
         self.signals = signals
         self.store = servicer.store
         self.recorder = Recorder(servicer)
-        self.datastore = DataStore(data_dir, blobs.bucket, blobs.get)
+        self.datastore = DataStore(data_dir, blobs.bucket, blobs.get, self._blob_keys(blobs))
         self.catalog = Catalog(self.store)
         self.launcher = launcher or WarmLauncher()
         self.endpoint = endpoint
@@ -82,6 +82,17 @@ class Executor:
         self._cond = threading.Condition()
         self._signal_cond = threading.Condition()
         self._stopping = False
+
+    def _blob_keys(self, blobs: Any) -> Callable[[str], List[str]]:
+        def keys(prefix: str) -> List[str]:
+            start = f"{blobs.bucket}/{prefix}"
+            return [
+                k[0][len(blobs.bucket) + 1 :]
+                for k in self.store.keys("blob")
+                if isinstance(k[0], str) and k[0].startswith(start)
+            ]
+
+        return keys
 
     # -- lifecycle ------------------------------------------------------------------
     def start(self) -> None:
@@ -453,7 +464,10 @@ class ExecutionRun:
         )
         result = NodeResult(NP.ABORTED)
         if not self.cancel.is_set():
-            result = self.executor.run_nodes(Scope(run=self, cancel=self.cancel), template, inputs)
+            # Files the user uploaded through the data proxy, as local paths for the tasks.
+            local_inputs = self.executor.datastore.localize_literals(inputs)
+            scope = Scope(run=self, cancel=self.cancel)
+            result = self.executor.run_nodes(scope, template, local_inputs)
         if self.interrupted:
             self._terminal(
                 WP.FAILED, error=execution_error(KIND.SYSTEM, "Interrupted", INTERRUPTED)

@@ -22,7 +22,7 @@ import os
 import shutil
 import tempfile
 import threading
-from typing import Callable, Optional, Type, TypeVar
+from typing import Callable, List, Optional, Type, TypeVar
 
 from flyteidl.core import identifier_pb2, literals_pb2
 from google.protobuf.message import Message
@@ -31,15 +31,24 @@ M = TypeVar("M", bound=Message)
 
 #: (bucket key) -> bytes or None; LocalAdmin's blob store lookup.
 BlobReader = Callable[[str], Optional[bytes]]
+#: (key prefix) -> the keys of the bucket's objects under it
+BlobLister = Callable[[str], List[str]]
 
 
 class DataStore:
     """Paths and literal files of executions, rooted at ``root``."""
 
-    def __init__(self, root: str, bucket: str, read_blob: BlobReader) -> None:
+    def __init__(
+        self,
+        root: str,
+        bucket: str,
+        read_blob: BlobReader,
+        list_blobs: Optional[BlobLister] = None,
+    ) -> None:
         self.root = os.path.abspath(root)
         self.bucket = bucket
         self._read_blob = read_blob
+        self._list_blobs = list_blobs or (lambda prefix: [])
         self._lock = threading.Lock()
         for sub in ("metadata", "raw", "logs", "blobs", "work"):
             os.makedirs(os.path.join(self.root, sub), exist_ok=True)
@@ -89,25 +98,37 @@ class DataStore:
 
     # -- uploaded objects ---------------------------------------------------------
     def localize(self, uri: str) -> str:
-        """A local path for ``uri``: objects of LocalAdmin's bucket are copied out of the blob
-        store (once); anything else is returned unchanged."""
+        """A local path for ``uri``: objects of LocalAdmin's bucket (or every object under a
+        prefix, for a directory) are copied out of the blob store once; anything else is
+        returned unchanged."""
         prefix = f"s3://{self.bucket}/"
         if not uri.startswith(prefix):
             return uri
-        key = uri[len(prefix) :]
+        key = uri[len(prefix) :].rstrip("/")
         path = os.path.join(self.root, "blobs", *key.split("/"))
         with self._lock:
             if os.path.exists(path):
                 return path
             data = self._read_blob(key)
-            if data is None:
+            if data is not None:
+                self._write_bytes(path, data)
+                return path
+            members = self._list_blobs(key + "/")
+            if not members:
                 return uri  # let the task report the missing object
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            tmp = path + ".tmp"
-            with open(tmp, "wb") as f:
-                f.write(data)
-            os.replace(tmp, path)
+            for member in members:
+                blob = self._read_blob(member)
+                if blob is not None:
+                    self._write_bytes(os.path.join(self.root, "blobs", *member.split("/")), blob)
         return path
+
+    @staticmethod
+    def _write_bytes(path: str, data: bytes) -> None:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        tmp = path + ".tmp"
+        with open(tmp, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
 
     def localize_literals(self, lm: literals_pb2.LiteralMap) -> literals_pb2.LiteralMap:
         """A copy of ``lm`` whose blob and structured-dataset URIs in the bucket are local."""
