@@ -38,7 +38,7 @@ def ensure_project(admin: LocalAdmin, project: str) -> None:
             project_pb2.ProjectRegisterRequest(
                 project=project_pb2.Project(id=project, name=project)
             ),
-            LocalContext(),
+            LocalContext(),  # type: ignore[arg-type]
         )
     except EventRejected as exc:
         if exc.code != grpc.StatusCode.ALREADY_EXISTS:
