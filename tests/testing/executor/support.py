@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any, List, Optional
 
 from flyteclient.testing import LocalAdmin
-from tests.flytekit.support import DOMAIN, PROJECT, local_admin
+from flyteclient.testing.__main__ import ensure_project
+from tests.flytekit.support import DOMAIN, PROJECT
 
 ROOT = Path(__file__).resolve().parents[3]
 WF = Path(__file__).with_name("wf")
@@ -24,7 +25,8 @@ class Env:
     """A LocalAdmin with ``execute=True``, its config.yaml and a FlyteRemote on it."""
 
     def __init__(self, tmp: Path, **options: Any) -> None:
-        self.admin: LocalAdmin = local_admin(execute=True, **options)
+        self.admin = LocalAdmin(execute=True, **options).start()
+        ensure_project(self.admin, PROJECT)
         self.config = tmp / "config.yaml"
         self.config.write_text(
             f"admin:\n  endpoint: dns:///{self.admin.endpoint}\n  insecure: true\n"

@@ -116,3 +116,35 @@ def test_no_execute_leaves_executions_to_events(tmp_path):
         assert list(remote.client.list_node_executions(execution.id)[0]) == []
     finally:
         _stop(proc)
+
+
+def test_a_killed_server_leaves_no_task_behind_and_fails_the_execution_at_restart(tmp_path):
+    db = tmp_path / "state.db"
+    pid_file = tmp_path / "pid"
+    proc, config = _serve(tmp_path, "--db", str(db))
+    try:
+        done = _pyflyte(
+            config,
+            "run", "--remote", "--project", PROJECT, "--domain", DOMAIN, "--name", "killed",
+            "--env", f"EXECUTOR_TEST_PID_FILE={pid_file}",
+            str(WF / "lifecycle.py"), "long_running", "--seconds", "120",
+        )  # fmt: skip
+        assert done.returncode == 0, done.stdout + done.stderr
+        deadline = time.monotonic() + 60
+        while not (pid_file.exists() and pid_file.read_text()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        pid = int(pid_file.read_text())
+    finally:
+        proc.kill()  # SIGKILL: no clean shutdown
+        proc.wait()
+    deadline = time.monotonic() + 15
+    while os.path.exists(f"/proc/{pid}") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not os.path.exists(f"/proc/{pid}"), "the task outlived the killed server"
+    proc, config = _serve(tmp_path, "--db", str(db))
+    try:
+        execution = _remote(config).fetch_execution(name="killed")
+        assert execution.is_done and not execution.is_successful
+        assert "interrupted" in execution.closure.error.message
+    finally:
+        _stop(proc)
