@@ -35,6 +35,8 @@ class NodeResult:
     outputs: literals_pb2.LiteralMap = field(default_factory=literals_pb2.LiteralMap)
     error: Optional[core_exec.ExecutionError] = None
     output_uri: str = ""
+    #: for a failed list of nodes: which node failed first
+    failed_node: str = ""
 
     @property
     def ok(self) -> bool:

@@ -300,6 +300,7 @@ class Executor:
             elif res.phase != NP.ABORTED or not scope.cancel.is_set():
                 if failure is None or failure.phase == NP.ABORTED:
                     failure = res
+                    failure.failed_node = failure.failed_node or nid
                 if fail_fast:
                     dag_cancel.set("Some node execution failed, auto-abort.")
         if scope.cancel.is_set():
@@ -481,7 +482,7 @@ class ExecutionRun:
         else:
             error = result.error or execution_error(KIND.UNKNOWN, "UnknownError", "Unknown error")
             if template.HasField("failure_node") and template.failure_node.id:
-                nodes.run_failure_node(self, template, inputs, error)
+                nodes.run_failure_node(self, template, inputs, error, result.failed_node)
             self._terminal(WP.FAILED, error=error)
 
     def _resolve(

@@ -522,11 +522,11 @@ def array_node(nctx: NodeCtx) -> NodeResult:
     resources: Dict[int, event_pb2.ExternalResourceInfo] = {}
     lock = threading.Lock()
     stop = nctx.cancel.child()
-    task_id = template.id if template is not None else None
+    # Array sub-nodes are reported as one task execution of the array node (over a launch
+    # plan: under the launch plan's identifier), their states as its external resources.
+    task_id = template.id if template is not None else sub.workflow_node.launchplan_ref
 
     def report(phase: Any) -> None:
-        if task_id is None:
-            return
         ev = event_pb2.TaskExecutionEvent(
             task_id=task_id,
             parent_node_execution_id=nctx.node_execution_id,
@@ -697,6 +697,7 @@ def run_failure_node(
     wf: core_wf.WorkflowTemplate,
     inputs: literals_pb2.LiteralMap,
     error: core_exec.ExecutionError,
+    failed_node_id: str = "",
 ) -> None:
     """The workflow's on_failure node, run after a failure with the workflow's inputs (and the
     error as ``err`` when its task takes one)."""
@@ -714,14 +715,20 @@ def run_failure_node(
     except BindingError:
         lm = literals_pb2.LiteralMap()
     template = run.task(node.task_node.reference_id) if node.HasField("task_node") else None
-    if (
-        template is not None
-        and "err" in template.interface.inputs.variables
-        and "err" not in lm.literals
-    ):
-        err = lm.literals["err"]
+    if template is not None and "err" in template.interface.inputs.variables:
+        # propeller hands the failure to the failure node's ``err`` input
+        err = literals_pb2.Literal()
         err.scalar.error.message = error.message
-        err.scalar.error.failed_node_id = ""
+        err.scalar.error.failed_node_id = failed_node_id
+        declared = template.interface.inputs.variables["err"].type
+        if declared.HasField("union_type"):  # Optional[FlyteError]: the non-none variant
+            variants = [v for v in declared.union_type.variants if v.simple != types_pb2.NONE]
+            wrapped = literals_pb2.Literal()
+            wrapped.scalar.union.value.CopyFrom(err)
+            if variants:
+                wrapped.scalar.union.type.CopyFrom(variants[0])
+            err = wrapped
+        lm.literals["err"].CopyFrom(err)
     scope = Scope(run=run, cancel=run.cancel)
     run.executor.execute_node(scope, run.cancel, node, {START_NODE: inputs}, inputs=lm)
 
