@@ -235,13 +235,25 @@ class Executor:
             }
         )
         if self.endpoint:
-            env.setdefault("FLYTE_PLATFORM_URL", self.endpoint)
-            env.setdefault("FLYTE_PLATFORM_INSECURE", "true")
+            # Tasks that talk to the backend (eager workflows) talk to this one.
+            env["FLYTE_PLATFORM_URL"] = self.endpoint
+            env["FLYTE_PLATFORM_INSECURE"] = "true"
+            env["FLYTECTL_CONFIG"] = self._task_config()
         for kv in template.container.env:
             env[kv.key] = kv.value
         for kv in run.spec_envs:
             env[kv.key] = kv.value
         return env
+
+    def _task_config(self) -> str:
+        path = os.path.join(self.datastore.root, "config.yaml")
+        if not os.path.exists(path):
+            text = f"admin:\n  endpoint: dns:///{self.endpoint}\n  insecure: true\n"
+            tmp = f"{path}.{os.getpid()}.tmp"
+            with open(tmp, "w", encoding="utf-8") as f:
+                f.write(text)
+            os.replace(tmp, path)
+        return path
 
     # -- nodes ------------------------------------------------------------------------
     def run_nodes(

@@ -195,7 +195,9 @@ def task_node(nctx: NodeCtx) -> NodeResult:
             )
         )
     return nctx.finish(
-        NodeResult(NP.SUCCEEDED, outputs=outputs, output_uri=res.output_uri), task_node_metadata=md
+        NodeResult(NP.SUCCEEDED, outputs=outputs, output_uri=res.output_uri),
+        task_node_metadata=md,
+        deck_uri=res.deck_uri or None,
     )
 
 

@@ -50,6 +50,7 @@ class AttemptResult:
     aborted: bool = False
     output_uri: str = ""
     futures_uri: str = ""
+    deck_uri: str = ""
 
 
 def task_attempts(node_retries: int) -> int:
@@ -361,7 +362,12 @@ class TaskRunner:
                 )
             outputs = literals_pb2.LiteralMap()
             outputs_path = store.write(outputs_path, outputs)
-        return AttemptResult(outputs=outputs, output_uri=outputs_path)
+        deck = os.path.join(out_dir, "deck.html")
+        return AttemptResult(
+            outputs=outputs,
+            output_uri=outputs_path,
+            deck_uri=deck if os.path.exists(deck) else "",
+        )
 
 
 @dataclass

@@ -51,3 +51,56 @@ def test_a_failing_task_fails_the_execution_with_its_error(env):
     synced = env.remote.sync_execution(execution, sync_nodes=True)
     failed = [n for n in synced.node_executions.values() if n.closure.phase == NodePhase.FAILED]
     assert len(failed) == 1 and "x is too large" in failed[0].closure.error.message
+
+
+def test_pyflyte_register_then_execute(env):
+    import subprocess
+    import sys
+    import uuid
+    from pathlib import Path
+
+    from tests.testing.executor.support import WF
+
+    version = uuid.uuid4().hex[:10]
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("pyflyte")),
+            "--config",
+            str(env.config),
+            "register",
+            "--project",
+            "flytesnacks",
+            "--domain",
+            "development",
+            "--version",
+            version,
+            str(WF / "basic.py"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=str(WF),
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    lp = env.remote.fetch_launch_plan(name="tests.testing.executor.wf.basic.mixed", version=version)
+    execution = env.wait(env.remote.execute(lp, inputs={"n": 1}))
+    assert execution.is_successful, execution.error
+    assert outputs_of(execution) == local("basic", "mixed", n=1)
+
+
+def test_registered_without_fast_registration(env):
+    """No code archive: the task imports its module from the server's environment (here the
+    repository, which is the server's working directory)."""
+    import uuid
+
+    from flytekit.configuration import ImageConfig, SerializationSettings
+
+    from tests.testing.executor.wf import basic
+
+    settings = SerializationSettings(
+        image_config=ImageConfig.auto_default_image(), project="flytesnacks", domain="development"
+    )
+    wf = env.remote.register_workflow(basic.pipeline, settings, version=uuid.uuid4().hex[:10])
+    execution = env.wait(env.remote.execute(wf, inputs={"a": 4, "b": 6}))
+    assert execution.is_successful, execution.error
+    assert outputs_of(execution) == local("basic", "pipeline", a=4, b=6) == 20

@@ -64,3 +64,13 @@ def test_cached_outputs_are_reused(env, tmp_path):
     assert _cache_status(other)[0] == CatalogCacheStatus.CACHE_POPULATED
     assert _cache_status(forced)[0] == CatalogCacheStatus.CACHE_POPULATED
     assert counter.read_text().split() == ["7", "8", "7"]
+
+
+def test_decks_are_linked_from_the_node(env):
+    execution = env.run("data", "decked", x=1)
+    assert execution.is_successful, execution.error
+    node = next(n for n in execution.node_executions.values() if n.task_executions)
+    deck = node.closure.deck_uri
+    assert deck.endswith("deck.html") and os.path.exists(deck)
+    with open(deck) as f:
+        assert "<html" in f.read().lower()

@@ -55,3 +55,19 @@ def test_dataclass_attribute_access(env):
     execution = env.run("extra", "attribute_access", x=5)
     assert execution.is_successful, execution.error
     assert outputs_of(execution) == local("extra", "attribute_access", x=5) == 30
+
+
+def test_eager_workflows_launch_their_tasks_on_localadmin(env):
+    import asyncio
+
+    from tests.testing.executor.wf import eager_wf
+
+    execution = env.run("eager_wf", "eager_chain", x=3)
+    assert execution.is_successful, execution.error
+    assert execution.outputs["o0"] == asyncio.run(eager_wf.eager_chain(x=3)) == 8
+    children = [
+        e
+        for e in env.remote.recent_executions(limit=50)
+        if e.id.name.startswith("e-eager-ch-" + execution.id.name[:5])
+    ]
+    assert len(children) == 2 and all(c.is_successful for c in children)

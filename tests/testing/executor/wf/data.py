@@ -78,3 +78,13 @@ def cached_square(x: int) -> int:
 @workflow
 def cached(x: int = 3) -> int:
     return cached_square(x=x)
+
+
+@task(enable_deck=True)
+def with_deck(x: int) -> int:
+    return x + 1
+
+
+@workflow
+def decked(x: int = 1) -> int:
+    return with_deck(x=x)
