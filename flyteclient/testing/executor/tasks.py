@@ -230,47 +230,58 @@ class TaskRunner:
             return AttemptResult(
                 error=execution_error(KIND.USER, "UnsupportedTask", str(exc)), recoverable=False
             )
-        argv = launch.localize_distribution(argv, store.localize)
-        env = ex.task_env(nctx, template, attempt)
-        env.update(extra_env)
-        work = store.work_dir()
-        env["TMPDIR"] = work  # flytekit's per-task temporary directories go away with it
-        spec = launch.LaunchSpec(argv=argv, env=env, cwd=work, log_path=log_path)
         if not ex.slots.acquire(nctx.cancel):
             return AttemptResult(aborted=True)
-        timed_out = False
-        try:
-            if task_events:
-                self.task_event(
-                    nctx,
-                    template,
-                    attempt,
-                    TP.RUNNING,
-                    logs=logs,
-                    input_uri=nctx.input_path,
-                    input_data=nctx.inputs,
-                )
-            proc = ex.launcher.launch(spec)
-            unregister = nctx.cancel.on_cancel(proc.kill)
-            try:
-                code = proc.wait(timeout)
-                if code is None:
-                    timed_out = True
-                    proc.kill()
-                    code = proc.wait(10)
-            finally:
-                unregister()
+        work = store.work_dir()
+        try:  # the slot is held until the attempt's last event is recorded
+            argv = launch.localize_distribution(argv, store.localize, work)
+            env = ex.task_env(nctx, template, attempt)
+            env.update(extra_env)
+            env["TMPDIR"] = work  # flytekit's per-task temporary directories go away with it
+            spec = launch.LaunchSpec(argv=argv, env=env, cwd=work, log_path=log_path)
+            return self._run_process(
+                nctx, template, attempt, spec, timeout, out_dir, task_events, logs
+            )
         finally:
-            ex.slots.release()
             store.remove_tree(work)
+            ex.slots.release()
+
+    def _run_process(
+        self,
+        nctx: NodeCtx,
+        template: tasks_pb2.TaskTemplate,
+        attempt: int,
+        spec: launch.LaunchSpec,
+        timeout: Optional[float],
+        out_dir: str,
+        task_events: bool,
+        logs: List[core_exec.TaskLog],
+    ) -> AttemptResult:
+        if task_events:
+            self.task_event(
+                nctx,
+                template,
+                attempt,
+                TP.RUNNING,
+                logs=logs,
+                input_uri=nctx.input_path,
+                input_data=nctx.inputs,
+            )
+        timed_out = False
+        proc = self.executor.launcher.launch(spec)
+        unregister = nctx.cancel.on_cancel(proc.kill)
+        try:
+            code = proc.wait(timeout)
+            if code is None:
+                timed_out = True
+                proc.kill()
+                code = proc.wait(10)
+        finally:
+            unregister()
         if nctx.cancel.is_set():
             if task_events:
                 self.task_event(
-                    nctx,
-                    template,
-                    attempt,
-                    TP.ABORTED,
-                    reason=nctx.cancel.reason or "aborted",
+                    nctx, template, attempt, TP.ABORTED, reason=nctx.cancel.reason or "aborted"
                 )
             return AttemptResult(aborted=True)
         if timed_out:
@@ -283,18 +294,13 @@ class TaskRunner:
                 recoverable=True,
             )
         else:
-            res = self.read_result(nctx, template, out_dir, code, log_path)
+            res = self.read_result(nctx, template, out_dir, code, spec.log_path)
         if task_events:
             if res.error is not None:
                 self.task_event(nctx, template, attempt, TP.FAILED, error=res.error, logs=logs)
             else:
                 self.task_event(
-                    nctx,
-                    template,
-                    attempt,
-                    TP.SUCCEEDED,
-                    output_data=res.outputs,
-                    logs=logs,
+                    nctx, template, attempt, TP.SUCCEEDED, output_data=res.outputs, logs=logs
                 )
         return res
 

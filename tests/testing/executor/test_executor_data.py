@@ -39,7 +39,8 @@ def test_a_file_the_user_passes_in(env, tmp_path):
     assert uploaded.scalar.blob.uri.startswith("s3://")  # it went through the data proxy
 
 
-def test_shell_tasks(env):
+def test_shell_tasks(env, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the local run writes its output file into the working directory
     execution = env.run("data", "shell", word="yo")
     assert execution.is_successful, execution.error
     assert execution.outputs["o0"] == local("data", "shell", word="yo") == "YO YO!\n"

@@ -35,6 +35,29 @@ def test_independent_nodes_run_in_parallel(env):
     assert latest_start < earliest_end, f"the three sleeps did not overlap: {spans}"
 
 
+def test_max_parallel_tasks_bounds_the_task_processes(tmp_path):
+    from tests.testing.executor.support import Env
+
+    env = Env(tmp_path, max_parallel_tasks=1)
+    try:
+        execution = env.run("control", "fan_out", seconds=0.5)
+        assert execution.is_successful, execution.error
+        attempts = [
+            n.task_executions[0].closure
+            for n in _task_nodes(execution).values()
+            if "seconds" in n.inputs
+        ]
+        spans = sorted(
+            (c.started_at.timestamp(), c.started_at.timestamp() + c.duration.total_seconds())
+            for c in attempts
+        )
+        assert len(spans) == 3
+        for (_, end), (start, _) in zip(spans, spans[1:]):
+            assert start >= end - 0.01, f"task processes overlapped: {spans}"
+    finally:
+        env.stop()
+
+
 def test_subworkflows(env):
     execution = env.run("control", "outer", x=4)
     assert execution.is_successful, execution.error
