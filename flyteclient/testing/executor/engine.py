@@ -96,15 +96,22 @@ class Executor:
 
     # -- lifecycle ------------------------------------------------------------------
     def start(self) -> None:
-        """Warm the task worker up; fail executions a previous server left unfinished (they
-        cannot be resumed)."""
+        """Warm the task worker up; run executions that were created but never started; fail
+        the ones a previous server left running (they cannot be resumed)."""
         warm_up = getattr(self.launcher, "start", None)
         if warm_up is not None:
             warm_up()
+        queued = []
+        started = {k[:4] for k in self.store.keys("node_execution")}
         for e in self.store.values("execution"):
             if e.closure.phase in WF_TERMINAL:
                 continue
-            self._fail_interrupted(e)
+            if e.closure.phase == WP.UNDEFINED and exec_key(e.id) not in started:
+                queued.append(e.id)  # created but never started: run it now
+            else:
+                self._fail_interrupted(e)
+        for eid in queued:
+            self.submit(eid)
 
     def _fail_interrupted(self, e: execution_pb2.Execution) -> None:
         for key, n in self.store.items("node_execution"):
@@ -189,22 +196,19 @@ class Executor:
     def wait_for(
         self, eid: identifier_pb2.WorkflowExecutionIdentifier, cancel: Optional[Cancel] = None
     ) -> Optional[execution_pb2.Execution]:
-        """Block until ``eid`` is terminal (or ``cancel`` is set: then None)."""
+        """Block until ``eid`` is terminal (or ``cancel`` is set: then None). Returns the
+        unfinished record when the executor is stopping and nothing runs it."""
         key = exec_key(eid)
         while True:
-            with self._cond:
-                running = key in self._runs
-                if running and (cancel is None or not cancel.is_set()):
-                    self._cond.wait(0.2)
-                    continue
             e = self.store.get("execution", key)
             if e is None or e.closure.phase in WF_TERMINAL:
                 return e
             if cancel is not None and cancel.is_set():
                 return None
             with self._cond:
-                if key not in self._runs:
-                    self._cond.wait(0.2)
+                if self._stopping and key not in self._runs:
+                    return e
+                self._cond.wait(0.2)
 
     # -- task processes ----------------------------------------------------------------
     def task_env(
