@@ -91,8 +91,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         "--project",
         action="append",
         default=None,
-        help="register this project at start unless it exists (repeatable; default: "
-        "flytesnacks, as the Flyte sandbox does)",
+        help="register this project at start unless it exists (repeatable; default when "
+        "executing: flytesnacks, as the Flyte sandbox does)",
     )
     ap.add_argument(
         "--write-config",
@@ -119,7 +119,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         max_parallel_tasks=args.max_parallel_tasks,
     )
     admin.start()
-    for project in args.project if args.project is not None else ["flytesnacks"]:
+    default_projects = [] if args.no_execute else ["flytesnacks"]
+    for project in args.project if args.project is not None else default_projects:
         ensure_project(admin, project)
     if args.write_config:
         write_config(args.write_config, admin.endpoint)

@@ -20,7 +20,8 @@ PROJECT, DOMAIN = "flytesnacks", "development"
 
 
 def _serve(tmp_path: Path, *extra: str) -> "tuple[subprocess.Popen[str], Path]":
-    config = tmp_path / "flyte" / "config.yaml"
+    # a new file each time: flytekit caches a config file's contents by path
+    config = tmp_path / f"flyte-{time.monotonic_ns()}" / "config.yaml"
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -101,7 +102,9 @@ def test_write_config_then_pyflyte_run_remote_executes(tmp_path):
 
 
 def test_no_execute_leaves_executions_to_events(tmp_path):
-    proc, config = _serve(tmp_path, "--no-execute")
+    """... and an execution created meanwhile runs when the server comes back executing."""
+    db = tmp_path / "state.db"
+    proc, config = _serve(tmp_path, "--no-execute", "--project", PROJECT, "--db", str(db))
     try:
         done = _pyflyte(
             config,
@@ -114,6 +117,13 @@ def test_no_execute_leaves_executions_to_events(tmp_path):
         execution = remote.fetch_execution(name="idle")
         assert not execution.is_done
         assert list(remote.client.list_node_executions(execution.id)[0]) == []
+    finally:
+        _stop(proc)
+    proc, config = _serve(tmp_path, "--db", str(db))
+    try:
+        remote = _remote(config)
+        done = remote.wait(remote.fetch_execution(name="idle"), timeout=120, poll_interval=1)
+        assert done.is_successful and done.outputs["o0"] == local("basic", "pipeline") == 6
     finally:
         _stop(proc)
 
