@@ -4,7 +4,9 @@ retried), per-attempt timeouts, checkpoints and output caching."""
 
 from __future__ import annotations
 
+import functools
 import os
+import sys
 import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Dict, List, Optional
@@ -64,6 +66,12 @@ class TaskRunner:
         self.executor = executor
 
     def unsupported(self, template: tasks_pb2.TaskTemplate) -> Optional[str]:
+        """Why LocalAdmin cannot run ``template`` (None if it can)."""
+        if template.type != "echo" and not _flytekit_installed():
+            return (
+                f"task [{template.id.name}] needs flytekit, which is not installed in "
+                f"LocalAdmin's Python environment ({sys.executable})"
+            )
         if template.type not in SUPPORTED_TYPES:
             return (
                 f"task type [{template.type}] of task [{template.id.name}] is not supported by "
@@ -399,6 +407,13 @@ class Slots:
 
     def release(self) -> None:
         self._sem.release()
+
+
+@functools.lru_cache(maxsize=1)
+def _flytekit_installed() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("flytekit") is not None
 
 
 def _listdir(path: str) -> List[str]:
