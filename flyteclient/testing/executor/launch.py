@@ -116,19 +116,18 @@ def check_entrypoint(argv: List[str]) -> None:
         )
 
 
-def localize_distribution(
-    argv: List[str], localize: Callable[[str], str], work_dir: str
-) -> List[str]:
+def localize_distribution(argv: List[str], localize: Callable[[str], str]) -> List[str]:
     """``argv`` with the fast-registration archive (``--additional-distribution`` /
     ``--dynamic-addl-distro``) replaced by a local copy, and its destination (``--dest-dir`` /
     ``--dynamic-dest-dir``: a directory of the task's container, ``/root`` with ``pyflyte
-    register``) by the attempt's own working directory."""
+    register``) by ``.``, the attempt's own working directory. (Relative, so that what dynamic
+    and eager tasks register from it is the same on every attempt.)"""
     out = list(argv)
     for i, arg in enumerate(out[:-1]):
         if arg in ("--additional-distribution", "--dynamic-addl-distro"):
             out[i + 1] = localize(out[i + 1])
         elif arg in ("--dest-dir", "--dynamic-dest-dir"):
-            out[i + 1] = work_dir
+            out[i + 1] = "."
     return out
 
 

@@ -242,7 +242,7 @@ class TaskRunner:
             return AttemptResult(aborted=True)
         work = store.work_dir()
         try:  # the slot is held until the attempt's last event is recorded
-            argv = launch.localize_distribution(argv, store.localize, work)
+            argv = launch.localize_distribution(argv, store.localize)
             env = ex.task_env(nctx, template, attempt)
             env.update(extra_env)
             env["TMPDIR"] = work  # flytekit's per-task temporary directories go away with it
@@ -320,8 +320,20 @@ class TaskRunner:
         out_dir: str,
         task_events: bool,
     ) -> AttemptResult:
+        """flytepropeller's echo plugin: the (single) input becomes the (single) output."""
+        ins = list(template.interface.inputs.variables)
+        outs = list(template.interface.outputs.variables)
+        if len(ins) != len(outs) or len(ins) > 1:
+            message = (
+                f"the number of input [{len(ins)}] and output [{len(outs)}] variables does not match"
+                if len(ins) != len(outs)
+                else "this plugin does not currently support more than one input variable"
+            )
+            return AttemptResult(error=execution_error(KIND.USER, "BadEchoTask", message))
         outputs = literals_pb2.LiteralMap()
-        outputs.CopyFrom(nctx.inputs)
+        for src, dst in zip(ins, outs):
+            if src in nctx.inputs.literals:
+                outputs.literals[dst].CopyFrom(nctx.inputs.literals[src])
         uri = self.executor.datastore.write(os.path.join(out_dir, "outputs.pb"), outputs)
         if task_events:
             self.task_event(nctx, template, attempt, TP.RUNNING, input_uri=nctx.input_path)

@@ -140,3 +140,10 @@ def test_map_task_failure(env):
     execution = env.run("control", "mapped_strict", xs=[1, 3, 4])
     assert not execution.is_successful
     assert "3 is a multiple of 3" in execution.error.message
+
+
+@pytest.mark.parametrize("n", [3, 8])
+def test_echo_tasks(env, n):
+    execution = env.run("control", "echo_in_a_branch", n=n)
+    assert execution.is_successful, execution.error
+    assert outputs_of(execution) == local("control", "echo_in_a_branch", n=n)

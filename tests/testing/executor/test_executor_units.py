@@ -85,12 +85,12 @@ def test_container_arguments_are_rendered_per_attempt():
         "--dest-dir",
         "/root",
     ]
-    assert launch.localize_distribution(fast, lambda uri: "/local/x.tar.gz", "/work/t") == [
+    assert launch.localize_distribution(fast, lambda uri: "/local/x.tar.gz") == [
         "pyflyte-fast-execute",
         "--additional-distribution",
         "/local/x.tar.gz",
         "--dest-dir",
-        "/work/t",
+        ".",
     ]
 
 

@@ -5,6 +5,7 @@ import time
 import typing
 
 from flytekit import LaunchPlan, conditional, dynamic, map_task, task, workflow
+from flytekit.core.task import Echo
 
 
 @task
@@ -160,3 +161,11 @@ def mapped_tolerant(xs: typing.List[int] = [1, 2, 3, 4, 5]) -> typing.List[typin
 @workflow
 def mapped_strict(xs: typing.List[int] = [1, 3, 4]) -> typing.List[int]:  # noqa: B006
     return map_task(maybe_fail)(x=xs)
+
+
+echo = Echo(name="tests.executor.echo", inputs={"n": int})
+
+
+@workflow
+def echo_in_a_branch(n: int = 3) -> int:
+    return conditional("echo").if_(n > 5).then(inc(x=n)).else_().then(echo(n=n))
