@@ -82,6 +82,8 @@ class Executor:
         self._cond = threading.Condition()
         self._signal_cond = threading.Condition()
         self._stopping = False
+        if endpoint:
+            self._write_task_config()
 
     def _blob_keys(self, blobs: Any) -> Callable[[str], List[str]]:
         def keys(prefix: str) -> List[str]:
@@ -250,14 +252,16 @@ class Executor:
         return env
 
     def _task_config(self) -> str:
-        path = os.path.join(self.datastore.root, "config.yaml")
-        if not os.path.exists(path):
-            text = f"admin:\n  endpoint: dns:///{self.endpoint}\n  insecure: true\n"
-            tmp = f"{path}.{os.getpid()}.tmp"
-            with open(tmp, "w", encoding="utf-8") as f:
-                f.write(text)
-            os.replace(tmp, path)
-        return path
+        """A config.yaml pointing at this server, for tasks (written once, at construction)."""
+        return os.path.join(self.datastore.root, "config.yaml")
+
+    def _write_task_config(self) -> None:
+        text = f"admin:\n  endpoint: dns:///{self.endpoint}\n  insecure: true\n"
+        path = self._task_config()
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
 
     # -- nodes ------------------------------------------------------------------------
     def run_nodes(
