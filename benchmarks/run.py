@@ -5,7 +5,8 @@
 Phases: ``import``, ``startup`` (a whole process importing and constructing a client),
 ``unary``, ``pagination``, ``async`` (AsyncFlyteClient vs a bare
 grpc.aio stub), ``rest`` (the REST transport vs a bare httpx request; REST vs gRPC paging), ``flytekit`` (flyteclient.flytekit vs
-flytekit's client), ``regeneration``, ``memory``. Ratios are
+flytekit's client), ``regeneration``, ``memory``, ``execute`` (a workflow run by LocalAdmin's
+executor vs ``pyflyte run`` locally). Ratios are
 against the floor measured in the same run: the flyteidl ``_pb2_grpc`` imports for
 import time, the raw grpc stub for unary calls and pagination.
 """
@@ -38,6 +39,7 @@ PHASES = (
     "flytekit",
     "regeneration",
     "memory",
+    "execute",
 )
 
 IMPORTS = {
@@ -58,6 +60,7 @@ TARGET_REST = 1.10  # REST unary call vs a bare httpx request + protobuf parse
 TARGET_REST_PAGES = 1.30  # REST paging (binary bodies, the default) vs gRPC paging, wall
 TARGET_STARTUP = 1.10  # import + construct, whole process, vs the bare route
 TARGET_COMPAT = 1.05  # flyteclient.flytekit vs flytekit's own client: not slower, within noise
+TARGET_EXECUTE = 2.0  # pyflyte run --remote on LocalAdmin vs pyflyte run, 20-node chain
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,7 @@ class Sizes:
     memory_large: int = 100_000
     memory_runs: int = 3
     remote_rounds: int = 7
+    execute_rounds: int = 5
 
 
 QUICK = Sizes(
@@ -91,6 +95,7 @@ QUICK = Sizes(
     memory_large=20_000,
     memory_runs=1,
     remote_rounds=1,
+    execute_rounds=1,
 )
 
 
@@ -511,6 +516,46 @@ def bench_memory(sizes: Sizes, raw: Dict[str, Any]) -> List[Row]:
 
 
 # -- output --------------------------------------------------------------------------
+def bench_execute(sizes: Sizes, raw: Dict[str, Any]) -> List[Row]:
+    """A workflow executed by LocalAdmin vs the same workflow run by ``pyflyte run`` locally."""
+    from . import executor
+
+    samples = executor.measure(sizes.execute_rounds)
+    raw["execute"] = samples
+    local = samples["local_s"]
+    ratio = measure.paired_ratio(samples["execution_s"], local)
+    command_ratio = measure.paired_ratio(samples["pyflyte_remote_s"], local)
+    phase = f"execute ({executor.NODES}-node chain)"
+    return [
+        Row(phase, "pyflyte run (local)", "median", statistics.median(local), "s", 1.0),
+        Row(
+            phase,
+            "LocalAdmin: FlyteRemote.execute + wait",
+            "median",
+            statistics.median(samples["execution_s"]),
+            "s",
+            ratio,
+            f"<= {TARGET_EXECUTE}x",
+            _status(ratio <= TARGET_EXECUTE),
+        ),
+        Row(
+            phase,
+            "pyflyte run --remote --wait (info)",
+            "median",
+            statistics.median(samples["pyflyte_remote_s"]),
+            "s",
+            command_ratio,
+        ),
+        Row(
+            phase,
+            "LocalAdmin: per task, on the server (info)",
+            "median",
+            samples["per_task_ms"],
+            "ms",
+        ),
+    ]
+
+
 def format_table(rows: Sequence[Row]) -> str:
     header = ("phase", "subject", "metric", "median", "unit", "ratio", "target", "result")
     lines = [
@@ -571,6 +616,8 @@ def run(phases: Sequence[str], sizes: Sizes, quick: bool) -> Dict[str, Any]:
         rows += bench_regeneration(sizes, raw)
     if "memory" in phases:
         rows += bench_memory(sizes, raw)
+    if "execute" in phases and with_flytekit:
+        rows += bench_execute(sizes, raw)
     return {
         "quick": quick,
         "sizes": asdict(sizes),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import os
 import sys
 import urllib.request
 import warnings
@@ -13,7 +14,6 @@ from datetime import timedelta
 
 from flyteidl.admin import (
     common_pb2,
-    execution_pb2,
     launch_plan_pb2,
     project_pb2,
     task_pb2,
@@ -22,13 +22,13 @@ from flyteidl.admin import (
 from flyteidl.core import execution_pb2 as core_execution
 from flyteidl.core import identifier_pb2, interface_pb2, tasks_pb2, types_pb2
 from flyteidl.core import workflow_pb2 as core_workflow
-from flyteidl.event import event_pb2 as events
 
 from flyteclient import AsyncFlyteClient, SynchronousFlyteClient
 from flyteclient.exceptions import FlyteEntityDifferentStructureException
 from flyteclient.testing import LocalAdmin
 
 PROJECT, DOMAIN = "flytesnacks", "development"
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # demo_workflow
 
 
 def step(text: str) -> None:
@@ -69,7 +69,10 @@ def workflow_spec(wf_id: identifier_pb2.Identifier, task_ids: list) -> workflow_
 
 
 def main() -> int:
-    with LocalAdmin() as admin, SynchronousFlyteClient(admin.endpoint, insecure=True) as client:
+    with (
+        LocalAdmin(execute=True) as admin,
+        SynchronousFlyteClient(admin.endpoint, insecure=True) as client,
+    ):
         step(f"Local Admin server at {admin.endpoint}")
         print(f"control plane version: {client.get_control_plane_version()}")
         print(f"domains: {[d.id for d in client.get_domains()]}")
@@ -114,22 +117,8 @@ def main() -> int:
             f"active launch plan: {active.id.name} {active.id.version} ({launch_plan_pb2.LaunchPlanState.Name(active.closure.state)})"
         )
 
-        step("Create an execution and drive it to completion with events")
-        ex_id = client.create_execution(
-            PROJECT, DOMAIN, None, execution_pb2.ExecutionSpec(launch_plan=lp_id), None
-        )
-        print(f"execution: {ex_id.name}")
-        for phase in (
-            core_execution.WorkflowExecution.RUNNING,
-            core_execution.WorkflowExecution.SUCCEEDED,
-        ):
-            event = events.WorkflowExecutionEvent(
-                execution_id=ex_id, producer_id="demo", phase=phase
-            )
-            event.occurred_at.GetCurrentTime()
-            client.create_workflow_event(request_id=f"{ex_id.name}-{phase}", event=event)
-            state = client.get_execution(ex_id).closure.phase
-            print(f"  phase -> {core_execution.WorkflowExecution.Phase.Name(state)}")
+        step("Run a real flytekit workflow on the local Admin (it executes what it is given)")
+        ex_id = run_workflow(admin.endpoint)
 
         step("Page through tasks with a filter, 5 per page")
         ids = common_pb2.NamedEntityIdentifier(project=PROJECT, domain=DOMAIN)
@@ -193,6 +182,49 @@ def main() -> int:
 
     print("\ndemo finished: every step succeeded")
     return 0
+
+
+def run_workflow(endpoint: str) -> identifier_pb2.WorkflowExecutionIdentifier:
+    """Register scripts/demo_workflow.py with FlyteRemote (fast registration: the code is
+    uploaded through the data proxy), execute it, wait, and print its outputs and nodes next
+    to the same workflow run locally."""
+    import uuid
+
+    import demo_workflow
+    from flytekit.configuration import Config
+
+    from flyteclient.flytekit import FlyteRemote
+
+    remote = FlyteRemote(
+        Config.for_endpoint(endpoint, insecure=True), default_project=PROJECT, default_domain=DOMAIN
+    )
+    wf = remote.register_script(
+        demo_workflow.wordstats,
+        version=uuid.uuid4().hex[:10],
+        source_path=os.path.dirname(os.path.abspath(__file__)),
+        module_name="demo_workflow",
+    )
+    print(f"registered {wf.id.name} (fast registration)")
+    execution = remote.execute(wf, inputs={"text": "flyte runs workflows locally"})
+    print(f"execution: {execution.id.name}")
+    execution = remote.wait(
+        execution, timeout=timedelta(minutes=2), poll_interval=timedelta(seconds=0.2)
+    )
+    phase = core_execution.WorkflowExecution.Phase.Name(execution.closure.phase)
+    print(f"  phase -> {phase}")
+    if not execution.is_successful:
+        raise SystemExit(f"the workflow failed: {execution.error.message}")
+    outputs = execution.outputs["o0"]
+    print(f"  outputs: {outputs}")
+    local = demo_workflow.wordstats(text="flyte runs workflows locally")
+    print(f"  run locally: {local} (equal: {outputs == local})")
+    assert outputs == local, "LocalAdmin's outputs differ from the local run"
+    for node_id, node in sorted(execution.node_executions.items()):
+        node_phase = core_execution.NodeExecution.Phase.Name(node.closure.phase)
+        print(f"  node {node_id}: {node_phase}")
+    return identifier_pb2.WorkflowExecutionIdentifier(
+        project=PROJECT, domain=DOMAIN, name=execution.id.name
+    )
 
 
 async def async_step(endpoint: str, task_ids: list) -> None:

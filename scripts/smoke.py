@@ -47,7 +47,9 @@ def start_server() -> "tuple[subprocess.Popen[str], str, str]":
     )
     assert proc.stdout is not None
     for line in proc.stdout:
-        match = re.search(r"serving on (\S+) \(gRPC\); HTTP/JSON gateway (http://[^/\s]+)", line)
+        match = re.search(
+            r"serving on (\S+) \(gRPC\)[^;]*; HTTP/JSON gateway (http://[^/\s]+)", line
+        )
         if match:
             return proc, match.group(1), match.group(2)
     raise SystemExit(f"smoke: LocalAdmin did not start (exit {proc.wait()})")

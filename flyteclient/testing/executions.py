@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import random
 import string
 from typing import Any, Dict, Optional
@@ -150,9 +151,11 @@ def task_exec_row(t: task_execution_pb2.TaskExecution) -> Dict[str, Any]:
 
 
 class ExecutionsMixin(Base):
-    """Execution lifecycle driven by events (no real cluster)."""
+    """Execution lifecycle driven by events: sent by clients, or by LocalAdmin's executor
+    (``executor``: told about new and terminated executions once their transaction commits)."""
 
     auto_complete: bool
+    executor: Any = None
 
     # -- helpers ------------------------------------------------------------
     def _get_execution(
@@ -218,6 +221,8 @@ class ExecutionsMixin(Base):
             closure.duration.FromNanoseconds(0)
         e = execution_pb2.Execution(id=eid, spec=spec, closure=closure)
         self.store.put("execution", exec_key(eid), e)
+        if self.executor is not None and not self.auto_complete:
+            self.store.after_commit(functools.partial(self.executor.submit, eid))
         return e
 
     # -- create / relaunch / recover ------------------------------------------
@@ -374,6 +379,8 @@ class ExecutionsMixin(Base):
         )
         e.closure.updated_at.CopyFrom(now_ts())
         self.store.put("execution", exec_key(e.id), e)
+        if self.executor is not None:
+            self.store.after_commit(functools.partial(self.executor.abort, e.id, request.cause))
         return execution_pb2.ExecutionTerminateResponse()
 
     # -- events -------------------------------------------------------------

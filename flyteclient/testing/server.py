@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import shutil
+import tempfile
 from concurrent import futures
 from typing import Any, List, Optional, Sequence, Union
 
@@ -73,6 +75,7 @@ KINDS = {
     "attributes": matchable_resource_pb2.MatchingAttributes,
     "signal": signal_pb2.Signal,
     "blob": None,
+    "catalog": literals_pb2.LiteralMap,
 }
 
 DEFAULT_DOMAINS = ("development", "staging", "production")
@@ -120,10 +123,18 @@ class LocalAdmin:
     :param flyteidl_version: serve as flyteadmin of this older release (``"1.12.0"``; from
         the oldest supported, 1.10.7, to the client's): only its RPCs and routes, request
         fields it does not know dropped, ``GetVersion`` reporting it (see :mod:`.release`).
+    :param execute: run executions (flytekit tasks, in this machine's Python environment) as
+        flytepropeller would, instead of waiting for events (see
+        :mod:`flyteclient.testing.executor`). Off by default here so that tests which send
+        events themselves keep control; ``python -m flyteclient.testing`` turns it on.
+    :param data_dir: where executions' inputs, outputs, raw data and task logs are written
+        (with ``execute``); default: ``<db_path>.data`` with a database, else a temporary
+        directory removed at :meth:`stop`.
+    :param max_parallel_tasks: how many task processes run at once (with ``execute``).
 
     Attributes after start: ``endpoint`` ("127.0.0.1:PORT"), ``port``,
     ``http_url`` (HTTP/JSON gateway, blob store and OAuth2 base URL), ``store``, ``blobs``,
-    ``auth``.
+    ``auth``, ``executor`` (with ``execute``).
     """
 
     def __init__(
@@ -141,6 +152,9 @@ class LocalAdmin:
         http_authorization_header: Optional[str] = None,
         max_message_size_bytes: Optional[int] = None,
         flyteidl_version: Optional[str] = None,
+        execute: bool = False,
+        data_dir: Optional[str] = None,
+        max_parallel_tasks: Optional[int] = None,
     ) -> None:
         self.emulation: Optional[ReleaseEmulation] = (
             ReleaseEmulation(flyteidl_version) if flyteidl_version is not None else None
@@ -163,6 +177,11 @@ class LocalAdmin:
             http_authorization_header = key if custom else DEFAULT_HTTP_AUTHORIZATION_HEADER
         self.http_authorization_header = http_authorization_header
         self.max_message_size_bytes = max_message_size_bytes
+        self.execute = execute
+        self.data_dir = data_dir
+        self.max_parallel_tasks = max_parallel_tasks
+        self.executor: Optional[Any] = None
+        self._temp_data_dir: Optional[str] = None
         self.port = 0
         self.store: Optional[Store] = None
         self.blobs: Optional[BlobStore] = None
@@ -249,6 +268,8 @@ class LocalAdmin:
         self.port = server.add_insecure_port(f"127.0.0.1:{self.requested_port}")
         if not self.port:
             raise RuntimeError(f"could not bind 127.0.0.1:{self.requested_port}")
+        if self.execute:
+            self._start_executor(signals)
         server.start()
         self._http.start()
         self._server = server
@@ -260,8 +281,32 @@ class LocalAdmin:
         )
         return self
 
+    def _start_executor(self, signals: SignalServicer) -> None:
+        from .executor import Executor
+
+        data_dir = self.data_dir
+        if data_dir is None and self.db_path:
+            data_dir = self.db_path + ".data"
+        if data_dir is None:
+            data_dir = self._temp_data_dir = tempfile.mkdtemp(prefix="local-admin-")
+        assert self.admin_servicer is not None and self.blobs is not None
+        self.executor = Executor(
+            self.admin_servicer,
+            signals,
+            self.blobs,
+            data_dir,
+            endpoint=f"127.0.0.1:{self.port}",
+            max_parallel_tasks=self.max_parallel_tasks,
+        )
+        self.executor.start()
+        self.admin_servicer.executor = self.executor
+        signals.on_set = self.executor.signal_set
+
     def stop(self, grace: Optional[float] = None) -> None:
-        """Stop both servers and close the SQLite file."""
+        """Stop both servers (and running tasks) and close the SQLite file."""
+        if self.executor is not None:
+            self.executor.stop()
+            self.executor = None
         if self._server is not None:
             self._server.stop(grace).wait(5)
             self._server = None
@@ -270,6 +315,9 @@ class LocalAdmin:
             self._http = None
         if self.store is not None:
             self.store.close()
+        if self._temp_data_dir is not None:
+            shutil.rmtree(self._temp_data_dir, ignore_errors=True)
+            self._temp_data_dir = None
         self.port = 0
 
     def wait(self, timeout: Optional[float] = None) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict
+from typing import Any, Callable, Dict, Optional
 
 import grpc
 from flyteidl.admin import signal_pb2
@@ -37,6 +37,8 @@ class SignalServicer(Base, signal_pb2_grpc.SignalServiceServicer):
     def __init__(self, store: Store, domains: tuple) -> None:
         self.store = store
         self.domains = domains
+        #: called after a SetSignal commits (LocalAdmin's executor wakes its gate nodes)
+        self.on_set: Optional[Callable[[], None]] = None
 
     def _key(self, sid: Any, present: bool) -> tuple:
         if not present:
@@ -86,4 +88,6 @@ class SignalServicer(Base, signal_pb2_grpc.SignalServiceServicer):
             raise not_found(f"signal {id_text(request.id)} not found")
         s.value.CopyFrom(request.value)
         self.store.put("signal", key, s)
+        if self.on_set is not None:
+            self.store.after_commit(self.on_set)
         return signal_pb2.SignalSetResponse()

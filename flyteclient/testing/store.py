@@ -51,6 +51,7 @@ class Store:
         self._depth = 0  # nesting of transaction() blocks (under the lock)
         self._undo: List[Tuple[str, Key, Any]] = []
         self._begun = False  # an SQLite transaction is open (begun at the first write)
+        self._after_commit: List[Any] = []
         self._crash_after = os.environ.get(CRASH_AFTER_WRITE_ENV) or None
         if db_path:
             self._db = sqlite3.connect(db_path, check_same_thread=False, isolation_level=None)
@@ -87,6 +88,7 @@ class Store:
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
         """Hold the lock and make the block's writes atomic (nested blocks join the outer one)."""
+        callbacks: List[Any] = []
         with self.lock:
             outer = self._depth == 0
             self._depth += 1
@@ -95,6 +97,7 @@ class Store:
             except BaseException:
                 self._depth -= 1
                 if outer:
+                    self._after_commit.clear()
                     self._rollback()
                 raise
             self._depth -= 1
@@ -104,6 +107,18 @@ class Store:
                     assert self._db is not None
                     self._db.execute("COMMIT")
                 self._undo.clear()
+                callbacks, self._after_commit = self._after_commit, []
+        for callback in callbacks:
+            callback()
+
+    def after_commit(self, callback: Any) -> None:
+        """Call ``callback()`` once the current transaction has committed (after the lock is
+        released); dropped if it rolls back. Outside a transaction it is called at once."""
+        with self.lock:
+            if self._depth:
+                self._after_commit.append(callback)
+                return
+        callback()
 
     def _rollback(self) -> None:
         if self._begun:

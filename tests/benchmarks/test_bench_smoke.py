@@ -148,3 +148,22 @@ def test_rest_subjects_run(endpoint):
             finally:
                 for s in subjects:
                     s.close()
+
+
+def test_execute_phase_pieces_run(tmp_path):
+    """The executor phase: LocalAdmin in its own process executes the chain workflow."""
+    pytest.importorskip("flytekit", reason="flytekit is not installed (Python 3.10-3.12 only)")
+    from benchmarks import executor
+
+    server = executor.Server(tmp_path)
+    try:
+        executor.run_remote(server, "smoke-chain")
+        seconds, value = executor.execution_seconds(server, "smoke-chain")
+        assert value == executor.NODES and seconds > 0
+        remote = executor._flyte_remote(server)
+        lp = remote.fetch_launch_plan(name="benchmarks.workflows.chain.chain")
+        elapsed, name = executor.run_execution(remote, lp)
+        assert elapsed > 0 and executor.execution_seconds(server, name)[1] == executor.NODES
+    finally:
+        server.close()
+    assert executor.run_local() > 0

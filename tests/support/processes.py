@@ -13,8 +13,8 @@ from tests.conftest import ROOT
 
 
 class AdminProcess:
-    """``python -m flyteclient.testing`` with a SQLite file; ``endpoint`` stays the same
-    across :meth:`kill` / :meth:`start`."""
+    """``python -m flyteclient.testing --no-execute`` (the bare Admin: no executor, no default
+    project) with a SQLite file; ``endpoint`` stays the same across :meth:`kill` / :meth:`start`."""
 
     def __init__(
         self, db_path: str, args: Sequence[str] = (), env: Optional[Dict[str, str]] = None
@@ -42,6 +42,7 @@ class AdminProcess:
                 str(self.port),
                 "--db",
                 self.db_path,
+                "--no-execute",
                 *self.args,
             ],
             stdout=subprocess.PIPE,
