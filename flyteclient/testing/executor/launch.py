@@ -147,7 +147,7 @@ class Process(Protocol):
         """The exit status, or None if still running after ``timeout`` seconds."""
 
     def kill(self) -> None:
-        """Stop the attempt and everything it started."""
+        """Stop the attempt and everything it started (without waiting: see :meth:`wait`)."""
 
 
 def base_env(extra_path: List[str]) -> Dict[str, str]:
@@ -182,10 +182,6 @@ class _Popen:
         try:
             os.killpg(self._proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
-            pass
-        try:
-            self._proc.wait(5)
-        except subprocess.TimeoutExpired:
             pass
 
 

@@ -38,7 +38,6 @@ class _Attempt:
                 os.killpg(pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
-        self.done.wait(10)
 
     def started(self, pid: int) -> None:
         with self.lock:

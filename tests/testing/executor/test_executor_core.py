@@ -104,3 +104,18 @@ def test_registered_without_fast_registration(env):
     execution = env.wait(env.remote.execute(wf, inputs={"a": 4, "b": 6}))
     assert execution.is_successful, execution.error
     assert outputs_of(execution) == local("basic", "pipeline", a=4, b=6) == 20
+
+
+def test_a_new_process_per_attempt_works_too(env):
+    """The launcher without the warm worker: each attempt is a new interpreter running
+    ``python -m flytekit.bin.entrypoint`` (pyflyte-fast-execute then starts pyflyte-execute)."""
+    from flyteclient.testing.executor.launch import SubprocessLauncher
+
+    executor = env.admin.executor
+    warm, executor.launcher = executor.launcher, SubprocessLauncher()
+    try:
+        execution = env.run("basic", "pipeline", a=1, b=1)
+    finally:
+        executor.launcher = warm
+    assert execution.is_successful, execution.error
+    assert outputs_of(execution) == local("basic", "pipeline", a=1, b=1) == 4
