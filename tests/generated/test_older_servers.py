@@ -26,6 +26,7 @@ from google.protobuf import wrappers_pb2
 from flyteclient import AsyncFlyteClient, SynchronousFlyteClient
 from flyteclient.exceptions import FlyteUnimplementedException, FlyteVersionSkewWarning
 from flyteclient.testing import LocalAdmin
+from tests.support.optional import require
 from tests.testing.local_admin.conftest import RT, Env, ident
 
 P, D = "flytesnacks", "development"
@@ -310,7 +311,7 @@ def _fields(message: Any) -> dict:
 def test_the_flytekit_compatible_client_raises_flytekits_class_with_the_releases(
     older: tuple,
 ) -> None:
-    pytest.importorskip("flytekit")
+    require("flytekit")
     from flytekit.exceptions.system import FlyteSystemException as FlytekitSystemException
 
     from flyteclient.flytekit import SynchronousFlyteClient as FlytekitClient
