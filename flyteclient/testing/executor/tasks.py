@@ -238,7 +238,10 @@ class TaskRunner:
             return AttemptResult(
                 error=execution_error(KIND.USER, "UnsupportedTask", str(exc)), recoverable=False
             )
-        if not ex.slots.acquire(nctx.cancel):
+        # An eager task waits for the executions it starts: holding a slot meanwhile would
+        # deadlock as soon as eager tasks fill them all (three parallel nested eager calls do).
+        slot = not getattr(template.metadata, "is_eager", False)
+        if slot and not ex.slots.acquire(nctx.cancel):
             return AttemptResult(aborted=True)
         work = store.work_dir()
         try:  # the slot is held until the attempt's last event is recorded
@@ -252,7 +255,8 @@ class TaskRunner:
             )
         finally:
             store.remove_tree(work)
-            ex.slots.release()
+            if slot:
+                ex.slots.release()
 
     def _run_process(
         self,

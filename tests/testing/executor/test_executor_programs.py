@@ -18,3 +18,20 @@ def test_a_subworkflow_first_compiled_inside_a_dynamic_runs_from_the_futures(env
     assert execution.is_successful, execution.error
     assert outputs_of(execution) == local("recursive", "sort_numbers", numbers=numbers)
     assert outputs_of(execution) == sorted(numbers)
+
+
+def test_eager_tasks_waiting_on_eager_tasks_hold_no_task_slot(tmp_path):
+    # Two task slots: the outer eager task and its two nested eager calls would take three,
+    # and the squares under them would wait for a slot forever.
+    import asyncio
+
+    from tests.testing.executor.support import Env
+    from tests.testing.executor.wf import eager_nested
+
+    small = Env(tmp_path, max_parallel_tasks=2)
+    try:
+        execution = small.run("eager_nested", "squares", timeout=90, n=2)
+        assert execution.is_successful, execution.error
+        assert execution.outputs["o0"] == asyncio.run(eager_nested.squares(n=2)) == [1, 4]
+    finally:
+        small.stop()
