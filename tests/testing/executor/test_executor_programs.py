@@ -35,3 +35,32 @@ def test_eager_tasks_waiting_on_eager_tasks_hold_no_task_slot(tmp_path):
         assert execution.outputs["o0"] == asyncio.run(eager_nested.squares(n=2)) == [1, 4]
     finally:
         small.stop()
+
+
+def test_code_registered_without_fast_registration_that_is_not_importable_says_what_to_do(
+    env, tmp_path, monkeypatch
+):
+    # FlyteRemote.execute of a local workflow registers it without its code: the server's
+    # environment must import the module, and this one cannot.
+    import importlib
+    import uuid
+
+    (tmp_path / "nowhere_to_be_found.py").write_text(
+        "from flytekit import task, workflow\n\n"
+        "@task\ndef inc(x: int) -> int:\n    return x + 1\n\n"
+        "@workflow\ndef wf(x: int = 1) -> int:\n    return inc(x=x)\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = importlib.import_module("nowhere_to_be_found")
+    try:
+        execution = env.wait(
+            env.remote.execute(module.wf, inputs={"x": 1}, version=uuid.uuid4().hex[:12])
+        )
+    finally:
+        import sys
+
+        sys.modules.pop("nowhere_to_be_found", None)
+    assert not execution.is_successful
+    message = execution.error.message
+    assert "No module named 'nowhere_to_be_found'" in message
+    assert "registered without its code" in message and "FlyteRemote.register_script" in message
