@@ -64,3 +64,17 @@ def test_code_registered_without_fast_registration_that_is_not_importable_says_w
     message = execution.error.message
     assert "No module named 'nowhere_to_be_found'" in message
     assert "registered without its code" in message and "FlyteRemote.register_script" in message
+
+
+def test_a_workflow_that_binds_none_of_its_outputs_fails_instead_of_succeeding(env):
+    from tests.testing.executor.wf import broken
+
+    with pytest.raises(TypeError):
+        broken.unbound.compile()
+    try:
+        execution = env.run("broken", "unbound", x=1)
+    except TypeError:
+        pytest.skip("this flytekit refuses to register a workflow whose compilation failed")
+    assert not execution.is_successful
+    assert execution.error.code == "ParameterNotBound"
+    assert "does not bind: o0" in execution.error.message
