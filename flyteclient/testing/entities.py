@@ -106,6 +106,27 @@ def iter_nodes(nodes: Iterable[core_wf.Node]) -> Iterable[core_wf.Node]:
             yield from iter_nodes([n.array_node.node])
 
 
+def structure_of(spec: Any) -> bytes:
+    """The bytes registrations are compared by. A workflow's nodes list their upstream nodes
+    in set order (flytekit builds them from a ``set`` of nodes, so the order changes from one
+    process to the next), so they are compared sorted: running the same program again with
+    ``pyflyte run --remote`` or ``FlyteRemote.register_script`` (same version) is identical."""
+    if isinstance(spec, workflow_pb2.WorkflowSpec):
+        canonical = workflow_pb2.WorkflowSpec()
+        canonical.CopyFrom(spec)
+        for tmpl in [canonical.template, *canonical.sub_workflows]:
+            nodes = list(tmpl.nodes)
+            if tmpl.HasField("failure_node"):
+                nodes.append(tmpl.failure_node)
+            for n in iter_nodes(nodes):
+                ids = sorted(n.upstream_node_ids)
+                del n.upstream_node_ids[:]
+                n.upstream_node_ids.extend(ids)
+        spec = canonical
+    data: bytes = spec.SerializeToString(deterministic=True)
+    return data
+
+
 def touch_named_entity(
     store: Store, rtype: identifier_pb2.ResourceType, org: str, project: str, domain: str, name: str
 ) -> bool:
@@ -148,9 +169,7 @@ class EntitiesMixin(Base):
         if old is None:
             return
         word = {RT.TASK: "task", RT.WORKFLOW: "workflow", RT.LAUNCH_PLAN: "launch plan"}[rtype]
-        if old.SerializeToString(deterministic=True) == new_spec.SerializeToString(
-            deterministic=True
-        ):
+        if structure_of(old) == structure_of(new_spec):
             det = []
             if rtype == RT.WORKFLOW:
                 det = [

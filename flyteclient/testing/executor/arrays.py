@@ -50,7 +50,7 @@ def array_node(nctx: NodeCtx) -> NodeResult:
     target = sub.WhichOneof("target")
     template: Optional[tasks_pb2.TaskTemplate] = None
     if target == "task_node":
-        template = run.task(sub.task_node.reference_id)
+        template = nctx.scope.task(sub.task_node.reference_id)
         if template is None:
             return nctx.finish(
                 NodeResult.failed(KIND.SYSTEM, "TaskNotFound", "array sub-node task not found"),

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Dict, Optional
+from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple
 
+from flyteidl.core import compiler_pb2, identifier_pb2, literals_pb2, tasks_pb2
 from flyteidl.core import execution_pb2 as core_exec
-from flyteidl.core import identifier_pb2, literals_pb2
 from flyteidl.core import workflow_pb2 as core_wf
 from flyteidl.event import event_pb2
 
+from ..common import id_key
 from .cancel import Cancel
 from .events import EventRejected
 
@@ -57,6 +58,34 @@ class Scope:
     parent_unique_id: Optional[str] = None
     parent_attempt: int = 0
     in_dynamic: bool = False
+    #: the task templates and subworkflows of the dynamic workflows this scope is inside,
+    #: innermost first over the execution's own: a dynamic's futures carry their own
+    #: templates (flytekit compiles a subworkflow first called inside a dynamic task with
+    #: node IDs ``dn0``...), and propeller runs those, not the registered ones of that ID.
+    tasks: Dict[Tuple[str, ...], tasks_pb2.TaskTemplate] = field(default_factory=dict)
+    subworkflows: Dict[Tuple[str, ...], compiler_pb2.CompiledWorkflow] = field(default_factory=dict)
+
+    def task(self, ref: identifier_pb2.Identifier) -> Optional[tasks_pb2.TaskTemplate]:
+        return self.tasks.get(id_key(ref)) or self.run.task(ref)
+
+    def subworkflow(
+        self, ref: identifier_pb2.Identifier
+    ) -> Optional[compiler_pb2.CompiledWorkflow]:
+        return self.subworkflows.get(id_key(ref)) or self.run.subworkflow(ref)
+
+    def child(self, parent_unique_id: str, parent_attempt: int = 0, **changes: Any) -> "Scope":
+        """The scope of a parent node's children (same templates unless ``changes`` say)."""
+        fields: Dict[str, Any] = dict(
+            run=self.run,
+            cancel=self.cancel,
+            parent_unique_id=parent_unique_id,
+            parent_attempt=parent_attempt,
+            in_dynamic=self.in_dynamic,
+            tasks=self.tasks,
+            subworkflows=self.subworkflows,
+        )
+        fields.update(changes)
+        return Scope(**fields)
 
 
 @dataclass

@@ -330,6 +330,15 @@ class Executor:
             result = resolve_bindings(wf.outputs, outputs, END_NODE)
         except BindingError as exc:
             return NodeResult.failed(KIND.SYSTEM, "OutputsNotFound", str(exc))
+        unbound = sorted(set(wf.interface.outputs.variables) - set(result.literals))
+        if unbound:
+            # flyteadmin's compiler refuses such a workflow at registration (flytekit registers
+            # one when compiling the workflow function failed): it must not "succeed" here.
+            return NodeResult.failed(
+                KIND.USER,
+                "ParameterNotBound",
+                f"workflow [{wf.id.name}] declares outputs it does not bind: {', '.join(unbound)}",
+            )
         if record_start_end:
             nodes.record_marker(scope, END_NODE, NP.SUCCEEDED, inputs=result, outputs=result)
         return NodeResult(NP.SUCCEEDED, outputs=result)

@@ -17,7 +17,7 @@ from flyteidl.core import execution_pb2 as core_exec
 from flyteidl.core import workflow_pb2 as core_wf
 from flyteidl.event import event_pb2
 
-from ..common import exec_key
+from ..common import exec_key, id_key
 from .arrays import array_node
 from .bindings import START_NODE, BindingError, evaluate, resolve_bindings
 from .children import launch_plan_node
@@ -124,7 +124,7 @@ def task_node(nctx: NodeCtx) -> NodeResult:
     run = nctx.run
     ex = run.executor
     ref = nctx.node.task_node.reference_id
-    template = run.task(ref)
+    template = nctx.scope.task(ref)
     nctx.event(NP.QUEUED, input_data=nctx.inputs, target_entity=ref)
     if template is None:
         return nctx.finish(
@@ -203,18 +203,21 @@ def dynamic(
         closure.tasks.add().template.CopyFrom(t)
     for s in spec.subworkflows:  # type: ignore[attr-defined]
         closure.sub_workflows.add().template.CopyFrom(s)
-    run.add_closure(closure)
     md = event_pb2.TaskNodeMetadata()
     md.dynamic_workflow.id.CopyFrom(wf.id)
     md.dynamic_workflow.compiled_workflow.CopyFrom(closure)
     md.dynamic_workflow.dynamic_job_spec_uri = spec_uri
     nctx.event(NP.RUNNING, is_parent=True, is_dynamic=True, task_node_metadata=md)
-    scope = Scope(
-        run=run,
+    scope = nctx.scope.child(
+        nctx.unique_id,
+        attempt,
         cancel=nctx.cancel,
-        parent_unique_id=nctx.unique_id,
-        parent_attempt=attempt,
         in_dynamic=True,
+        tasks={**nctx.scope.tasks, **{id_key(t.template.id): t.template for t in closure.tasks}},
+        subworkflows={
+            **nctx.scope.subworkflows,
+            **{id_key(s.template.id): s for s in closure.sub_workflows},
+        },
     )
     res = run.executor.run_nodes(scope, wf, nctx.inputs)
     if res.ok:
@@ -229,7 +232,7 @@ def workflow_node(nctx: NodeCtx) -> NodeResult:
     if wn.WhichOneof("reference") == "launchplan_ref":
         return launch_plan_node(nctx)
     run = nctx.run
-    sub = run.subworkflow(wn.sub_workflow_ref)
+    sub = nctx.scope.subworkflow(wn.sub_workflow_ref)
     nctx.event(NP.QUEUED, input_data=nctx.inputs)
     if sub is None:
         return nctx.finish(
@@ -240,13 +243,7 @@ def workflow_node(nctx: NodeCtx) -> NodeResult:
             )
         )
     nctx.event(NP.RUNNING, is_parent=True)
-    scope = Scope(
-        run=run,
-        cancel=nctx.cancel,
-        parent_unique_id=nctx.unique_id,
-        parent_attempt=0,
-        in_dynamic=nctx.scope.in_dynamic,
-    )
+    scope = nctx.scope.child(nctx.unique_id, cancel=nctx.cancel)
     res = run.executor.run_nodes(scope, sub.template, nctx.inputs)
     if res.ok:
         res.output_uri = write_outputs(nctx, res.outputs)
@@ -273,13 +270,7 @@ def branch_node(nctx: NodeCtx) -> NodeResult:
             message = block.error.message if block.HasField("error") else "no branch matched"
             return nctx.finish(NodeResult.failed(KIND.USER, "UserProvidedError", message))
     nctx.event(NP.RUNNING, is_parent=True)
-    scope = Scope(
-        run=nctx.run,
-        cancel=nctx.cancel,
-        parent_unique_id=nctx.unique_id,
-        parent_attempt=0,
-        in_dynamic=nctx.scope.in_dynamic,
-    )
+    scope = nctx.scope.child(nctx.unique_id, cancel=nctx.cancel)
     res = nctx.run.executor.execute_node(scope, nctx.cancel, chosen, nctx.upstream)
     if res.ok:
         res = NodeResult(

@@ -238,7 +238,10 @@ class TaskRunner:
             return AttemptResult(
                 error=execution_error(KIND.USER, "UnsupportedTask", str(exc)), recoverable=False
             )
-        if not ex.slots.acquire(nctx.cancel):
+        # An eager task waits for the executions it starts: holding a slot meanwhile would
+        # deadlock as soon as eager tasks fill them all (three parallel nested eager calls do).
+        slot = not getattr(template.metadata, "is_eager", False)
+        if slot and not ex.slots.acquire(nctx.cancel):
             return AttemptResult(aborted=True)
         work = store.work_dir()
         try:  # the slot is held until the attempt's last event is recorded
@@ -252,7 +255,8 @@ class TaskRunner:
             )
         finally:
             store.remove_tree(work)
-            ex.slots.release()
+            if slot:
+                ex.slots.release()
 
     def _run_process(
         self,
@@ -356,8 +360,9 @@ class TaskRunner:
             doc = store.read(os.path.join(out_dir, errors[0]), errors_pb2.ErrorDocument)
             assert doc is not None
             ce = doc.error
+            message = ce.message + _import_hint(template, ce.message, self.executor.python_path)
             return AttemptResult(
-                error=execution_error(ce.origin, ce.code, ce.message),
+                error=execution_error(ce.origin, ce.code, message),
                 recoverable=ce.kind == errors_pb2.ContainerError.RECOVERABLE,
             )
         futures_path = os.path.join(out_dir, "futures.pb")
@@ -419,6 +424,27 @@ class Slots:
 
     def release(self) -> None:
         self._sem.release()
+
+
+def _import_hint(template: tasks_pb2.TaskTemplate, message: str, python_path: List[str]) -> str:
+    """What to do when a task registered without fast registration (``FlyteRemote.execute`` of
+    a local workflow, ``pyflyte register --non-fast``) cannot import its own module here."""
+    args = list(template.container.args) if template.HasField("container") else []
+    if "pyflyte-fast-execute" in args or "task-module" not in args:
+        return ""
+    at = args.index("task-module") + 1
+    top = args[at].split(".")[0] if at < len(args) else ""
+    if not top or f"No module named '{top}" not in message:
+        return ""
+    env_path = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    where = os.pathsep.join(python_path + [p for p in env_path if p not in python_path])
+    return (
+        f"\n\nLocalAdmin: task [{template.id.name}] was registered without its code (no fast "
+        "registration), so its module is imported from the server's environment: working "
+        f"directory and PYTHONPATH ({where}). Start LocalAdmin from your project's root (or "
+        "put it on PYTHONPATH), or register with fast registration: pyflyte run --remote, "
+        "pyflyte register, FlyteRemote.register_script."
+    )
 
 
 @functools.lru_cache(maxsize=1)

@@ -114,6 +114,42 @@ def test_workflow_identical_with_detail(penv):
     assert r.exists_identical_structure.id == wid
 
 
+def test_workflow_upstream_order_is_not_structure(penv):
+    # flytekit lists a node's upstream nodes in set order, which changes between processes:
+    # the same program registered again (same version) is identical.
+    tasks = [penv.task(f"up{i}") for i in range(3)]
+    wid = ident(RT.WORKFLOW, "wf-up")
+
+    def spec(upstream, inner_upstream):
+        s = penv.workflow_spec("wf-up", "v1", tasks)
+        s.template.nodes[2].upstream_node_ids.extend(upstream)
+        branch = s.template.nodes.add(id="n3")
+        branch.upstream_node_ids.extend(upstream)
+        case = branch.branch_node.if_else.case
+        case.then_node.id = "n3-n0"
+        case.then_node.task_node.reference_id.CopyFrom(tasks[0])
+        case.then_node.upstream_node_ids.extend(inner_upstream)
+        return s
+
+    penv.stub.CreateWorkflow(
+        workflow_pb2.WorkflowCreateRequest(id=wid, spec=spec(["n0", "n1"], ["n1", "n2"]))
+    )
+    e = penv.err(
+        penv.stub.CreateWorkflow,
+        workflow_pb2.WorkflowCreateRequest(id=wid, spec=spec(["n1", "n0"], ["n2", "n1"])),
+    )
+    assert (e.code(), e.details()) == (
+        C.ALREADY_EXISTS,
+        "workflow with identical structure already exists",
+    )
+    e = penv.err(
+        penv.stub.CreateWorkflow,
+        workflow_pb2.WorkflowCreateRequest(id=wid, spec=spec(["n1"], ["n2", "n1"])),
+    )
+    assert e.code() == C.INVALID_ARGUMENT
+    assert "upstream_node_ids" in e.details()
+
+
 def test_workflow_different_with_detail(penv):
     wid = penv.workflow("wf")
     other = penv.task("other")
