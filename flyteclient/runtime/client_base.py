@@ -106,7 +106,7 @@ class Connection:
     auth settings, when it has any) and the channel arguments (TLS roots from the config
     added)."""
 
-    __slots__ = ("endpoint", "insecure", "config", "channel_kwargs", "kind", "rest")
+    __slots__ = ("endpoint", "insecure", "config", "channel_kwargs", "kind", "rest", "implied")
 
     def __init__(
         self,
@@ -116,6 +116,7 @@ class Connection:
         channel_kwargs: Dict[str, Any],
         kind: str = "grpc",
         rest: Optional[Dict[str, Any]] = None,
+        implied: bool = False,
     ) -> None:
         self.endpoint = endpoint
         self.insecure = insecure
@@ -125,6 +126,19 @@ class Connection:
         """The default transport: ``grpc`` or ``rest``."""
         self.rest: Dict[str, Any] = rest or {}
         """The REST transport's options (``codec``, ``max_response_bytes``)."""
+        self.implied = implied
+        """Plain text only because the endpoint is an ``http://`` URL (``insecure`` unset):
+        enough for calls, not for credentials (see :meth:`refuse_implied_plaintext`)."""
+
+    def refuse_implied_plaintext(self) -> None:
+        """Raise ValueError when credentials would go over plain text nobody asked for with
+        ``insecure=True`` (an ``http://`` URL alone does not ask for that)."""
+        if self.implied:
+            raise ValueError(
+                f"endpoint {self.endpoint!r} is plain HTTP and credentials were given: pass "
+                "insecure=True to send them in plain text (a local server), or use an "
+                "https:// endpoint"
+            )
 
     @classmethod
     def resolve(
@@ -155,13 +169,14 @@ class Connection:
             raise ValueError(f"endpoint must be a non-empty 'host:port' string, got {endpoint!r}")
         kind = _transport_kind(transport, config)
         rest = _rest_options(kind, rest_codec, max_response_bytes, config)
+        implied = False
         if endpoint.startswith(("http://", "https://")):
             if kind == "grpc":
                 raise ValueError(
                     f"endpoint {endpoint!r} is a URL: use transport='rest', or 'host:port' for gRPC"
                 )
             if insecure is None and config is None:
-                insecure = endpoint.startswith("http://")  # the URL itself asks for plain text
+                implied = insecure = endpoint.startswith("http://")  # the URL asks for it
         elif kind == "rest" and endpoint.startswith(DNS_SCHEME):
             raise ValueError(
                 f"endpoint {endpoint!r} is a gRPC target: transport='rest' needs flyteadmin's "
@@ -189,7 +204,9 @@ class Connection:
                 roots = root_certificates_for(config)
                 if roots:
                     channel_kwargs = {**channel_kwargs, "root_certificates": roots}
-        return cls(strip_dns_scheme(endpoint), insecure, config, channel_kwargs, kind, rest)
+        return cls(
+            strip_dns_scheme(endpoint), insecure, config, channel_kwargs, kind, rest, implied
+        )
 
     def open_sync(self) -> Any:
         """A new sync transport to this endpoint (gRPC channel, or HTTP/JSON for ``rest``)."""
@@ -404,6 +421,8 @@ class CoreBase:
         ]
         proxy: List[AuthInterceptor] = []  # filled below; the server's factory reads it later
         server: Optional[AuthInterceptor] = None
+        if authenticator is not None or proxy_authenticator is not None:
+            self._connection.refuse_implied_plaintext()
         if authenticator is not None or self._connection.authenticates:
             server = self._auth_layer(self._authenticator_factory(authenticator, proxy))
             layers.append(server)

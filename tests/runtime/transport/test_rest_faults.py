@@ -374,7 +374,7 @@ def test_a_redirect_names_where_it_points_and_is_never_followed() -> None:
                 "sync",
                 server.url,
                 "get_control_plane_version",
-                client={"authenticator": StaleToken()},
+                client={"authenticator": StaleToken(), "insecure": True},
             )
     assert "HTTP 307 redirect to 'https://elsewhere.example/api/v1/version'" in str(info.value)
     assert "not followed" in str(info.value) and len(server.seen) == 1

@@ -102,6 +102,15 @@ def test_client_secret_over_http_without_insecure_never_reaches_the_server() -> 
         assert admin.auth.token_requests == 0 and admin.auth.rejected_calls == 0
 
 
+def test_credentials_over_a_bare_http_url_need_insecure_true() -> None:
+    """A URL alone may ask for plain text for calls, not for credentials."""
+    with ScriptedHttpServer(default=ok_proto(VERSION)) as server:
+        for kwargs in ({"authenticator": StaleToken()}, {"proxy_authenticator": StaleToken()}):
+            with pytest.raises(ValueError, match="is plain HTTP and credentials were given"):
+                SynchronousFlyteClient(server.url, transport="rest", **kwargs)
+    assert server.seen == []
+
+
 def test_plaintext_credentials_are_logged_once(caplog: Any) -> None:
     with ScriptedHttpServer(default=ok_proto(VERSION)) as server:
         with caplog.at_level(logging.WARNING, logger="flyteclient"):

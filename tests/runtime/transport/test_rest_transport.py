@@ -150,7 +150,7 @@ def test_401_refreshes_once_for_32_concurrent_calls():
 
     with ScriptedHttpServer(default=_only_new_token) as server:
         auth = StaleToken()
-        with rest_client(server, authenticator=auth) as client:
+        with rest_client(server, insecure=True, authenticator=auth) as client:
             results: List[str] = []
             errors = run_concurrently(
                 lambda: results.append(client.get_control_plane_version()), 32
@@ -165,7 +165,7 @@ def test_async_401_refreshes_once_for_32_tasks_and_503_is_retried():
 
         async def calls() -> List[str]:
             async with AsyncFlyteClient(
-                server.url, transport="rest", authenticator=auth, retry=FAST
+                server.url, transport="rest", insecure=True, authenticator=auth, retry=FAST
             ) as client:
                 return list(
                     await asyncio.gather(*(client.get_control_plane_version() for _ in range(32)))
