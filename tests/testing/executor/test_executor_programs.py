@@ -78,3 +78,19 @@ def test_a_workflow_that_binds_none_of_its_outputs_fails_instead_of_succeeding(e
     assert not execution.is_successful
     assert execution.error.code == "ParameterNotBound"
     assert "does not bind: o0" in execution.error.message
+
+
+def test_raw_outputs_go_under_a_local_raw_output_data_prefix(env, tmp_path):
+    # pyflyte run --raw-output-data-prefix /path (here through FlyteRemote's Options)
+    from flytekit.models.common import RawOutputDataConfig
+    from flytekit.remote.remote import Options
+
+    wf = env.register("data", "files")
+    options = Options(raw_output_data_config=RawOutputDataConfig(str(tmp_path)))
+    execution = env.wait(env.remote.execute(wf, inputs={"text": "hi", "n": 2}, options=options))
+    assert execution.is_successful, execution.error
+    file_uri = execution.outputs.literals["o1"].scalar.blob.uri
+    dir_uri = execution.outputs.literals["o3"].scalar.blob.uri
+    assert file_uri.startswith(str(tmp_path)) and dir_uri.startswith(str(tmp_path))
+    assert open(file_uri).read() == "hi"
+    assert outputs_of(execution)[0] == "HI"
