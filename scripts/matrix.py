@@ -8,9 +8,11 @@ Cells, per Python (the supported ones come from pyproject's ``requires-python``)
 - ``floor``: every runtime dependency and the ``auth``, ``keyring`` and ``rest`` extras
   pinned to the lowest version pyproject allows on that Python (flyteidl, grpcio,
   protobuf, requests, keyring, httpx); pytest.
-- ``floor-flytekit``: the same with the ``flytekit`` extra at its floor; flyteidl is then
-  the lowest release that flytekit allows (uv's ``lowest-direct`` resolution), the other
-  pins as in ``floor``. Only where flytekit installs on that Python.
+- ``floor-flytekit``: the same with the ``flytekit`` extra at its floor (and flyteidl at
+  the floor that extra declares). Only where flytekit installs on that Python.
+
+Every pin is the floor pyproject declares, exactly: if a dependency needs more than that
+(flytekit asking for a newer flyteidl, say), the install fails and the floor is wrong.
 
 Each cell then installs the wheel (built once per run; a regular install, not editable)
 with the cell's versions into a fresh virtualenv and runs ``scripts/smoke.py`` from
@@ -45,6 +47,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from packaging.requirements import Requirement
+from packaging.version import Version
 
 ROOT = Path(__file__).resolve().parent.parent
 PYPROJECT = ROOT / "pyproject.toml"
@@ -92,7 +95,10 @@ def floors(python: str, extras: Sequence[str]) -> Dict[str, str]:
         lows = [s.version for s in req.specifier if s.operator == ">="]
         if len(lows) != 1:
             raise SystemExit(f"test-matrix: {text!r} has no single '>=' floor")
-        found[req.name] = lows[0]
+        # A name required twice (flyteidl: by the runtime and by the flytekit extra) gets
+        # the higher floor: what pip allows with both.
+        if req.name not in found or Version(lows[0]) > Version(found[req.name]):
+            found[req.name] = lows[0]
     return found
 
 
@@ -181,11 +187,9 @@ def _install(python: str, interpreter: str, cell: str, venv: Path, log: Path) ->
     else:
         extras = cell_extras(cell)
         pins = floors(python, extras)
-        if cell == "floor-flytekit":
-            pins.pop("flyteidl")  # the lowest that flytekit allows: lowest-direct finds it
         constraints = venv.parent / f"{venv.name}.constraints.txt"
         constraints.write_text("".join(f"{name}=={v}\n" for name, v in sorted(pins.items())))
-        runtime = [*install, "--resolution", "lowest-direct", "-c", str(constraints)]
+        runtime = [*install, "-c", str(constraints)]
         if _run([*runtime, "-e", f"{ROOT}[{','.join(extras)}]"], log):
             return "installing the floors failed"
         frozen = _freeze(venv)

@@ -152,7 +152,7 @@ def test_rest_subjects_run(endpoint):
 
 def test_execute_phase_pieces_run(tmp_path):
     """The executor phase: LocalAdmin in its own process executes the chain workflow."""
-    pytest.importorskip("flytekit", reason="flytekit is not installed (Python 3.10-3.12 only)")
+    require("flytekit")
     from benchmarks import executor
 
     server = executor.Server(tmp_path)

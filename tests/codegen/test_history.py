@@ -33,6 +33,7 @@ from codegen.history import (
 )
 from codegen.idl import Idl
 from codegen.releases import parse_spec, release_key
+from tests.support.optional import require
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -301,7 +302,7 @@ def test_every_method_of_a_newer_rpc_says_its_release() -> None:
 
 
 def test_the_flytekit_compatible_client_inherits_the_dated_docstrings() -> None:
-    pytest.importorskip("flytekit")
+    require("flytekit")
     from flyteclient.flytekit import SynchronousFlyteClient
 
     assert "Added in flyteidl 1.13.0" in (SynchronousFlyteClient.get_domains.__doc__ or "")

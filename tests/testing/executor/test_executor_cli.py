@@ -10,9 +10,9 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
+from tests.support.optional import require
 
-pytest.importorskip("flytekit", reason="flytekit is not installed (Python 3.10-3.12 only)")
+require("flytekit")  # skipped where flytekit cannot install, failed where it should
 
 from tests.testing.executor.support import ROOT, WF, local  # noqa: E402
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-pytest.importorskip("flytekit", reason="flytekit is not installed (Python 3.10-3.12 only)")
+from tests.support.optional import require
+
+require("flytekit")  # skipped where flytekit cannot install, failed where it should
 
 from flytekit.models.core.execution import ExecutionError  # noqa: E402
 from flytekit.models.core.execution import NodeExecutionPhase as NodePhase  # noqa: E402

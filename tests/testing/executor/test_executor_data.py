@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import os
 
-import pytest
+from tests.support.optional import require
 
-pytest.importorskip("flytekit", reason="flytekit is not installed (Python 3.10-3.12 only)")
+require("flytekit")  # skipped where flytekit cannot install, failed where it should
 
 from flyteidl.core.catalog_pb2 import CatalogCacheStatus  # noqa: E402
 from flytekit.types.file import FlyteFile  # noqa: E402

@@ -8,9 +8,9 @@ import os
 import time
 from pathlib import Path
 
-import pytest
+from tests.support.optional import require
 
-pytest.importorskip("flytekit", reason="flytekit is not installed (Python 3.10-3.12 only)")
+require("flytekit")  # skipped where flytekit cannot install, failed where it should
 
 from flytekit.models.core.execution import NodeExecutionPhase as NodePhase  # noqa: E402
 from flytekit.models.core.execution import WorkflowExecutionPhase as Phase  # noqa: E402
