@@ -382,6 +382,8 @@ class TaskRunner:
         outputs_path = os.path.join(out_dir, "outputs.pb")
         outputs = store.read(outputs_path, literals_pb2.LiteralMap)
         if code != 0:
+            if code is not None and code < 0:  # killed by a signal: a container reports 128+N
+                code = 128 - code
             return AttemptResult(
                 error=execution_error(
                     KIND.USER,

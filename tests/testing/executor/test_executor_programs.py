@@ -96,3 +96,13 @@ def test_raw_outputs_go_under_a_local_raw_output_data_prefix(env, tmp_path):
     assert file_uri.startswith(str(tmp_path)) and dir_uri.startswith(str(tmp_path))
     assert open(file_uri).read() == "hi"
     assert outputs_of(execution)[0] == "HI"
+
+
+@pytest.mark.parametrize(("code", "reported"), [(3, 3), (-11, 139)])
+def test_a_task_process_that_dies_reports_its_exit_code_like_a_container(env, code, reported):
+    wf = env.register("exits", "exits")
+    execution = env.wait(env.remote.execute(wf, inputs={"code": code}))
+    assert not execution.is_successful
+    message = execution.error.message
+    assert f"terminated with exit code ({reported})" in message
+    assert f"leaving with {code}" in message  # the end of the task's log
