@@ -106,3 +106,18 @@ def test_a_task_process_that_dies_reports_its_exit_code_like_a_container(env, co
     message = execution.error.message
     assert f"terminated with exit code ({reported})" in message
     assert f"leaving with {code}" in message  # the end of the task's log
+
+
+def test_tasks_an_eager_workflow_registers_match_the_same_code_registered_from_outside(env):
+    # The eager task runs from a local copy of the code archive and registers add_one under
+    # its own version; registering add_one again from the same code (same archive, same
+    # version), as the next `pyflyte run --remote` of the file does, must be identical.
+    import uuid
+
+    version = uuid.uuid4().hex[:12]
+    execution = env.wait(
+        env.remote.execute(env.register("eager_wf", "eager_chain", version), {"x": 1})
+    )
+    assert execution.is_successful, execution.error
+    again = env.register("eager_wf", "add_one", version)  # "different structure" before
+    assert again.id.version == version
