@@ -290,11 +290,20 @@ class EntitiesMixin(Base):
         spec = task_pb2.TaskSpec()
         spec.CopyFrom(request.spec)
         spec.ClearField("description")
+        executor = getattr(self, "executor", None)
+        if executor is not None:
+            # A task registered from inside a running task (eager, dynamic) names the code
+            # archive by the local copy it ran from: register the archive's own URI, the same
+            # as `pyflyte run --remote` of that code registers.
+            args = [executor.datastore.canonical(a) for a in spec.template.container.args]
+            if args != list(spec.template.container.args):
+                del spec.template.container.args[:]
+                spec.template.container.args.extend(args)
         self._check_existing("task", RT.TASK, request.id, spec)
         i = identifier_pb2.Identifier()
         i.CopyFrom(request.id)
         template = tasks_pb2.TaskTemplate()
-        template.CopyFrom(request.spec.template)
+        template.CopyFrom(spec.template)
         template.id.CopyFrom(i)
         task = task_pb2.Task(
             id=i,

@@ -97,6 +97,15 @@ class DataStore:
         return msg
 
     # -- uploaded objects ---------------------------------------------------------
+    def canonical(self, path: str) -> str:
+        """The bucket URI of a local copy made by :meth:`localize` (a task sees its code
+        archive as one, and what it registers, eager and dynamic tasks, names it so); any
+        other string unchanged."""
+        blobs = os.path.join(self.root, "blobs") + os.sep
+        if not path.startswith(blobs):
+            return path
+        return f"s3://{self.bucket}/" + "/".join(path[len(blobs) :].split(os.sep))
+
     def localize(self, uri: str) -> str:
         """A local path for ``uri``: objects of LocalAdmin's bucket (or every object under a
         prefix, for a directory) are copied out of the blob store once; anything else is

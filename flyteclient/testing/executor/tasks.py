@@ -154,10 +154,20 @@ class TaskRunner:
             nctx.event(NP.RUNNING)
 
     def _checkpoint_dir(self, nctx: NodeCtx, attempt: int) -> str:
-        store = self.executor.datastore
-        return os.path.join(
-            store.raw_dir(nctx.execution_id, nctx.unique_id, attempt), "_flytecheckpoints"
-        )
+        return os.path.join(self._raw_dir(nctx, attempt), "_flytecheckpoints")
+
+    def _raw_dir(self, nctx: NodeCtx, attempt: int) -> str:
+        """Where an attempt writes raw data (files, directories, datasets): under the
+        execution's ``raw_output_data_config`` prefix when that is a local directory
+        (``pyflyte run --raw-output-data-prefix /path``), as propeller does with any prefix;
+        else under the data directory (an ``s3://``... prefix would need that store)."""
+        prefix = nctx.run.spec.raw_output_data_config.output_location_prefix
+        if prefix.startswith("file://"):
+            prefix = prefix[len("file://") :]
+        if prefix and os.path.isabs(prefix):
+            name = f"{nctx.execution_id.name}-{nctx.unique_id}-{attempt}"
+            return os.path.join(prefix, name)
+        return self.executor.datastore.raw_dir(nctx.execution_id, nctx.unique_id, attempt)
 
     def task_execution_id(
         self, nctx: NodeCtx, template: tasks_pb2.TaskTemplate, attempt: int
@@ -213,7 +223,7 @@ class TaskRunner:
         store = ex.datastore
         eid = nctx.execution_id
         out_dir = os.path.join(nctx.data_dir, str(attempt))
-        raw_dir = store.raw_dir(eid, nctx.unique_id, attempt)
+        raw_dir = self._raw_dir(nctx, attempt)
         os.makedirs(out_dir, exist_ok=True)
         os.makedirs(raw_dir, exist_ok=True)
         log_path = store.log_path(eid, nctx.unique_id, attempt)
@@ -372,6 +382,8 @@ class TaskRunner:
         outputs_path = os.path.join(out_dir, "outputs.pb")
         outputs = store.read(outputs_path, literals_pb2.LiteralMap)
         if code != 0:
+            if code is not None and code < 0:  # killed by a signal: a container reports 128+N
+                code = 128 - code
             return AttemptResult(
                 error=execution_error(
                     KIND.USER,

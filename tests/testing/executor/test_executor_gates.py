@@ -52,3 +52,21 @@ def test_a_gate_times_out(env):
     execution = env.run("gates", "impatient", x=1, timeout=60)
     assert not execution.is_successful
     assert "timeout" in execution.error.message
+
+
+def test_a_signal_of_the_wrong_type_is_refused_and_the_gate_keeps_waiting(env):
+    import pytest
+
+    wf = env.register("gates", "gated")
+    execution = env.remote.execute(wf, inputs={"x": 2})
+    _signals(env, execution, {"title"})
+    env.remote.set_signal("title", execution.id.name, "t")
+    _signals(env, execution, {"review"})
+    with pytest.raises(Exception, match="not castable to existing signal type"):
+        env.remote.set_signal("review", execution.id.name, "yes please")  # approve wants a bool
+    time.sleep(0.5)
+    assert not env.remote.sync_execution(execution).is_done
+    env.remote.set_signal("review", execution.id.name, True)
+    done = env.wait(execution)
+    assert done.is_successful, done.error
+    assert done.outputs["o0"] == "t: 4"

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-pytest.importorskip("flytekit", reason="flytekit is not installed (Python 3.10-3.12 only)")
+from tests.support.optional import require
+
+require("flytekit")  # skipped where flytekit cannot install, failed where it should
 
 from tests.testing.executor.support import local, outputs_of  # noqa: E402
 
@@ -78,3 +80,44 @@ def test_a_workflow_that_binds_none_of_its_outputs_fails_instead_of_succeeding(e
     assert not execution.is_successful
     assert execution.error.code == "ParameterNotBound"
     assert "does not bind: o0" in execution.error.message
+
+
+def test_raw_outputs_go_under_a_local_raw_output_data_prefix(env, tmp_path):
+    # pyflyte run --raw-output-data-prefix /path (here through FlyteRemote's Options)
+    from flytekit.models.common import RawOutputDataConfig
+    from flytekit.remote.remote import Options
+
+    wf = env.register("data", "files")
+    options = Options(raw_output_data_config=RawOutputDataConfig(str(tmp_path)))
+    execution = env.wait(env.remote.execute(wf, inputs={"text": "hi", "n": 2}, options=options))
+    assert execution.is_successful, execution.error
+    file_uri = execution.outputs.literals["o1"].scalar.blob.uri
+    dir_uri = execution.outputs.literals["o3"].scalar.blob.uri
+    assert file_uri.startswith(str(tmp_path)) and dir_uri.startswith(str(tmp_path))
+    assert open(file_uri).read() == "hi"
+    assert outputs_of(execution)[0] == "HI"
+
+
+@pytest.mark.parametrize(("code", "reported"), [(3, 3), (-11, 139)])
+def test_a_task_process_that_dies_reports_its_exit_code_like_a_container(env, code, reported):
+    wf = env.register("exits", "exits")
+    execution = env.wait(env.remote.execute(wf, inputs={"code": code}))
+    assert not execution.is_successful
+    message = execution.error.message
+    assert f"terminated with exit code ({reported})" in message
+    assert f"leaving with {code}" in message  # the end of the task's log
+
+
+def test_tasks_an_eager_workflow_registers_match_the_same_code_registered_from_outside(env):
+    # The eager task runs from a local copy of the code archive and registers add_one under
+    # its own version; registering add_one again from the same code (same archive, same
+    # version), as the next `pyflyte run --remote` of the file does, must be identical.
+    import uuid
+
+    version = uuid.uuid4().hex[:12]
+    execution = env.wait(
+        env.remote.execute(env.register("eager_wf", "eager_chain", version), {"x": 1})
+    )
+    assert execution.is_successful, execution.error
+    again = env.register("eager_wf", "add_one", version)  # "different structure" before
+    assert again.id.version == version

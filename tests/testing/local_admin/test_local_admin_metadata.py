@@ -196,6 +196,22 @@ def test_signals(penv):
         signal_pb2.SignalListRequest(workflow_execution_id=eid, limit=10)
     )
     assert len(lst.signals) == 1 and lst.signals[0].value == val
+    text = literals_pb2.Literal(
+        scalar=literals_pb2.Scalar(primitive=literals_pb2.Primitive(string_value="yes"))
+    )
+    e = penv.err(penv.signals.SetSignal, signal_pb2.SignalSetRequest(id=sid, value=text))
+    assert e.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert e.details() == (
+        'requested signal value [scalar { primitive { string_value: "yes" } }] is not castable '
+        "to existing signal type [simple: BOOLEAN]"
+    )
+    fsid = identifier_pb2.SignalIdentifier(signal_id="factor", execution_id=eid)
+    ft = types_pb2.LiteralType(simple=types_pb2.FLOAT)
+    penv.signals.GetOrCreateSignal(signal_pb2.SignalGetOrCreateRequest(id=fsid, type=ft))
+    two = literals_pb2.Literal(
+        scalar=literals_pb2.Scalar(primitive=literals_pb2.Primitive(integer=2))
+    )
+    penv.signals.SetSignal(signal_pb2.SignalSetRequest(id=fsid, value=two))  # an int fits a float
     ghost = identifier_pb2.SignalIdentifier(signal_id="nope", execution_id=eid)
     e = penv.err(penv.signals.SetSignal, signal_pb2.SignalSetRequest(id=ghost, value=val))
     assert e.code() == C.NOT_FOUND
