@@ -161,6 +161,10 @@ class ExecutionRun:
             template = task.closure.compiled_task.template
             self.tasks[id_key(template.id)] = template
             self.workflow_label = f"{ref.project}:{ref.domain}:.flytegen.{ref.name}"
+            # flyteadmin makes every input of a task execution required
+            missing = sorted(set(template.interface.inputs.variables) - set(given.literals))
+            if missing:
+                raise _Invalid("MissingInputs", f"required inputs missing: {', '.join(missing)}")
             return single_task_workflow(template), given
         lp = self.store.get("launch_plan", id_key(ref))
         if lp is None:

@@ -121,3 +121,11 @@ def test_tasks_an_eager_workflow_registers_match_the_same_code_registered_from_o
     assert execution.is_successful, execution.error
     again = env.register("eager_wf", "add_one", version)  # "different structure" before
     assert again.id.version == version
+
+
+def test_a_task_execution_without_an_input_fails_naming_it(env):
+    task = env.register("extra", "scale")
+    execution = env.wait(env.remote.execute(task, inputs={"x": 2}))  # factor: a Python default
+    assert not execution.is_successful
+    assert execution.error.code == "MissingInputs"
+    assert execution.error.message == "required inputs missing: factor"
